@@ -1,0 +1,67 @@
+"""Settings: read once from the environment (and an optional .env file) into one object."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("data") / "wenzhai.db"
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; each one is documented in .env.example."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH.as_posix()}"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    default_timezone: str = "Asia/Shanghai"
+    default_digest_time: time = time(8, 0)
+    digest_tick_seconds: int = Field(default=60, ge=1)
+    digest_max_articles: int = Field(default=10, ge=1, le=50)
+    send_rate_per_second: float = Field(default=30.0, gt=0)
+
+    seeds_dir: Path = Path("seeds")
+    topics_file: Path = Path("seeds/topics.toml")
+    digest_max_chars: int = Field(default=150, ge=10)
+    digest_max_sentences: int = Field(default=3, ge=1)
+
+    feeds: Annotated[tuple[str, ...], NoDecode] = ()
+    feed_poll_minutes: int = Field(default=30, ge=1)
+    fetch_timeout_seconds: float = Field(default=15.0, gt=0)
+    fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    fetch_per_host_concurrency: int = Field(default=2, ge=1)
+    allow_private_sources: bool = False
+
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+        return value
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _parse_feeds(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.replace("\n", ",").split(",") if part.strip())
+        return value
+
+    @property
+    def token(self) -> str | None:
+        """The bot token in clear, for the one place that must hand it to Telegram."""
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None

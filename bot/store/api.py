@@ -1,0 +1,111 @@
+"""The store's interface: what services may ask of it. Nothing outside bot/store writes SQL.
+
+Both backends (SQLite and PostgreSQL, see ``bot.store.open_store``) implement exactly this, and
+one contract test suite runs against each. All times are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Protocol
+
+from bot.store.records import (
+    AddResult,
+    AddSubscriptionOutcome,
+    ChatRecord,
+    NewArticle,
+    SearchResult,
+    StoredArticle,
+    StoreStats,
+    Subscription,
+    SubscriptionKind,
+)
+
+
+class Store(Protocol):
+    """Articles with full-text search, chats, subscriptions and the delivery log."""
+
+    backend: str  # "sqlite" or "postgresql"
+
+    async def close(self) -> None:
+        """Dispose of the engine and its connections."""
+
+    # -- articles -----------------------------------------------------------------------
+    async def add_articles(self, articles: Sequence[NewArticle]) -> AddResult:
+        """Store articles in one transaction; one already present (same content hash, or same
+        url) counts as a duplicate and is skipped. A failure rolls back the whole call."""
+
+    async def get_article(self, article_id: int) -> StoredArticle | None:
+        """One article by id."""
+
+    async def latest_articles(self, *, limit: int, offset: int = 0) -> list[StoredArticle]:
+        """Newest first (published_at, else ingested_at)."""
+
+    async def has_url(self, url: str) -> bool:
+        """Whether an article with this url is stored."""
+
+    async def fingerprints(self) -> list[tuple[int, int]]:
+        """(article id, fingerprint) of every article that has one, for near-duplicate checks."""
+
+    async def count_articles(self) -> int:
+        """How many articles are stored."""
+
+    async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchResult:
+        """Full-text search over jieba tokens; user input is safe here (never a syntax error)."""
+
+    # -- chats --------------------------------------------------------------------------
+    async def ensure_chat(
+        self,
+        chat_id: int,
+        *,
+        type: str,
+        language: str,
+        timezone: str,
+        digest_time: time,
+    ) -> ChatRecord:
+        """The chat, created with these settings if new; a blocked chat that writes again is
+        unblocked. Settings of an existing chat are left as they are."""
+
+    async def get_chat(self, chat_id: int) -> ChatRecord | None:
+        """One chat by id."""
+
+    async def update_chat(
+        self,
+        chat_id: int,
+        *,
+        language: str | None = None,
+        timezone: str | None = None,
+        digest_time: time | None = None,
+        paused: bool | None = None,
+        next_push_at: datetime | None = None,
+        clear_next_push_at: bool = False,
+    ) -> ChatRecord:
+        """Change a chat's settings (None leaves a field as it is)."""
+
+    async def mark_blocked(self, chat_id: int, *, at: datetime) -> None:
+        """The bot was blocked or removed: stop pushing, keep the subscriptions."""
+
+    async def migrate_chat(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: move the chat, its subscriptions and deliveries."""
+
+    # -- subscriptions ------------------------------------------------------------------
+    async def add_subscription(
+        self, chat_id: int, kind: SubscriptionKind, value: str, *, max_per_chat: int = 50
+    ) -> AddSubscriptionOutcome:
+        """Subscribe; 'exists' when already subscribed, 'limit' when the chat has max_per_chat."""
+
+    async def remove_subscription(self, chat_id: int, kind: SubscriptionKind, value: str) -> bool:
+        """Unsubscribe; False when there was no such subscription."""
+
+    async def list_subscriptions(self, chat_id: int) -> list[Subscription]:
+        """A chat's subscriptions, topics first, then keywords, each in the order added."""
+
+    async def articles_for_chat(
+        self, chat_id: int, *, limit: int = 10, since: datetime | None = None
+    ) -> list[StoredArticle]:
+        """Newest articles matching the chat's topics or keywords (keywords match on search
+        tokens, as search does) that no sent delivery of this chat contained."""
+
+    async def stats(self, *, today: date) -> StoreStats:
+        """Counts for /stats; deliveries_today counts sent deliveries with local_date == today."""

@@ -1,0 +1,143 @@
+"""Plain records that cross the store's boundary. Services and handlers see these, never rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Literal
+
+ChatType = Literal["private", "group", "supergroup", "channel"]
+SubscriptionKind = Literal["topic", "keyword"]
+DeliveryStatus = Literal["claimed", "sent", "failed"]
+AddSubscriptionOutcome = Literal["added", "exists", "limit"]
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article ready to store: text plus what the summarizer said about it."""
+
+    title: str
+    body: str
+    digest: tuple[str, ...]
+    keywords: tuple[str, ...]
+    topics: tuple[str, ...]
+    source: str
+    content_hash: str
+    subtitle: str = ""
+    authors: tuple[str, ...] = ()
+    kind: str = "article"
+    url: str | None = None
+    published_at: datetime | None = None
+    # 64-bit SimHash over jieba tokens (signed, to fit BIGINT), for near-duplicate checks.
+    fingerprint: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the store keeps it."""
+
+    id: int
+    title: str
+    body: str
+    digest: tuple[str, ...]
+    keywords: tuple[str, ...]
+    topics: tuple[str, ...]
+    source: str
+    content_hash: str
+    subtitle: str
+    authors: tuple[str, ...]
+    kind: str
+    url: str | None
+    published_at: datetime | None
+    ingested_at: datetime
+    fingerprint: int | None = None
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What one add_articles call did: ids of new rows, and how many were already there."""
+
+    added: tuple[int, ...]
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class ChatRecord:
+    """A chat the bot talks to, with its push settings."""
+
+    id: int
+    type: str
+    language: str
+    timezone: str
+    digest_time: time
+    paused: bool
+    blocked_at: datetime | None
+    created_at: datetime
+    # When the next daily push is due, in UTC; None while it cannot be due (paused/blocked).
+    next_push_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """Not paused and not blocked."""
+        return not self.paused and self.blocked_at is None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One topic or keyword a chat follows."""
+
+    chat_id: int
+    kind: SubscriptionKind
+    value: str
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One article matching a query, with the passage that matched.
+
+    ``highlights`` are (start, end) character offsets into ``snippet`` of matched words, so a
+    renderer can mark them after escaping the text.
+    """
+
+    article: StoredArticle
+    score: float
+    snippet: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits; ``reason`` says why there are none when the query had nothing usable."""
+
+    hits: tuple[SearchHit, ...]
+    tokens: tuple[str, ...]
+    total: int = 0
+    reason: Literal["empty_query", "no_tokens"] | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One chat's digest for one local date."""
+
+    id: int
+    chat_id: int
+    local_date: date
+    status: DeliveryStatus
+    article_ids: tuple[int, ...]
+    message_ids: tuple[int, ...]
+    attempts: int
+    claimed_at: datetime | None
+    sent_at: datetime | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """Counts for the admin /stats command."""
+
+    chats: int
+    active_chats: int
+    articles: int
+    subscriptions_by_topic: dict[str, int] = field(default_factory=dict)
+    keyword_subscriptions: int = 0
+    deliveries_today: int = 0

@@ -1,0 +1,46 @@
+"""Search tokens: the one tokenization shared by indexing, queries and keyword subscriptions.
+
+Indexing and querying must agree token for token, so both go through ``search_tokens``.
+Tokens come from ``jieba.cut_for_search`` (which also emits the shorter words inside long
+ones, so 志愿服务队 is found by 志愿 and by 服务), after NFKC normalization and lower-casing.
+Punctuation, whitespace and symbols are dropped; what is left is letters, digits and CJK.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import jieba
+
+# A token is kept when it holds at least one letter, digit or CJK ideograph.
+_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Characters that are never part of a token (control characters are dropped before jieba).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalize_query_text(text: str) -> str:
+    """NFKC-normalize (full-width to half-width), lower-case Latin and drop control characters."""
+    return _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).lower()
+
+
+def is_wordlike(token: str) -> bool:
+    """True for a token worth indexing: it holds a letter, a digit or an ideograph."""
+    return bool(_WORDLIKE.search(token))
+
+
+def search_tokens(text: str) -> list[str]:
+    """Tokens of ``text`` for the full-text index and for queries, in order, repeats kept."""
+    normalized = normalize_query_text(text)
+    out: list[str] = []
+    for raw in jieba.cut_for_search(normalized):
+        token = raw.strip()
+        if token and is_wordlike(token):
+            out.append(token)
+    return out
+
+
+def unique_tokens(tokens: Iterable[str]) -> list[str]:
+    """The distinct tokens in first-seen order."""
+    return list(dict.fromkeys(tokens))
