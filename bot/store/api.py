@@ -78,8 +78,6 @@ class Store(Protocol):
         timezone: str | None = None,
         digest_time: time | None = None,
         paused: bool | None = None,
-        next_push_at: datetime | None = None,
-        clear_next_push_at: bool = False,
     ) -> ChatRecord:
         """Change a chat's settings (None leaves a field as it is)."""
 

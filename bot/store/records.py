@@ -73,8 +73,6 @@ class ChatRecord:
     paused: bool
     blocked_at: datetime | None
     created_at: datetime
-    # When the next daily push is due, in UTC; None while it cannot be due (paused/blocked).
-    next_push_at: datetime | None = None
 
     @property
     def active(self) -> bool:
