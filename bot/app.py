@@ -1,0 +1,266 @@
+"""Wiring: the one place that builds the Telegram application, its handlers, jobs and services.
+
+``build_application(settings)`` returns the application ready to run; ``run_application``
+runs it by long polling, or as a webhook server when WEBHOOK_URL is set; ``run_bot`` is what
+``python -m bot`` calls. Long-lived objects (store, services) are made in ``post_init`` and
+closed in ``post_shutdown``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.handlers import admin, schedule, search, start, subscriptions
+from bot.handlers.buttons import on_button
+from bot.handlers.context import SERVICES_KEY, BotContext, Services
+from bot.handlers.fallback import on_error, unknown_command
+from bot.i18n import plain
+from bot.services.admin import AdminService
+from bot.services.chats import ChatService
+from bot.services.digest import DigestService
+from bot.services.search import SearchService
+from bot.services.subscriptions import SubscriptionService
+
+log = logging.getLogger(__name__)
+
+BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+
+# (command, i18n key of its description) in the order the menu shows them.
+MENU = (
+    ("start", "cmd_start"),
+    ("help", "cmd_help"),
+    ("topics", "cmd_topics"),
+    ("subscribe", "cmd_subscribe"),
+    ("unsubscribe", "cmd_unsubscribe"),
+    ("mysubs", "cmd_mysubs"),
+    ("search", "cmd_search"),
+    ("digest", "cmd_digest"),
+    ("settime", "cmd_settime"),
+    ("timezone", "cmd_timezone"),
+    ("pause", "cmd_pause"),
+    ("resume", "cmd_resume"),
+)
+
+NO_TOKEN_HELP = """\
+TELEGRAM_BOT_TOKEN is not set.
+
+To get a token: open Telegram, talk to @BotFather, send /newbot, choose a name and a
+username ending in "bot"; BotFather answers with a token like 123456789:AA...
+Put it in .env (TELEGRAM_BOT_TOKEN=...) or the environment, then run python -m bot again.
+For inline mode (@yourbot words) also send /setinline to @BotFather.
+"""
+
+
+class TokenRedactor(logging.Filter):
+    """Replaces the bot token in every log record a handler emits."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without the token; never drop a record."""
+        message = record.getMessage()
+        if self._token in message:
+            record.msg = message.replace(self._token, "<token>")
+            record.args = None
+        return True
+
+
+def _protect_token(token: str) -> None:
+    # httpx logs request URLs (which carry the token) at INFO; keep it quiet, and scrub the
+    # token from anything else that reaches a handler.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    redactor = TokenRedactor(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redactor)
+
+
+def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
+    admins = filters.User(user_id=list(settings.admin_ids))
+    commands: list[tuple[str, Any]] = [
+        ("start", start.start),
+        ("help", start.help_command),
+        ("topics", subscriptions.topics),
+        ("subscribe", subscriptions.subscribe),
+        ("unsubscribe", subscriptions.unsubscribe),
+        ("mysubs", subscriptions.mysubs),
+        ("search", search.search_command),
+        ("digest", schedule.digest),
+        ("settime", schedule.settime),
+        ("timezone", schedule.timezone),
+        ("pause", schedule.pause),
+        ("resume", schedule.resume),
+    ]
+    handlers: list[BaseHandler[Any, Any, Any]] = [
+        CommandHandler(name, callback) for name, callback in commands
+    ]
+    handlers += [
+        CommandHandler("stats", admin.stats, filters=admins),
+        CommandHandler("ingest", admin.ingest, filters=admins),
+    ]
+    from bot.handlers.feeds import feed_handlers
+
+    handlers += feed_handlers(settings.admin_ids)
+    text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    handlers += [
+        # Any command not matched above (or an admin command from a non-admin).
+        MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command),
+        MessageHandler(text & filters.ChatType.PRIVATE, search.search_text),
+        MessageHandler(text & filters.ChatType.GROUPS, search.group_mention),
+        CallbackQueryHandler(on_button),
+        InlineQueryHandler(search.inline_search),
+    ]
+    return handlers
+
+
+async def _set_commands(application: BotApplication) -> None:
+    for language in ("zh", "en"):
+        menu = [BotCommand(name, plain(language, key)) for name, key in MENU]
+        await application.bot.set_my_commands(menu, language_code=language)
+        if language == "zh":
+            # Users whose language is neither get the Chinese menu, as they get Chinese replies.
+            await application.bot.set_my_commands(menu)
+
+
+def _make_post_init(settings: Settings) -> Any:
+    async def post_init(application: BotApplication) -> None:
+        """Open the store, load topics, make the services, start the jobs, set the menu."""
+        from bot.delivery.jobs import install_push_job
+        from bot.handlers.feeds import FEED_REGISTRY_KEY
+        from bot.services.topics import load_topics
+        from bot.sources.feed_store import FeedStore
+        from bot.sources.jobs import install_feed_poll_job
+        from bot.sources.registry import FeedRegistry
+        from bot.store import open_store
+
+        store = await open_store(settings.database_url)
+        topics = tuple(load_topics(settings.topics_file))
+        chats = ChatService(
+            store,
+            default_timezone=settings.default_timezone,
+            default_digest_time=settings.default_digest_time,
+        )
+        application.bot_data[SERVICES_KEY] = Services(
+            settings=settings,
+            store=store,
+            topics=topics,
+            chats=chats,
+            subscriptions=SubscriptionService(store, chats, topics),
+            search=SearchService(store, topics),
+            admin=AdminService(store, settings=settings, topics=topics),
+            digests=DigestService(store, chats, max_articles=settings.digest_max_articles),
+        )
+        application.bot_data[FEED_REGISTRY_KEY] = FeedRegistry(
+            await FeedStore.open(store), settings=settings
+        )
+
+        async def notify_admins(message: str) -> None:
+            for admin_id in settings.admin_ids:
+                try:
+                    await application.bot.send_message(admin_id, message)
+                except Exception:  # one unreachable admin must not stop the others
+                    log.warning("could not notify admin %s", admin_id, exc_info=True)
+
+        install_push_job(application, settings=settings, store=store, topics=topics)
+        install_feed_poll_job(
+            application, settings=settings, store=store, topics=topics, notify_admins=notify_admins
+        )
+        await _set_commands(application)
+        me = application.bot.username
+        log.info("bot @%s ready: %d topics, store %s", me, len(topics), store.backend)
+
+    return post_init
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    """Close the store."""
+    services = application.bot_data.get(SERVICES_KEY)
+    if isinstance(services, Services):
+        await services.store.close()
+
+
+def build_application(settings: Settings) -> BotApplication:
+    """The application with every handler, the error handler and post_init/post_shutdown."""
+    token = settings.token
+    if not token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    base_url = settings.telegram_base_url.rstrip("/")
+    base_file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else None
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.send_rate_per_second,
+                overall_time_period=1,
+                group_max_rate=20,
+                group_time_period=60,
+                max_retries=2,
+            )
+        )
+        .post_init(_make_post_init(settings))
+        .post_shutdown(_post_shutdown)
+    )
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    application: BotApplication = builder.build()
+    application.add_handlers(_handlers(settings))
+    application.add_error_handler(on_error)
+    return application
+
+
+def run_application(application: BotApplication, settings: Settings, **run: Any) -> None:
+    """Run until stopped: a webhook server when WEBHOOK_URL is set, else long polling."""
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+            **run,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, **run)
+
+
+def run_bot(settings: Settings) -> int:
+    """``python -m bot``: run the bot; 2 when there is no token (and how to get one)."""
+    token = settings.token
+    if not token:
+        print(NO_TOKEN_HELP, file=sys.stderr, end="")
+        return 2
+    _protect_token(token)
+    run_application(build_application(settings), settings)
+    return 0

@@ -1,0 +1,151 @@
+"""Callback data for inline buttons: versioned, at most 64 bytes, parsed without ever raising.
+
+Format: ``<version>|<action>|<arg>|<arg>...``. Telegram hands back whatever a button carried,
+including from messages sent by an older release or forged by a client, so ``parse`` treats
+the data as untrusted text: anything unexpected becomes ``Invalid`` (or ``Stale`` for another
+version), never an exception.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Final
+
+VERSION: Final = "1"
+MAX_BYTES: Final = 64
+_SEP: Final = "|"
+_MAX_INT: Final = 10**12
+
+
+@dataclass(frozen=True)
+class ToggleTopic:
+    """Flip one topic on the /topics keyboard, which shows ``page``."""
+
+    slug: str
+    page: int
+
+
+@dataclass(frozen=True)
+class TopicsPage:
+    """Show another page of the /topics keyboard."""
+
+    page: int
+
+
+@dataclass(frozen=True)
+class RemoveSubscription:
+    """Remove a subscription listed by /mysubs; keywords are named by ``key_digest``."""
+
+    kind: str  # "topic" or "keyword"
+    value: str  # topic slug, or digest of the keyword (see ``key_digest``)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """Show page ``page`` of a search; ``query`` is the text or a ``~`` reference to it."""
+
+    query: str
+    page: int
+
+
+@dataclass(frozen=True)
+class FullArticle:
+    """Send the whole article."""
+
+    article_id: int
+
+
+@dataclass(frozen=True)
+class SubscribeWord:
+    """Subscribe to the searched word (text or a ``~`` reference)."""
+
+    query: str
+
+
+@dataclass(frozen=True)
+class Stale:
+    """Data from another version of the bot."""
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Data this bot never made."""
+
+
+Callback = ToggleTopic | TopicsPage | RemoveSubscription | SearchPage | FullArticle | SubscribeWord
+Parsed = Callback | Stale | Invalid
+
+
+def key_digest(value: str) -> str:
+    """A short stable name for a text too long to put in callback data."""
+    return hashlib.blake2s(value.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def fits(*fields: str) -> bool:
+    """Whether data made of these fields stays within Telegram's 64 bytes."""
+    return len(_SEP.join((VERSION, *fields)).encode("utf-8")) <= MAX_BYTES
+
+
+def encode(callback: Callback) -> str:
+    """The callback data for a button; raises ValueError if it would not fit in 64 bytes."""
+    if isinstance(callback, ToggleTopic):
+        fields = ["t", callback.slug, str(callback.page)]
+    elif isinstance(callback, TopicsPage):
+        fields = ["tp", str(callback.page)]
+    elif isinstance(callback, RemoveSubscription):
+        fields = ["rm", "t" if callback.kind == "topic" else "k", callback.value]
+    elif isinstance(callback, SearchPage):
+        fields = ["s", str(callback.page), callback.query]
+    elif isinstance(callback, FullArticle):
+        fields = ["a", str(callback.article_id)]
+    else:
+        fields = ["w", callback.query]
+    if not fits(*fields):
+        raise ValueError("callback data over 64 bytes")
+    return _SEP.join((VERSION, *fields))
+
+
+def _number(raw: str) -> int | None:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        return None
+    value = int(raw)
+    return value if value < _MAX_INT else None
+
+
+def parse(data: str | None) -> Parsed:
+    """The action a button's data asks for; ``Invalid`` or ``Stale`` when it is not ours."""
+    if not data or len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return Invalid()
+    version, _, rest = data.partition(_SEP)
+    if not rest:
+        return Invalid()
+    if version != VERSION:
+        return Stale() if _number(version) is not None else Invalid()
+    action, _, args = rest.partition(_SEP)
+    return _parse_action(action, args) or Invalid()
+
+
+def _parse_action(action: str, args: str) -> Callback | None:
+    if action == "t":
+        slug, _, raw_page = args.partition(_SEP)
+        page = _number(raw_page)
+        return ToggleTopic(slug, page) if slug and page is not None else None
+    if action == "tp":
+        page = _number(args)
+        return TopicsPage(page) if page is not None else None
+    if action == "rm":
+        kind, _, value = args.partition(_SEP)
+        if kind in ("t", "k") and value:
+            return RemoveSubscription("topic" if kind == "t" else "keyword", value)
+        return None
+    if action == "s":
+        raw_page, _, query = args.partition(_SEP)
+        page = _number(raw_page)
+        return SearchPage(query, page) if query and page is not None else None
+    if action == "a":
+        article_id = _number(args)
+        return FullArticle(article_id) if article_id is not None else None
+    if action == "w":
+        return SubscribeWord(args) if args else None
+    return None

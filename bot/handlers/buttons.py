@@ -1,0 +1,35 @@
+"""One entry point for inline buttons: parse the callback data, then hand it to its handler."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+
+from bot import callbacks
+from bot.handlers.context import BotContext
+from bot.handlers.fallback import on_unusable_button
+from bot.handlers.search import on_full_article, on_search_page, on_subscribe_word
+from bot.handlers.subscriptions import on_remove, on_toggle_topic, on_topics_page
+
+_Handler = Callable[[Update, BotContext, Any], Awaitable[None]]
+
+_ROUTES: dict[type, _Handler] = {
+    callbacks.ToggleTopic: on_toggle_topic,
+    callbacks.TopicsPage: on_topics_page,
+    callbacks.RemoveSubscription: on_remove,
+    callbacks.SearchPage: on_search_page,
+    callbacks.FullArticle: on_full_article,
+    callbacks.SubscribeWord: on_subscribe_word,
+}
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Route a button press by its (untrusted) callback data."""
+    query = update.callback_query
+    if query is None:
+        return
+    data = callbacks.parse(query.data)
+    handler = _ROUTES.get(type(data), on_unusable_button)
+    await handler(update, context, data)

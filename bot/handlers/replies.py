@@ -1,0 +1,53 @@
+"""Sending HTML replies: every part of a long message, link previews off, keyboard on the last."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import ExtBot
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+async def send_parts(
+    bot: ExtBot[None],
+    chat_id: int,
+    parts: Sequence[str],
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+    thread_id: int | None = None,
+) -> list[Message]:
+    """Send each part in order; the keyboard goes with the last one."""
+    sent = []
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent.append(
+            await bot.send_message(
+                chat_id,
+                part,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+                reply_markup=markup if last else None,
+                message_thread_id=thread_id,
+            )
+        )
+    return sent
+
+
+async def answer(
+    update: Update,
+    bot: ExtBot[None],
+    html: str | Sequence[str],
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Reply in the chat (and forum thread) an update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    message = update.effective_message
+    thread_id = message.message_thread_id if message and message.is_topic_message else None
+    parts = [html] if isinstance(html, str) else list(html)
+    await send_parts(bot, chat.id, parts, markup=markup, thread_id=thread_id)

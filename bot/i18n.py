@@ -1,0 +1,234 @@
+"""What the bot says, in Chinese (the default) and English.
+
+Templates are trusted Telegram HTML; ``text`` escapes every value put into them, so user and
+article text can never break a message. ``plain`` is for places without parse mode (callback
+answers, inline result titles).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Final
+
+LANGUAGES: Final = ("zh", "en")
+
+
+def language_for(code: str | None) -> str:
+    """The bot language for a Telegram language_code: English for en*, else Chinese."""
+    return "en" if (code or "").lower().startswith("en") else "zh"
+
+
+_ZH: dict[str, str] = {
+    "start": (
+        "你好，我是<b>文摘</b>：每天为你摘录中文新闻的要点。\n\n"
+        "• 点下面的主题订阅，或发送 /subscribe 关键词 订阅任意词语\n"
+        "• 直接发一个词就能搜索新闻，例如：志愿服务\n"
+        "• 每天 {time}（{timezone}）推送摘要，可用 /settime 和 /timezone 修改\n\n"
+        "全部命令见 /help"
+    ),
+    "help": (
+        "<b>文摘 使用说明</b>\n\n"
+        "/topics 选择主题（✅ 表示已订阅）\n"
+        "/subscribe 主题或关键词 订阅\n"
+        "/unsubscribe 主题或关键词 取消订阅\n"
+        "/mysubs 我的订阅\n"
+        "/search 关键词 搜索新闻（私聊中直接发词语也可以）\n"
+        "/digest 立即查看今天的摘要（预览，不影响每日推送）\n"
+        "/settime HH:MM 设置每日推送时间\n"
+        "/timezone 时区 设置时区，例如 Asia/Shanghai、UTC+8、北京\n"
+        "/pause 暂停推送　/resume 恢复推送\n\n"
+        "在任何聊天中输入 @{bot} 关键词 也能搜索。"
+    ),
+    "topics_title": "选择你关注的主题，点按即可订阅或取消（✅ 已订阅）：",
+    "topic_on": "已订阅：{name}",
+    "topic_off": "已取消：{name}",
+    "page_prev": "« 上一页",
+    "page_next": "下一页 »",
+    "subscribe_usage": "请在命令后写上主题或关键词，例如：/subscribe 乡村振兴",
+    "unsubscribe_usage": "请在命令后写上要取消的主题或关键词，例如：/unsubscribe 乡村振兴",
+    "subscribed_topic": "已订阅主题 <b>{name}</b>，每日摘要会包含相关新闻。",
+    "subscribed_keyword": "已订阅关键词 <b>{name}</b>，每日摘要会包含提到它的新闻。",
+    "already_subscribed": "你已经订阅了 <b>{name}</b>。",
+    "sub_limit": "订阅已达上限（{limit} 个）。请先用 /mysubs 删除一些再订阅。",
+    "keyword_too_long": "关键词太长了：最多 {limit} 个字符。",
+    "keyword_no_tokens": "“{name}”里没有可以搜索的文字，请换一个词。",
+    "unsubscribed": "已取消订阅 <b>{name}</b>。",
+    "not_subscribed": "你没有订阅 <b>{name}</b>。用 /mysubs 查看你的订阅。",
+    "mysubs_empty": "你还没有任何订阅。用 /topics 选择主题，或 /subscribe 关键词。",
+    "mysubs_title": "你的订阅（{count} 个），点按按钮即可删除：",
+    "sub_topic_label": "主题",
+    "sub_keyword_label": "关键词",
+    "removed": "已删除：{name}",
+    "search_usage": "请在命令后写上要搜索的词，例如：/search 志愿服务",
+    "search_no_tokens": "“{query}”里没有可以搜索的文字（只有符号或运算符）。请输入中文或英文词语。",
+    "search_no_hits": "没有找到与“{query}”有关的新闻。",
+    "search_suggest": "可以试试：{words}",
+    "search_header": "🔍 “{query}”：共 {total} 篇，第 {first}–{last} 篇",
+    "btn_next": "下一页 »",
+    "btn_full": "全文 {n}",
+    "btn_sub_word": "订阅“{word}”",
+    "search_expired": "这次搜索已过期，请重新搜索。",
+    "article_gone": "这篇文章已不存在。",
+    "digest_empty": "目前没有符合你订阅的新文章。用 /topics 或 /subscribe 添加订阅。",
+    "digest_note": "（这是预览：不会计入每日推送，也不影响它。）",
+    "digest_header": "文摘 · {date}",
+    "other_topic": "其他",
+    "read_original": "阅读原文",
+    "settime_usage": "请写上时间（24 小时制），例如：/settime 07:30",
+    "settime_bad": "“{value}”不是有效的时间。请用 24 小时制 HH:MM，例如 07:30 或 21:05。",
+    "settime_ok": "好的，每天 <b>{time}</b>（{timezone}）推送摘要。",
+    "tz_usage": "请写上时区，例如：/timezone Asia/Shanghai、/timezone UTC+8、/timezone 北京",
+    "tz_bad": (
+        "无法识别时区“{value}”。可以用 Asia/Shanghai 这样的名称、UTC+8 这样的偏移，或城市名。"
+    ),
+    "tz_ok": "时区已设为 <b>{zone}</b>（理解为：{understood}），当地时间现在是 {now}。",
+    "paused": "已暂停每日推送。用 /resume 恢复。",
+    "already_paused": "每日推送本来就是暂停的。用 /resume 恢复。",
+    "resumed": "已恢复每日推送，每天 {time}（{timezone}）。",
+    "already_active": "每日推送没有暂停，每天 {time}（{timezone}）。",
+    "stats": (
+        "<b>统计</b>\n聊天：{chats}（活跃 {active}）\n文章：{articles}\n"
+        "关键词订阅：{keywords}\n今日推送：{deliveries}\n\n<b>各主题订阅</b>\n{topics}"
+    ),
+    "ingest_usage": "用法：/ingest 路径或网址",
+    "ingest_result": "新增 {added} 篇，重复 {duplicates} 篇，拒绝 {refused} 个。",
+    "ingest_refused": "拒绝：{source}：{reason}",
+    "unknown_command": "我不认识这个命令。发送 /help 查看可用命令。",
+    "error": "抱歉，出了点问题，请稍后再试。",
+    "callback_stale": "这个按钮已过期，请重新发送命令。",
+    "deep_link_unknown": "没有找到这个主题。",
+    "message_too_long": "消息太长了，请把搜索词控制在 {limit} 个字以内。",
+    "inline_none": "没有找到相关新闻",
+    "inline_none_text": "没有找到与“{query}”有关的新闻。",
+    "cmd_start": "开始使用",
+    "cmd_help": "使用说明",
+    "cmd_topics": "选择主题",
+    "cmd_subscribe": "订阅主题或关键词",
+    "cmd_unsubscribe": "取消订阅",
+    "cmd_mysubs": "我的订阅",
+    "cmd_search": "搜索新闻",
+    "cmd_digest": "立即查看摘要",
+    "cmd_settime": "设置推送时间 HH:MM",
+    "cmd_timezone": "设置时区",
+    "cmd_pause": "暂停推送",
+    "cmd_resume": "恢复推送",
+}
+
+_EN: dict[str, str] = {
+    "start": (
+        "Hello, I am <b>wenzhai</b> (文摘): short digests of Chinese news, every day.\n\n"
+        "• Tap a topic below to subscribe, or send /subscribe WORD to follow any word\n"
+        "• Send me a word to search the news, e.g. 志愿服务\n"
+        "• Your digest comes daily at {time} ({timezone}); change it with /settime and /timezone"
+        "\n\nAll commands: /help"
+    ),
+    "help": (
+        "<b>How to use wenzhai</b>\n\n"
+        "/topics choose topics (✅ = subscribed)\n"
+        "/subscribe TOPIC_OR_WORD subscribe\n"
+        "/unsubscribe TOPIC_OR_WORD unsubscribe\n"
+        "/mysubs your subscriptions\n"
+        "/search WORDS search the news (in a private chat just send the words)\n"
+        "/digest your digest now (a preview; the daily push is not affected)\n"
+        "/settime HH:MM daily push time\n"
+        "/timezone ZONE time zone, e.g. Asia/Shanghai, UTC+8, Beijing\n"
+        "/pause stop the daily push, /resume start it again\n\n"
+        "In any chat, type @{bot} WORDS to search."
+    ),
+    "topics_title": "Choose your topics; tap to subscribe or unsubscribe (✅ = subscribed):",
+    "topic_on": "Subscribed: {name}",
+    "topic_off": "Unsubscribed: {name}",
+    "page_prev": "« Previous",
+    "page_next": "Next »",
+    "subscribe_usage": "Add a topic or a word after the command, e.g. /subscribe 乡村振兴",
+    "unsubscribe_usage": "Add the topic or word to drop, e.g. /unsubscribe 乡村振兴",
+    "subscribed_topic": "Subscribed to the topic <b>{name}</b>; your digest will include it.",
+    "subscribed_keyword": "Subscribed to the word <b>{name}</b>; your digest will include "
+    "articles that mention it.",
+    "already_subscribed": "You are already subscribed to <b>{name}</b>.",
+    "sub_limit": "You have reached the limit of {limit} subscriptions. Remove some with /mysubs "
+    "first.",
+    "keyword_too_long": "That word is too long: at most {limit} characters.",
+    "keyword_no_tokens": "“{name}” has nothing searchable in it; please try another word.",
+    "unsubscribed": "Unsubscribed from <b>{name}</b>.",
+    "not_subscribed": "You are not subscribed to <b>{name}</b>. See /mysubs.",
+    "mysubs_empty": "You have no subscriptions yet. Use /topics or /subscribe WORD.",
+    "mysubs_title": "Your subscriptions ({count}); tap a button to remove one:",
+    "sub_topic_label": "topic",
+    "sub_keyword_label": "word",
+    "removed": "Removed: {name}",
+    "search_usage": "Add the words to search for, e.g. /search 志愿服务",
+    "search_no_tokens": "“{query}” has nothing searchable in it (only symbols or operators). "
+    "Please send Chinese or English words.",
+    "search_no_hits": "No articles found for “{query}”.",
+    "search_suggest": "You could try: {words}",
+    "search_header": "🔍 “{query}”: {total} articles, {first}–{last}",
+    "btn_next": "Next »",
+    "btn_full": "Full text {n}",
+    "btn_sub_word": "Subscribe to “{word}”",
+    "search_expired": "This search has expired; please search again.",
+    "article_gone": "This article no longer exists.",
+    "digest_empty": "No new articles match your subscriptions yet. Add some with /topics or "
+    "/subscribe.",
+    "digest_note": "(A preview: it does not count as, or change, your daily digest.)",
+    "digest_header": "wenzhai digest · {date}",
+    "other_topic": "Other",
+    "read_original": "Read the original",
+    "settime_usage": "Add a time (24-hour clock), e.g. /settime 07:30",
+    "settime_bad": "“{value}” is not a valid time. Use the 24-hour HH:MM form, e.g. 07:30 or "
+    "21:05.",
+    "settime_ok": "Done: your digest comes daily at <b>{time}</b> ({timezone}).",
+    "tz_usage": "Add a time zone, e.g. /timezone Asia/Shanghai, /timezone UTC+8, /timezone Tokyo",
+    "tz_bad": "I do not know the time zone “{value}”. Use a name like Asia/Shanghai, an offset "
+    "like UTC+8, or a city.",
+    "tz_ok": "Time zone set to <b>{zone}</b> (understood: {understood}); it is {now} there now.",
+    "paused": "Daily digest paused. Send /resume to start it again.",
+    "already_paused": "The daily digest is already paused. Send /resume to start it again.",
+    "resumed": "Daily digest resumed: every day at {time} ({timezone}).",
+    "already_active": "The daily digest is not paused: every day at {time} ({timezone}).",
+    "stats": (
+        "<b>Stats</b>\nChats: {chats} ({active} active)\nArticles: {articles}\n"
+        "Keyword subscriptions: {keywords}\nDeliveries today: {deliveries}\n\n"
+        "<b>Subscriptions per topic</b>\n{topics}"
+    ),
+    "ingest_usage": "Usage: /ingest PATH_OR_URL",
+    "ingest_result": "Added {added}, duplicates {duplicates}, refused {refused}.",
+    "ingest_refused": "Refused: {source}: {reason}",
+    "unknown_command": "I do not know that command. Send /help for the list.",
+    "error": "Sorry, something went wrong. Please try again later.",
+    "callback_stale": "This button is out of date; please send the command again.",
+    "deep_link_unknown": "That topic does not exist.",
+    "message_too_long": "That is too long; please search with at most {limit} characters.",
+    "inline_none": "No articles found",
+    "inline_none_text": "No articles found for “{query}”.",
+    "cmd_start": "Start",
+    "cmd_help": "How to use the bot",
+    "cmd_topics": "Choose topics",
+    "cmd_subscribe": "Subscribe to a topic or word",
+    "cmd_unsubscribe": "Unsubscribe",
+    "cmd_mysubs": "Your subscriptions",
+    "cmd_search": "Search the news",
+    "cmd_digest": "Your digest now",
+    "cmd_settime": "Daily push time HH:MM",
+    "cmd_timezone": "Time zone",
+    "cmd_pause": "Pause the daily digest",
+    "cmd_resume": "Resume the daily digest",
+}
+
+_TEXTS: Final = {"zh": _ZH, "en": _EN}
+
+
+def _template(language: str, key: str) -> str:
+    return _TEXTS.get(language, _ZH).get(key) or _ZH[key]
+
+
+def text(language: str, key: str, **values: object) -> str:
+    """The HTML message ``key`` in ``language`` with every value escaped."""
+    escaped = {name: html.escape(str(value), quote=False) for name, value in values.items()}
+    return _template(language, key).format(**escaped)
+
+
+def plain(language: str, key: str, **values: object) -> str:
+    """The message ``key`` as plain text (no parse mode), values inserted as they are."""
+    template = _template(language, key).replace("<b>", "").replace("</b>", "")
+    return template.format(**values)

@@ -1,0 +1,270 @@
+"""Telegram HTML: escaping, length as Telegram counts it, splitting, and the digest message.
+
+Telegram refuses a whole message when its HTML does not parse, and counts the 4,096-character
+limit in UTF-16 code units of the text left after tags and entities are parsed. Everything here
+keeps to those rules, so callers can send what these functions return as it is.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.i18n import text
+from bot.store.records import SearchResult, StoredArticle
+from summaries.model import Topic
+
+MESSAGE_LIMIT = 4096
+
+_TOKEN = re.compile(r"<[^<>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|[<&]", re.S)
+_TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
+# Break preferences inside an over-long paragraph: line end, sentence end, then a space.
+_SENTENCE_END = "。！？；!?;…"
+
+
+def escape(value: str) -> str:
+    """Escape text for Telegram HTML: the three characters Telegram requires, nothing else."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attr(value: str) -> str:
+    """Escape a value for a double-quoted attribute such as href."""
+    return escape(value).replace('"', "&quot;")
+
+
+def utf16_len(value: str) -> int:
+    """Length in UTF-16 code units (an emoji outside the BMP counts two)."""
+    return len(value.encode("utf-16-le")) // 2
+
+
+def link(url: str, label_html: str) -> str:
+    """An <a> element with an escaped url around a label that is already HTML."""
+    return f'<a href="{escape_attr(url)}">{label_html}</a>'
+
+
+@dataclass(frozen=True)
+class _Atom:
+    """One piece of HTML: a tag (no visible length) or text of some UTF-16 length."""
+
+    raw: str
+    units: int
+    tag: str = ""  # element name for tags
+    closing: bool = False
+    visible: str = ""  # the parsed text, for text atoms
+
+
+def _atoms(markup: str) -> list[_Atom]:
+    atoms: list[_Atom] = []
+    for match in _TOKEN.finditer(markup):
+        raw = match.group(0)
+        if raw.startswith("<") and len(raw) > 1:
+            name = _TAG_NAME.match(raw)
+            atoms.append(
+                _Atom(raw, 0, tag=(name.group(1).lower() if name else ""), closing=raw[1] == "/")
+            )
+        elif raw.startswith("&") and len(raw) > 1:
+            visible = html.unescape(raw)
+            atoms.append(_Atom(raw, utf16_len(visible), visible=visible))
+        else:
+            # Plain text is split into characters so a cut can fall between any two of them.
+            atoms.extend(_Atom(ch, utf16_len(ch), visible=ch) for ch in raw)
+    return atoms
+
+
+def telegram_length(markup: str) -> int:
+    """UTF-16 code units of the text Telegram sees once tags and entities are parsed."""
+    return sum(atom.units for atom in _atoms(markup))
+
+
+def _break_rank(atoms: Sequence[_Atom], index: int) -> int:
+    """How good a cut just after atoms[index] is: 4 paragraph, 3 line, 2 sentence, 1 space."""
+    here = atoms[index].visible
+    if here == "\n":
+        following = atoms[index - 1].visible if index > 0 else ""
+        return 4 if following == "\n" else 3
+    if here and here in _SENTENCE_END:
+        return 2
+    if here in (" ", "\t", "，", ",", "、"):
+        return 1
+    return 0
+
+
+def split_message(markup: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split HTML into parts Telegram accepts, each at most ``limit`` UTF-16 units of text.
+
+    Cuts fall on paragraph boundaries where possible (then lines, sentences, spaces), never
+    inside a tag or an entity; elements open at a cut are closed there and reopened in the next
+    part. Parts with no visible text are dropped.
+    """
+    atoms = _atoms(markup)
+    parts: list[str] = []
+    start = 0
+    while start < len(atoms):
+        units = 0
+        end = start
+        best_cut, best_rank = -1, -1
+        while end < len(atoms) and units + atoms[end].units <= limit:
+            units += atoms[end].units
+            if atoms[end].units:
+                rank = _break_rank(atoms, end)
+                if rank >= best_rank:
+                    best_cut, best_rank = end + 1, rank
+            end += 1
+        if end < len(atoms) and best_rank > 0:
+            end = best_cut
+        end = max(end, start + 1)
+        # Closing tags right after the cut belong to this part, not to an empty one next.
+        while end < len(atoms) and atoms[end].closing:
+            end += 1
+        _emit(parts, atoms, start, end)
+        start = end
+    return [part for part in parts if part]
+
+
+def _open_stack(atoms: Sequence[_Atom], upto: int) -> list[_Atom]:
+    stack: list[_Atom] = []
+    for atom in atoms[:upto]:
+        if atom.tag and not atom.closing:
+            stack.append(atom)
+        elif atom.tag and atom.closing:
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i].tag == atom.tag:
+                    del stack[i]
+                    break
+    return stack
+
+
+def _emit(parts: list[str], atoms: Sequence[_Atom], start: int, end: int) -> None:
+    """Append atoms[start:end] as a self-contained part (reopened and closed elements)."""
+    body = atoms[start:end]
+    if not "".join(atom.visible for atom in body).strip():
+        parts.append("")
+        return
+    opened = _open_stack(atoms, start)
+    still_open = _open_stack(atoms, end)
+    head = "".join(atom.raw for atom in opened)
+    tail = "".join(f"</{atom.tag}>" for atom in reversed(still_open))
+    parts.append((head + "".join(atom.raw for atom in body) + tail).strip())
+
+
+# -- articles ---------------------------------------------------------------------------------
+
+
+def article_date(article: StoredArticle) -> date:
+    """The date shown for an article: published, else ingested."""
+    when: datetime = article.published_at or article.ingested_at
+    return when.date()
+
+
+def topic_name(topic: Topic, language: str) -> str:
+    """A topic's name in the chat's language."""
+    return topic.name_en if language == "en" else topic.name_zh
+
+
+def _article_block(article: StoredArticle, language: str) -> str:
+    lines = [f"<b>{escape(article.title)}</b>"]
+    digest = "".join(article.digest).strip()
+    if digest:
+        lines.append(escape(digest))
+    if article.url:
+        lines.append(link(article.url, text(language, "read_original")))
+    return "\n".join(lines)
+
+
+def render_digest(
+    articles: Sequence[StoredArticle],
+    *,
+    topics: Sequence[Topic],
+    language: str,
+    today: date | None = None,
+) -> list[str]:
+    """The digest as message parts: articles grouped by topic, title, digest and link each."""
+    if not articles:
+        return []
+    day = today or date.today()
+    known = {topic.slug: topic for topic in topics}
+    groups: dict[str, list[StoredArticle]] = {}
+    for article in articles:
+        slug = next((s for s in article.topics if s in known), "")
+        groups.setdefault(slug, []).append(article)
+    order = [topic.slug for topic in topics if topic.slug in groups]
+    if "" in groups:
+        order.append("")
+    blocks = [f"📰 <b>{text(language, 'digest_header', date=day.isoformat())}</b>"]
+    for slug in order:
+        if slug:
+            heading = escape(topic_name(known[slug], language))
+        else:
+            heading = text(language, "other_topic")
+        blocks.append(f"🏷 <b>{heading}</b>")
+        blocks.extend(_article_block(article, language) for article in groups[slug])
+    return split_message("\n\n".join(blocks))
+
+
+def render_article(article: StoredArticle, *, language: str) -> list[str]:
+    """The whole article as message parts: title, subtitle, byline, date, body, link."""
+    head = [f"<b>{escape(article.title)}</b>"]
+    if article.subtitle:
+        head.append(f"<i>{escape(article.subtitle)}</i>")
+    meta = [article_date(article).isoformat()]
+    if article.authors:
+        meta.append(" ".join(article.authors))
+    head.append(escape(" · ".join(meta)))
+    blocks = ["\n".join(head)]
+    blocks.extend(escape(p) for p in article.body.split("\n") if p.strip())
+    if article.url:
+        blocks.append(link(article.url, text(language, "read_original")))
+    return split_message("\n\n".join(blocks))
+
+
+def highlight(snippet: str, spans: Sequence[tuple[int, int]]) -> str:
+    """Escape ``snippet`` and make the characters in ``spans`` bold (overlaps merged)."""
+    cleaned = sorted((max(0, s), min(len(snippet), e)) for s, e in spans if e > s)
+    merged: list[tuple[int, int]] = []
+    for s, e in cleaned:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        elif s < len(snippet):
+            merged.append((s, e))
+    out: list[str] = []
+    pos = 0
+    for s, e in merged:
+        out.append(escape(snippet[pos:s]))
+        out.append(f"<b>{escape(snippet[s:e])}</b>")
+        pos = e
+    out.append(escape(snippet[pos:]))
+    return "".join(out)
+
+
+def render_search(query: str, result: SearchResult, *, first: int, language: str) -> str:
+    """A page of search hits: header, then bold title, date and marked snippet for each."""
+    last = first + len(result.hits) - 1
+    blocks = [
+        text(language, "search_header", query=query, total=result.total, first=first, last=last)
+    ]
+    for number, hit in enumerate(result.hits, start=first):
+        article = hit.article
+        if hit.snippet:
+            passage = highlight(hit.snippet, hit.highlights)
+        else:
+            passage = escape("".join(article.digest))
+        blocks.append(
+            f"<b>{number}. {escape(article.title)}</b>\n"
+            f"<i>{article_date(article).isoformat()}</i>\n{passage}"
+        )
+    # One page is five short passages; the cap only guards against a runaway snippet.
+    return split_message("\n\n".join(blocks))[0]
+
+
+def render_article_card(article: StoredArticle, *, language: str) -> str:
+    """One article in one message: bold title, date, digest and link (inline results)."""
+    lines = [f"<b>{escape(article.title)}</b>", f"<i>{article_date(article).isoformat()}</i>"]
+    digest = "".join(article.digest).strip()
+    if digest:
+        lines.append(escape(digest))
+    if article.url:
+        lines.append(link(article.url, text(language, "read_original")))
+    return split_message("\n".join(lines))[0]

@@ -1,0 +1,63 @@
+"""Callback data: round trips within 64 bytes; forged, stale and oversize data never raise."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import callbacks as cb
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        cb.ToggleTopic("volunteer", 1),
+        cb.TopicsPage(0),
+        cb.RemoveSubscription("topic", "rural"),
+        cb.RemoveSubscription("keyword", cb.key_digest("乡村振兴示范村建设")),
+        cb.SearchPage("志愿服务", 3),
+        cb.SearchPage("~" + cb.key_digest("x" * 500), 1),
+        cb.FullArticle(123456),
+        cb.SubscribeWord("乡村振兴"),
+    ],
+)
+def test_round_trip(callback: cb.Callback) -> None:
+    data = cb.encode(callback)
+    assert len(data.encode("utf-8")) <= 64
+    assert cb.parse(data) == callback
+
+
+def test_encode_refuses_what_would_not_fit() -> None:
+    with pytest.raises(ValueError):
+        cb.encode(cb.SubscribeWord("志" * 25))
+    assert not cb.fits("w", "志" * 25)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "|",
+        "1",
+        "1|",
+        "1|zz|x",
+        "1|t|volunteer",
+        "1|t|volunteer|-1",
+        "1|t|volunteer|9999999999999999",
+        "1|a|abc",
+        "1|a|١٢",  # Arabic-Indic digits are digits to str.isdigit
+        "1|rm|x|rural",
+        "1|s|0|",
+        "x|t|a|0",
+        "\x00\ud800",
+        "1|" + "a" * 100,
+        "<b>|&amp;",
+    ],
+)
+def test_forged_data_is_invalid(data: str | None) -> None:
+    assert isinstance(cb.parse(data), cb.Invalid)
+
+
+def test_other_versions_are_stale() -> None:
+    assert isinstance(cb.parse("0|t|volunteer|0"), cb.Stale)
+    assert isinstance(cb.parse("2|a|1"), cb.Stale)

@@ -1,0 +1,142 @@
+"""Search through the real bot: plain text, /search, result buttons, inline mode, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tests.bot.conftest import RunningBot, eval_dir
+from tests.botapi.records import SentMessage, User
+from tests.botapi.server import BotApiEmulator
+
+
+async def _say(emu: BotApiEmulator, chat_id: int, text: str, **kw: Any) -> SentMessage:
+    action = emu.user_message(chat_id, text, **kw)
+    return (await emu.replies(action))[-1]
+
+
+def _bold(message: SentMessage) -> list[str]:
+    units = message.text.encode("utf-16-le")
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.entities
+        if e["type"] == "bold"
+    ]
+
+
+async def test_search_results_and_their_buttons(
+    any_mode_bot: RunningBot, emu: BotApiEmulator
+) -> None:
+    chat = 2001
+    page = await _say(emu, chat, "党建")
+    assert "党建" in page.text and "第 1–" in page.text
+    assert "党建" in _bold(page)  # matched words are bold
+    labels = [b["text"] for b in page.buttons]
+    assert "全文 1" in labels and "订阅“党建”" in labels
+
+    full = emu.click(page, text="全文 1")
+    await emu.callback_answer(full)
+    parts = await emu.replies(full)
+    assert parts[0].entities and parts[0].entities[0]["type"] == "bold"
+
+    follow = emu.click(page, text="订阅“党建”")
+    await emu.callback_answer(follow)
+    confirmed = await emu.replies(follow)
+    assert "已订阅主题 党建" in confirmed[-1].text
+
+    english = await _say(emu, 2002, "/search 志愿", language_code="en")
+    assert "articles" in english.text and "Full text 1" in [b["text"] for b in english.buttons]
+
+
+async def test_next_page(bot: RunningBot, emu: BotApiEmulator) -> None:
+    if eval_dir() is None:
+        pytest.skip("the shared eval corpus (more than 5 articles per query) is absent")
+    page = await _say(emu, 2051, "中国")
+    first = page.text
+    nxt = emu.click(page, text="下一页 »")
+    await emu.callback_answer(nxt)
+    await emu.edits_after(nxt)
+    assert page.text != first and "第 6–10" in page.text
+    assert "全文 6" in [b["text"] for b in page.buttons]
+
+
+async def test_long_queries_use_a_remembered_reference(
+    bot: RunningBot, emu: BotApiEmulator
+) -> None:
+    words = "党建 文明 创建 单位 市场 监督 管理局 工作"  # too long for callback data
+    page = await _say(emu, 2101, f"/search {words}")
+    for button in page.buttons:
+        assert len(button["callback_data"].encode()) <= 64
+    assert "订阅“" not in page.text
+    nxt = [b for b in page.buttons if b["text"] == "下一页 »"]
+    if nxt:
+        click = emu.click(page, nxt[0]["callback_data"])
+        await emu.edits_after(click)
+        assert "第 6–" in page.text
+
+
+async def test_no_hits_and_bad_queries_get_clear_answers(
+    any_mode_bot: RunningBot, emu: BotApiEmulator
+) -> None:
+    chat = 2201
+    none = await _say(emu, chat, "量子纠缠超导")
+    assert "没有找到" in none.text and "可以试试" in none.text
+    for symbols in ("!!!???", "*", '"" - + | ~ ^', "。，、；"):
+        reply = await _say(emu, chat, symbols)
+        assert "没有可以搜索的文字" in reply.text, symbols
+    assert "太长" in (await _say(emu, chat, "字" * 10_000)).text
+    assert "请在命令后写上" in (await _say(emu, chat, "/search")).text
+    assert "请在命令后写上" in (await _say(emu, chat, "/search    ")).text
+    html = await _say(emu, chat, "<b>党建</b> & <script>")
+    assert "<b>党建</b> & <script>" in html.text
+    emoji = await _say(emu, chat, "😀🎉 志愿")
+    assert emoji.text
+    english = await _say(emu, chat, "AND OR NOT", language_code="en")
+    assert english.text
+
+
+async def test_forged_and_stale_buttons(bot: RunningBot, emu: BotApiEmulator) -> None:
+    page = await _say(emu, 2301, "党建")
+    for data in (
+        "garbage",
+        "1|a|notanumber",
+        "0|t|party|0",
+        "9|zz",
+        "1|a|99999999",
+        "1|s|0|~deadbeef0000",
+        "1|t|nosuchtopic|0",
+        "<b>&",
+        "1|rm|k|ffffffffffff",
+    ):
+        click = emu.click(page, data, check=False)
+        answer = await emu.callback_answer(click)
+        assert answer.text, data
+
+
+async def test_inline_mode(any_mode_bot: RunningBot, emu: BotApiEmulator) -> None:
+    found = await emu.inline_answer(emu.inline_query("志愿"))
+    assert 0 < len(found.results) <= 20
+    assert all(text for text in found.texts)
+    newest = await emu.inline_answer(emu.inline_query(""))
+    assert 0 < len(newest.results) <= 20
+    nothing = await emu.inline_answer(
+        emu.inline_query("量子纠缠超导", user=User(1, language_code="en"))
+    )
+    assert len(nothing.results) == 1 and "No articles" in nothing.results[0]["title"]
+    symbols = await emu.inline_answer(emu.inline_query("<>&*"))
+    assert len(symbols.results) <= 20
+
+
+async def test_twenty_chats_at_once(bot: RunningBot, emu: BotApiEmulator) -> None:
+    chats = range(3000, 3020)
+    starts = [emu.user_message(c, "/start", language_code="en" if c % 2 else None) for c in chats]
+    searches = [emu.user_message(c, "党建") for c in chats]
+    await asyncio.gather(*(emu.replies(a, count=2, timeout=20) for a in starts))
+    results = await asyncio.gather(*(emu.replies(a, timeout=20) for a in searches))
+    for chat, replies in zip(chats, results, strict=True):
+        assert all(m.chat_id == chat for m in replies)
+        assert "党建" in replies[-1].text
+    greetings = {c: emu.messages(c)[0].text for c in chats}
+    assert all(("Hello" in t) == bool(c % 2) for c, t in greetings.items())

@@ -1,0 +1,143 @@
+"""Rendering: escaping, Telegram's length, splitting and the digest, checked with the emulator's
+own HTML parser (the rules Telegram applies)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.render import (
+    escape,
+    highlight,
+    render_article,
+    render_digest,
+    split_message,
+    telegram_length,
+)
+from bot.store.records import StoredArticle
+from summaries.model import Topic
+from tests.botapi.html import parse_html, utf16_len
+
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_a9c33694dae72277.txt"
+TOPICS = (
+    Topic("party", "党建", "Party building", ("党建",)),
+    Topic("volunteer", "志愿服务", "Volunteering", ("志愿",)),
+)
+
+
+def _visible(markup: str) -> str:
+    return parse_html(markup)[0]
+
+
+def _article(article_id: int, title: str, body: str, **extra: object) -> StoredArticle:
+    values: dict[str, object] = {
+        "id": article_id,
+        "title": title,
+        "body": body,
+        "digest": (body[:60],),
+        "keywords": (),
+        "topics": (),
+        "source": "test",
+        "content_hash": str(article_id),
+        "subtitle": "",
+        "authors": (),
+        "kind": "article",
+        "url": None,
+        "published_at": datetime(2021, 3, 5, tzinfo=UTC),
+        "ingested_at": datetime(2021, 3, 6, tzinfo=UTC),
+    }
+    values.update(extra)
+    return StoredArticle(**values)  # type: ignore[arg-type]
+
+
+def test_escape_makes_user_html_plain_text() -> None:
+    markup = escape('<b>x</b> & <script>"')
+    assert _visible(markup) == '<b>x</b> & <script>"'
+    assert parse_html(markup)[1] == []
+
+
+def test_telegram_length_counts_utf16_units_after_parsing() -> None:
+    assert telegram_length("<b>😀</b>") == 2
+    assert telegram_length("&lt;中&gt;&amp;") == 4
+    assert telegram_length('<a href="https://x.cn/?a=1&amp;b=2">原文</a>') == 2
+    assert telegram_length("&#128512;") == 2
+
+
+@pytest.mark.parametrize("unit", ["中", "😀", "a&amp;", "<b>文😀</b>"])
+def test_split_keeps_every_part_valid_and_within_the_limit(unit: str) -> None:
+    paragraphs = [unit * n for n in (900, 3000, 5000, 10)]
+    markup = "\n\n".join(paragraphs)
+    parts = split_message(markup)
+    assert len(parts) > 1
+    for part in parts:
+        visible, _ = parse_html(part)  # raises on anything Telegram would refuse
+        assert 0 < utf16_len(visible) <= 4096
+    joined = "".join(_visible(p).replace("\n", "") for p in parts)
+    assert joined == _visible(markup).replace("\n", "")
+
+
+def test_split_prefers_paragraph_boundaries() -> None:
+    first, second = "甲" * 3000, "乙" * 3000
+    parts = split_message(f"<b>{first}</b>\n\n{second}")
+    assert [_visible(p) for p in parts] == [first, second]
+
+
+def test_split_reopens_tags_cut_inside_an_element() -> None:
+    url = "https://example.com/a?b=1&amp;c=2"
+    markup = f'<a href="{url}"><b>{"字" * 5000}</b></a>'
+    parts = split_message(markup)
+    assert len(parts) == 2
+    for part in parts:
+        _, entities = parse_html(part)
+        assert {e["type"] for e in entities} == {"text_link", "bold"}
+        assert all(
+            e.get("url", "https://example.com/a?b=1&c=2") == "https://example.com/a?b=1&c=2"
+            for e in entities
+        )
+
+
+def test_split_respects_a_small_limit_and_drops_empty_parts() -> None:
+    parts = split_message("一二三。四五六。\n\n\n\n七八九", limit=4)
+    assert all(telegram_length(p) <= 4 for p in parts)
+    assert "".join(_visible(p) for p in parts) == "一二三。四五六。七八九"
+
+
+def test_highlight_escapes_and_bolds_matched_words() -> None:
+    markup = highlight("<志愿>服务&队", [(1, 3), (2, 6), (50, 60)])
+    visible, entities = parse_html(markup)
+    assert visible == "<志愿>服务&队"
+    assert entities == [{"type": "bold", "offset": 1, "length": 5}]
+
+
+def test_digest_groups_by_topic_and_links_where_there_is_a_url() -> None:
+    articles = [
+        _article(1, "志愿者<进社区>", "志愿服务队走进社区。", topics=("volunteer",)),
+        _article(
+            2, "党建引领", "党支部开展主题党日。", topics=("party",), url="https://e.cn/1?a&b"
+        ),
+        _article(3, "别的新闻", "没有主题。"),
+    ]
+    parts = render_digest(articles, topics=TOPICS, language="zh", today=date(2024, 5, 1))
+    assert len(parts) == 1
+    visible, entities = parse_html(parts[0])
+    assert "2024-05-01" in visible
+    assert visible.index("党建") < visible.index("志愿服务") < visible.index("其他")
+    assert "志愿者<进社区>" in visible
+    links = [e for e in entities if e["type"] == "text_link"]
+    assert [e["url"] for e in links] == ["https://e.cn/1?a&b"]
+    english = parse_html(render_digest(articles, topics=TOPICS, language="en")[0])[0]
+    assert "Party building" in english and "Read the original" in english
+
+
+def test_digest_of_nothing_is_no_message() -> None:
+    assert render_digest([], topics=TOPICS, language="zh") == []
+
+
+def test_a_long_real_article_is_sent_in_valid_parts() -> None:
+    body = SEED.read_text(encoding="utf-8") * 3
+    parts = render_article(_article(9, "标题", body, authors=("李连军",)), language="zh")
+    assert len(parts) >= 2
+    for part in parts:
+        assert 0 < utf16_len(parse_html(part)[0]) <= 4096
