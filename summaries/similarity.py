@@ -60,9 +60,7 @@ def simhash(tokens: Sequence[str]) -> int:
     for shingle, weight in shingles.items():
         # The digest is read big-endian, so its last byte is the least significant.
         d7, d6, d5, d4, d3, d2, d1, d0 = _digest(shingle)
-        spread = (
-            t0[d0] | t1[d1] | t2[d2] | t3[d3] | t4[d4] | t5[d5] | t6[d6] | t7[d7]
-        )
+        spread = t0[d0] | t1[d1] | t2[d2] | t3[d3] | t4[d4] | t5[d5] | t6[d6] | t7[d7]
         lanes += spread * weight if weight != 1 else spread
         total += weight
     value = 0

@@ -1,0 +1,214 @@
+"""Web ingest throughput: article pages from a loopback server into a store, end to end.
+
+1,000 Sohu news articles (``../shared/eval/sohu_news_corpus.jsonl`` or WENZHAI_EVAL_DIR) are
+wrapped in realistic news-page HTML (navigation, ads, related links, comments, footer) and
+served by ``python -m http.server`` in a separate process on 127.0.0.1. They are ingested with
+``bot.sources.ingest_urls`` (fetch, charset, trafilatura, summarize, dedupe, SQLite store), and
+in the same run the same texts go through the digest alone (article_from_text +
+summarize_article) and through trafilatura alone, so the three rates sit side by side.
+
+    python bench/ingest.py [--pages 1000]
+
+Skips cleanly (exit 0) when the corpus is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bot.config import Settings  # noqa: E402
+from bot.sources import ingest_urls  # noqa: E402
+from bot.sources.parse import extract_page  # noqa: E402
+from bot.store import open_store  # noqa: E402
+from summaries import article_from_text, parse_topics, summarize_article  # noqa: E402
+
+NAV = "".join(
+    f'<li><a href="/channel/{n}">{name}</a></li>'
+    for n, name in enumerate(["首页", "国内", "国际", "军事", "财经", "科技", "体育", "娱乐"])
+)
+RELATED = "".join(
+    f'<li><a href="/related/{n}">相关阅读：热点新闻第{n}条</a></li>' for n in range(8)
+)
+
+
+def page(item: dict[str, str], number: int) -> str:
+    """A news page around one corpus article."""
+    paragraphs = "".join(
+        f"<p>{html.escape(line.strip())}</p>"
+        for line in item["article"].split("\n")
+        if line.strip()
+    )
+    title = html.escape(item["title"])
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>{title}_搜狐新闻</title><meta name="keywords" content="新闻,资讯">
+<meta property="article:published_time" content="2017-02-{1 + number % 28:02d}T09:30:00+08:00">
+<script src="/static/app.js"></script><link rel="stylesheet" href="/static/site.css">
+</head><body><div id="top"><a href="/login">登录</a> <a href="/register">注册</a></div>
+<nav class="main-nav"><ul>{NAV}</ul></nav>
+<div class="ad ad-top"><a href="/ad/1">【广告】买房首付低至一成，立即咨询</a></div>
+<div class="wrapper"><article class="article">
+<h1>{title}</h1><div class="info">来源：搜狐新闻 2017-02-{1 + number % 28:02d} 09:30</div>
+{paragraphs}
+<p class="editor">责任编辑：编辑部</p></article>
+<aside><h3>相关新闻</h3><ul>{RELATED}</ul>
+<div class="ad ad-side">【推广】夏季清仓，全场五折起</div></aside>
+<section class="comments"><h3>网友评论</h3><ul><li>网友：支持！</li><li>网友：已阅。</li></ul>
+</section></div><footer>Copyright 搜狐公司 版权所有 全部新闻 意见反馈</footer></body></html>"""
+
+
+def load_items(count: int) -> list[dict[str, str]] | None:
+    directory = Path(os.environ.get("WENZHAI_EVAL_DIR", REPO.parent / "shared" / "eval"))
+    corpus = directory / "sohu_news_corpus.jsonl"
+    if not corpus.exists():
+        return None
+    items = []
+    with corpus.open(encoding="utf-8") as handle:
+        for line in handle:
+            item = json.loads(line)
+            # Real articles only: the corpus also holds video stubs with no text.
+            if len(item["article"]) >= 200 and "&nbsp;" not in item["article"]:
+                items.append(item)
+            if len(items) == count:
+                break
+    return items
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(port: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError("the page server did not start")
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def run_ingest(urls: list[str], database: Path, settings: Settings, topics: tuple) -> tuple:  # type: ignore[type-arg]
+    store = await open_store(f"sqlite:///{database.as_posix()}")
+    try:
+        started = time.perf_counter()
+        report = await ingest_urls(store, urls, settings=settings, topics=topics)
+        elapsed = time.perf_counter() - started
+        stored = await store.count_articles()
+    finally:
+        await store.close()
+    return report, elapsed, stored
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=1000)
+    args = parser.parse_args()
+    items = load_items(args.pages)
+    if items is None:
+        print("sohu_news_corpus.jsonl not found (set WENZHAI_EVAL_DIR): benchmark skipped")
+        return 0
+    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
+        topics = parse_topics(tomllib.load(handle)["topic"])
+    settings = Settings(_env_file=None, allow_private_sources=True)  # type: ignore[call-arg]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "site"
+        root.mkdir()
+        pages = [page(item, n) for n, item in enumerate(items)]
+        for n, text in enumerate(pages):
+            (root / f"{n}.html").write_text(text, encoding="utf-8")
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "http.server",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+                str(root),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(port)
+            # Warm up jieba's dictionary so neither rate pays for loading it.
+            summarize_article(
+                article_from_text(items[0]["article"]),
+                topics=topics,
+                max_chars=150,
+                max_sentences=3,
+            )
+            rss_before = peak_rss_mb()
+            urls = [f"http://127.0.0.1:{port}/{n}.html" for n in range(len(items))]
+            report, ingest_seconds, stored = asyncio.run(
+                run_ingest(urls, Path(tmp) / "bench.db", settings, topics)
+            )
+            rss_after = peak_rss_mb()
+        finally:
+            server.terminate()
+            server.wait()
+
+    started = time.perf_counter()
+    for item in items:
+        article = article_from_text(item["article"], title=item["title"])
+        summarize_article(article, topics=topics, max_chars=150, max_sentences=3)
+    digest_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for n, text in enumerate(pages):
+        extract_page(text.encode("utf-8"), "text/html; charset=utf-8", f"http://x.test/{n}")
+    extract_seconds = time.perf_counter() - started
+
+    n = len(items)
+    print(
+        f"pages: {n} (Sohu corpus articles in news-page HTML, avg {sum(map(len, pages)) // n}"
+        f" bytes), served from 127.0.0.1 by a separate process"
+    )
+    print(
+        f"ingest report: added {report.added}, duplicates {report.duplicates}, "
+        f"refused {len(report.refused)}; articles in store: {stored}"
+    )
+    for url, reason in report.refused[:5]:
+        print(f"  refused {url}: {reason}")
+    print(f"{'stage':<46}{'seconds':>9}{'per second':>12}")
+    rows = [
+        ("end to end: fetch+extract+summarize+dedupe+store", ingest_seconds),
+        ("digest only (article_from_text+summarize)", digest_seconds),
+        ("main-text extraction only (trafilatura)", extract_seconds),
+    ]
+    for label, seconds in rows:
+        print(f"{label:<46}{seconds:>9.2f}{n / seconds:>12.1f}")
+    print(f"end to end / digest only: {digest_seconds / ingest_seconds:.2f}x the digest-only rate")
+    print(
+        f"peak RSS: {rss_before:.0f} MB before ingest, {rss_after:.0f} MB after "
+        f"(+{rss_after - rss_before:.0f} MB)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Bytes to text for web pages: HTTP header, then the page's meta tag, then detection.
+
+Chinese sites still label pages GB2312 or GBK while using characters only GB18030 has (and
+GB18030 is a superset of both), so those labels decode as GB18030. A declared charset that does
+not decode the body cleanly is not trusted: detection decides instead, so mojibake is never
+stored.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+# Labels whose superset is the right codec for real pages.
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "csgb2312": "gb18030",
+    "euc-cn": "gb18030",
+    "big5": "big5hkscs",
+    "iso-8859-1": "cp1252",  # as browsers do
+    "latin-1": "cp1252",
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+}
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+# <meta charset="gbk"> and <meta http-equiv="Content-Type" content="text/html; charset=gbk">
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([\w.:-]+)", re.IGNORECASE)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def normalize_charset(label: str) -> str | None:
+    """The Python codec for a charset label (GBK/GB2312 as GB18030), or None if unknown."""
+    name = label.strip().lower()
+    name = _SUPERSETS.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def header_charset(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header, if any."""
+    if not content_type:
+        return None
+    match = _HEADER_CHARSET.search(content_type)
+    return match.group(1) if match else None
+
+
+def declared_charset(body: bytes) -> str | None:
+    """The charset a document declares in its first bytes (meta tag or XML declaration)."""
+    head = body[:4096]
+    match = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    return match.group(1).decode("ascii", "ignore") if match else None
+
+
+def _strict(body: bytes, label: str | None) -> str | None:
+    codec = normalize_charset(label) if label else None
+    if codec is None:
+        return None
+    try:
+        return body.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def decode_body(body: bytes, content_type: str | None = None) -> str:
+    """Decode a fetched body: BOM, header charset, declared charset, then detection."""
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace")
+    labels = [header_charset(content_type), declared_charset(body)]
+    # Servers often send a Western default they never checked; the page's own tag knows better.
+    if labels[0] and normalize_charset(labels[0]) == "cp1252":
+        labels.reverse()
+    for label in labels:
+        text = _strict(body, label)
+        if text is not None:
+            return text
+    text = _strict(body, "utf-8")
+    if text is not None:
+        return text
+    best = from_bytes(body).best()
+    if best is not None and best.encoding:
+        text = _strict(body, best.encoding)
+        if text is not None:
+            return text
+    # Nothing decodes cleanly: keep what GB18030 can read rather than fail the whole page.
+    return body.decode("gb18030", errors="replace")

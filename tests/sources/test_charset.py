@@ -1,0 +1,48 @@
+"""Decoding pages: header, meta tag, then detection; GBK family as GB18030; never mojibake."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sources.charset import decode_body, normalize_charset
+from tests.sources.pages import article_page, seed_articles
+
+
+@pytest.fixture(scope="module")
+def page_text() -> str:
+    article = seed_articles()[0]  # its subtitle starts with "——", which GB2312 maps wrongly
+    return article_page(article, charset="gbk")
+
+
+def test_gbk_family_decodes_as_gb18030() -> None:
+    for label in ("GB2312", "gbk", "x-gbk", "GB18030"):
+        assert normalize_charset(label) == "gb18030"
+    assert normalize_charset("no-such-charset") is None
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/html; charset=GB2312",  # header says GB2312, body is GBK
+        "text/html",  # only the meta tag says it
+        "text/html; charset=ISO-8859-1",  # a server default that the meta tag overrides
+        "text/html; charset=utf-8",  # a wrong header: the body is not UTF-8
+    ],
+)
+def test_gbk_page_decodes_without_mojibake(page_text: str, content_type: str) -> None:
+    body = page_text.encode("gbk")
+    decoded = decode_body(body, content_type)
+    assert decoded == page_text
+    assert "——漯河市市场监督管理局" in decoded
+
+
+def test_undeclared_gbk_is_detected() -> None:
+    article = seed_articles()[1]
+    text = "<html><body>" + "".join(f"<p>{p}</p>" for p in article.paragraphs) + "</body></html>"
+    assert decode_body(text.encode("gb18030"), "text/html") == text
+
+
+def test_utf8_with_bom_and_plain_utf8() -> None:
+    text = "<p>" + seed_articles()[2].paragraphs[0] + "</p>"
+    assert decode_body(b"\xef\xbb\xbf" + text.encode("utf-8"), "") == text
+    assert decode_body(text.encode("utf-8"), "text/html") == text
