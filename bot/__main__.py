@@ -39,7 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]).upper()
-        print(f"error: setting {field}: {first['msg']}", file=sys.stderr)
+        where = f"setting {field}: " if field else "settings: "
+        print(f"error: {where}{first['msg']}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.log_level.upper(),

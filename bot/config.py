@@ -6,7 +6,7 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("data") / "wenzhai.db"
@@ -15,7 +15,10 @@ DEFAULT_SQLITE_PATH = Path("data") / "wenzhai.db"
 class Settings(BaseSettings):
     """Every setting of the bot; each one is documented in .env.example."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty variable (as .env.example leaves them) means "use the default".
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -34,6 +37,7 @@ class Settings(BaseSettings):
     digest_max_sentences: int = Field(default=3, ge=1)
 
     feeds: Annotated[tuple[str, ...], NoDecode] = ()
+    feeds_file: Path | None = None
     feed_poll_minutes: int = Field(default=30, ge=1)
     fetch_timeout_seconds: float = Field(default=15.0, gt=0)
     fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
@@ -51,15 +55,31 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_admin_ids(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+            parts = value.replace(";", ",").split(",")
+            return frozenset(int(part) for part in parts if part.strip())
         return value
 
     @field_validator("feeds", mode="before")
     @classmethod
     def _parse_feeds(cls, value: object) -> object:
         if isinstance(value, str):
-            return tuple(part.strip() for part in value.replace("\n", ",").split(",") if part.strip())
+            parts = value.replace("\n", ",").split(",")
+            return tuple(part.strip() for part in parts if part.strip())
         return value
+
+    @model_validator(mode="after")
+    def _add_feeds_file(self) -> Settings:
+        # FEEDS_FILE holds one URL a line (blank lines and # comments ignored), added to FEEDS.
+        if self.feeds_file is None:
+            return self
+        try:
+            lines = self.feeds_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ValueError(f"cannot read FEEDS_FILE {self.feeds_file}: {exc.strerror}") from exc
+        listed = (line.strip() for line in lines)
+        extra = tuple(u for u in listed if u and not u.startswith("#") and u not in self.feeds)
+        self.feeds = tuple(dict.fromkeys(self.feeds + extra))
+        return self
 
     @property
     def token(self) -> str | None:
