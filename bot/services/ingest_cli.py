@@ -1,0 +1,145 @@
+"""``python -m bot ingest`` and ``python -m bot search``: operator commands over the store.
+
+Every failure becomes one line on stderr and an exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.config import Settings
+from bot.services.ingest import IngestReport, ingest_paths
+from bot.services.topics import TopicsFileError, load_topics
+from bot.store.api import Store
+from summaries.model import Topic
+
+_BAR_WIDTH = 30
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; silent when the stream is not a terminal."""
+
+    def __init__(self, stream: TextIO, label: str) -> None:
+        self._stream = stream
+        self._label = label
+        self._enabled = stream.isatty()
+        self._shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self._enabled or total <= 1:
+            return
+        filled = _BAR_WIDTH * done // total
+        bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
+        self._stream.write(f"\r{self._label} [{bar}] {done}/{total}")
+        self._stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        """End the bar's line so that what follows starts on a fresh one."""
+        if self._shown:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def _is_url(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+async def _ingest_urls(
+    store: Store, urls: Sequence[str], settings: Settings, topics: Sequence[Topic]
+) -> IngestReport:
+    try:
+        from bot.sources import ingest_urls
+    except ImportError:
+        return IngestReport(refused=[(url, "web sources not available") for url in urls])
+    report: IngestReport = await ingest_urls(store, urls, settings=settings, topics=topics)
+    return report
+
+
+def print_report(report: IngestReport, out: TextIO | None = None) -> None:
+    """Counts, one line each, then each refused source with its reason."""
+    out = out or sys.stdout
+    if report.added == 0 and not report.refused:
+        print(f"nothing new: {report.duplicates} duplicate(s) already stored", file=out)
+    print(f"added: {report.added}", file=out)
+    print(f"duplicate: {report.duplicates}", file=out)
+    print(f"refused: {len(report.refused)}", file=out)
+    for source, reason in report.refused:
+        print(f"refused {source}: {reason}", file=out)
+
+
+async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
+    """Ingest files, folders and URLs; 0 when every source was read, 1 when any was refused."""
+    try:
+        topics = load_topics(settings.topics_file)
+    except TopicsFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from bot.store import open_store
+
+    try:
+        store = await open_store(settings.database_url)
+    except Exception as exc:  # the one line an operator needs, not a traceback
+        print(f"error: cannot open the database: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    report = IngestReport()
+    bar = ProgressBar(sys.stderr, "ingest")
+    try:
+        paths = [s for s in sources if not _is_url(s)]
+        urls = [s for s in sources if _is_url(s)]
+        if paths:
+            report.merge(
+                await ingest_paths(store, paths, topics=topics, settings=settings, progress=bar)
+            )
+        if urls:
+            report.merge(await _ingest_urls(store, urls, settings, topics))
+    except Exception as exc:
+        bar.close()
+        print(f"error: ingest stopped: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    bar.close()
+    print_report(report)
+    return 1 if report.refused else 0
+
+
+def _date_of(published: object) -> str:
+    return published.strftime("%Y-%m-%d") if hasattr(published, "strftime") else "-"
+
+
+async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
+    """Print the top hits (title, date, digest), or why there are none; 0 unless it failed."""
+    from bot.store import open_store
+
+    try:
+        store = await open_store(settings.database_url)
+    except Exception as exc:
+        print(f"error: cannot open the database: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = await store.search(query, limit=max(1, min(limit, 50)))
+    except Exception as exc:
+        print(f"error: search failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    if result.reason == "empty_query":
+        print("no results: the query is empty")
+        return 0
+    if result.reason == "no_tokens":
+        print("no results: the query has no searchable words")
+        return 0
+    if not result.hits:
+        print(f"no results for: {' '.join(result.tokens)}")
+        return 0
+    print(f"{result.total} result(s) for: {' '.join(result.tokens)}")
+    for n, hit in enumerate(result.hits, start=1):
+        article = hit.article
+        when = _date_of(article.published_at or article.ingested_at)
+        print(f"{n}. {article.title or '(untitled)'}  [{when}]  #{article.id}")
+        digest = "".join(article.digest) or hit.snippet
+        print(f"   {digest}")
+    return 0

@@ -1,0 +1,218 @@
+"""Chat and subscription queries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.store.records import (
+    AddSubscriptionOutcome,
+    ChatRecord,
+    StoreStats,
+    Subscription,
+    SubscriptionKind,
+)
+from bot.store.rows import chat_record, time_text
+from bot.store.schema import articles, chats, deliveries, subscriptions
+
+
+class UnknownChatError(LookupError):
+    """The chat is not in the store (call ensure_chat first)."""
+
+
+def _insert(backend: str, table: sa.Table) -> Any:
+    return (postgresql.insert if backend == "postgresql" else sqlite.insert)(table)
+
+
+async def get_chat(conn: AsyncConnection, chat_id: int) -> ChatRecord | None:
+    """One chat by id."""
+    row = (await conn.execute(sa.select(chats).where(chats.c.id == chat_id))).first()
+    return chat_record(row) if row is not None else None
+
+
+async def _require_chat(conn: AsyncConnection, chat_id: int) -> ChatRecord:
+    chat = await get_chat(conn, chat_id)
+    if chat is None:
+        raise UnknownChatError(f"chat {chat_id} is not in the store")
+    return chat
+
+
+async def ensure_chat(
+    conn: AsyncConnection,
+    backend: str,
+    chat_id: int,
+    *,
+    values: dict[str, Any],
+    now: datetime,
+) -> ChatRecord:
+    """The chat, created with ``values`` if new; a blocked chat is unblocked."""
+    row = {"id": chat_id, "paused": False, "blocked_at": None, "created_at": now, **values}
+    await conn.execute(_insert(backend, chats).values(row).on_conflict_do_nothing())
+    await conn.execute(
+        chats.update()
+        .where(chats.c.id == chat_id, chats.c.blocked_at.is_not(None))
+        .values(blocked_at=None)
+    )
+    return await _require_chat(conn, chat_id)
+
+
+async def update_chat(
+    conn: AsyncConnection,
+    chat_id: int,
+    *,
+    language: str | None,
+    timezone: str | None,
+    digest_time: time | None,
+    paused: bool | None,
+) -> ChatRecord:
+    """Change the given settings; UnknownChatError when the chat is not stored."""
+    changes: dict[str, Any] = {}
+    if language is not None:
+        changes["language"] = language
+    if timezone is not None:
+        changes["timezone"] = timezone
+    if digest_time is not None:
+        changes["digest_time"] = time_text(digest_time)
+    if paused is not None:
+        changes["paused"] = paused
+    if changes:
+        await conn.execute(chats.update().where(chats.c.id == chat_id).values(**changes))
+    return await _require_chat(conn, chat_id)
+
+
+async def mark_blocked(conn: AsyncConnection, chat_id: int, *, at: datetime) -> None:
+    """Set blocked_at (subscriptions stay)."""
+    await conn.execute(chats.update().where(chats.c.id == chat_id).values(blocked_at=at))
+
+
+async def migrate_chat(conn: AsyncConnection, backend: str, old_id: int, new_id: int) -> None:
+    """Move a chat to a new id with its subscriptions and deliveries."""
+    old = await get_chat(conn, old_id)
+    if old is None or old_id == new_id:
+        return
+    if await get_chat(conn, new_id) is None:
+        # The usual case: the foreign keys cascade the new id to subscriptions and deliveries.
+        await conn.execute(
+            chats.update().where(chats.c.id == old_id).values(id=new_id, type="supergroup")
+        )
+        return
+    # The new chat already wrote to the bot: merge into it, keeping its own rows on conflict.
+    moved = sa.select(
+        sa.literal(new_id, sa.BigInteger),
+        subscriptions.c.kind,
+        subscriptions.c.value,
+        subscriptions.c.created_at,
+    ).where(subscriptions.c.chat_id == old_id)
+    await conn.execute(
+        _insert(backend, subscriptions)
+        .from_select(["chat_id", "kind", "value", "created_at"], moved)
+        .on_conflict_do_nothing()
+    )
+    taken = sa.select(deliveries.c.local_date).where(deliveries.c.chat_id == new_id)
+    await conn.execute(
+        deliveries.update()
+        .where(deliveries.c.chat_id == old_id, deliveries.c.local_date.not_in(taken))
+        .values(chat_id=new_id)
+    )
+    await conn.execute(chats.delete().where(chats.c.id == old_id))
+
+
+async def add_subscription(
+    conn: AsyncConnection,
+    backend: str,
+    chat_id: int,
+    kind: SubscriptionKind,
+    value: str,
+    *,
+    max_per_chat: int,
+    now: datetime,
+) -> AddSubscriptionOutcome:
+    """Subscribe unless already subscribed or at the limit."""
+    await _require_chat(conn, chat_id)
+    mine = subscriptions.c.chat_id == chat_id
+    exists = await conn.execute(
+        sa.select(subscriptions.c.id).where(
+            mine, subscriptions.c.kind == kind, subscriptions.c.value == value
+        )
+    )
+    if exists.first() is not None:
+        return "exists"
+    count = (
+        await conn.execute(sa.select(sa.func.count()).select_from(subscriptions).where(mine))
+    ).scalar_one()
+    if count >= max_per_chat:
+        return "limit"
+    result = await conn.execute(
+        _insert(backend, subscriptions)
+        .values(chat_id=chat_id, kind=kind, value=value, created_at=now)
+        .on_conflict_do_nothing()
+    )
+    return "added" if result.rowcount else "exists"
+
+
+async def remove_subscription(
+    conn: AsyncConnection, chat_id: int, kind: SubscriptionKind, value: str
+) -> bool:
+    """Unsubscribe; False when there was nothing to remove."""
+    result = await conn.execute(
+        subscriptions.delete().where(
+            subscriptions.c.chat_id == chat_id,
+            subscriptions.c.kind == kind,
+            subscriptions.c.value == value,
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def list_subscriptions(conn: AsyncConnection, chat_id: int) -> list[Subscription]:
+    """Topics first, then keywords, each in the order added."""
+    topic_first = sa.case((subscriptions.c.kind == "topic", 0), else_=1)
+    rows = await conn.execute(
+        sa.select(subscriptions.c.kind, subscriptions.c.value)
+        .where(subscriptions.c.chat_id == chat_id)
+        .order_by(topic_first, subscriptions.c.id)
+    )
+    return [Subscription(chat_id=chat_id, kind=row.kind, value=row.value) for row in rows]
+
+
+async def stats(conn: AsyncConnection, *, today: date) -> StoreStats:
+    """Counts for /stats."""
+
+    async def count(stmt: sa.Select[Any]) -> int:
+        return int((await conn.execute(stmt)).scalar_one())
+
+    total_chats = await count(sa.select(sa.func.count()).select_from(chats))
+    active = await count(
+        sa.select(sa.func.count())
+        .select_from(chats)
+        .where(chats.c.paused.is_(False), chats.c.blocked_at.is_(None))
+    )
+    article_count = await count(sa.select(sa.func.count()).select_from(articles))
+    by_topic_rows = await conn.execute(
+        sa.select(subscriptions.c.value, sa.func.count())
+        .where(subscriptions.c.kind == "topic")
+        .group_by(subscriptions.c.value)
+        .order_by(subscriptions.c.value)
+    )
+    keywords = await count(
+        sa.select(sa.func.count())
+        .select_from(subscriptions)
+        .where(subscriptions.c.kind == "keyword")
+    )
+    sent_today = await count(
+        sa.select(sa.func.count())
+        .select_from(deliveries)
+        .where(deliveries.c.status == "sent", deliveries.c.local_date == today)
+    )
+    return StoreStats(
+        chats=total_chats,
+        active_chats=active,
+        articles=article_count,
+        subscriptions_by_topic={value: int(n) for value, n in by_topic_rows},
+        keyword_subscriptions=keywords,
+        deliveries_today=sent_today,
+    )

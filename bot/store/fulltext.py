@@ -1,0 +1,89 @@
+"""Full-text documents and queries built from search tokens, never from raw user text.
+
+Matching rule (the same for search and keyword subscriptions): a query matches an article when
+every distinct query token occurs as a whole token in its title or body. There is no prefix
+matching: jieba's ``cut_for_search`` already indexes the dictionary words inside longer words
+(志愿者 is indexed as 志愿, 愿者 and 志愿者), so 志愿 finds 志愿者 while 志 does not find every
+word that starts with 志. Only the first ``MAX_QUERY_TOKENS`` distinct tokens of a query count.
+
+Each token is quoted (FTS5 string, tsquery lexeme), so no character the user typed can act as
+query syntax: AND, OR, NOT, NEAR, *, ^, :, - and quotes are plain words or dropped punctuation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from summaries.tokens import search_tokens, unique_tokens
+
+MAX_QUERY_TOKENS = 32
+
+# PostgreSQL tsvector limits: positions run 1..16383 and a lexeme keeps at most 256 of them.
+_PG_MAX_POSITION = 16383
+_PG_MAX_POSITIONS_PER_LEXEME = 256
+# A lexeme must be shorter than 2 KiB; longer "words" are not worth indexing anyway.
+_MAX_TOKEN_BYTES = 1000
+
+
+def _indexable(token: str) -> bool:
+    return len(token.encode("utf-8")) <= _MAX_TOKEN_BYTES
+
+
+def query_tokens(text: str) -> tuple[str, ...]:
+    """The distinct search tokens of a query, at most MAX_QUERY_TOKENS of them."""
+    tokens = [t for t in unique_tokens(search_tokens(text)) if _indexable(t)]
+    return tuple(tokens[:MAX_QUERY_TOKENS])
+
+
+def document_text(tokens: Sequence[str]) -> str:
+    """Space-joined tokens: the text the SQLite FTS5 index holds for a title or a body."""
+    return " ".join(t for t in tokens if _indexable(t))
+
+
+def fts5_query(tokens: Sequence[str]) -> str:
+    """An FTS5 query that requires every token, each a quoted string (implicit AND)."""
+    return " ".join(_fts5_string(t) for t in tokens)
+
+
+def fts5_any_query(groups: Sequence[Sequence[str]]) -> str:
+    """An FTS5 query that matches when all tokens of any one group occur."""
+    return " OR ".join(f"({fts5_query(group)})" for group in groups if group)
+
+
+def _fts5_string(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _pg_lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsquery_text(tokens: Sequence[str]) -> str:
+    """tsquery input that requires every token, each a quoted lexeme (cast with ::tsquery)."""
+    return " & ".join(_pg_lexeme(t) for t in tokens)
+
+
+def tsquery_any_text(groups: Sequence[Sequence[str]]) -> str:
+    """tsquery input that matches when all tokens of any one group occur."""
+    return " | ".join(f"({tsquery_text(group)})" for group in groups if group)
+
+
+def tsvector_text(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> str:
+    """tsvector input with positions: title tokens weighted A, body tokens weighted B.
+
+    Built as a literal rather than with to_tsvector, so PostgreSQL's own parser never splits
+    or rewrites a jieba token (3.5, c++ and 100% stay whole).
+    """
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for weight, tokens in (("A", title_tokens), ("B", body_tokens)):
+        for token in tokens:
+            if not _indexable(token):
+                continue
+            position = min(position + 1, _PG_MAX_POSITION)
+            entries = positions.setdefault(token, [])
+            entry = f"{position}{weight}"
+            # Past the last position every token lands on it; keep one entry per lexeme there.
+            if len(entries) < _PG_MAX_POSITIONS_PER_LEXEME and entry not in entries[-1:]:
+                entries.append(entry)
+    return " ".join(f"{_pg_lexeme(t)}:{','.join(p)}" for t, p in positions.items())

@@ -1,0 +1,82 @@
+"""Rows to records and records to rows: the only place that knows the column encodings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, time
+from typing import Any
+
+from bot.store.records import ChatRecord, NewArticle, StoredArticle
+
+
+def dump_list(values: Sequence[Any]) -> str:
+    """A list as the JSON text the list columns hold."""
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def load_list(text: str | None) -> tuple[Any, ...]:
+    """The list a JSON text column holds (empty for NULL)."""
+    return tuple(json.loads(text)) if text else ()
+
+
+def article_values(article: NewArticle, *, now: datetime) -> dict[str, Any]:
+    """Column values for a new article row."""
+    return {
+        "source": article.source,
+        "url": article.url,
+        "title": article.title,
+        "subtitle": article.subtitle,
+        "authors": dump_list(article.authors),
+        "kind": article.kind,
+        "body": article.body,
+        "digest": dump_list(article.digest),
+        "keywords": dump_list(article.keywords),
+        "topics": dump_list(article.topics),
+        "published_at": article.published_at,
+        "ingested_at": now,
+        "sort_at": article.published_at or now,
+        "content_hash": article.content_hash,
+        "fingerprint": article.fingerprint,
+    }
+
+
+def stored_article(row: Any) -> StoredArticle:
+    """A StoredArticle from an articles row."""
+    return StoredArticle(
+        id=row.id,
+        title=row.title,
+        body=row.body,
+        digest=load_list(row.digest),
+        keywords=load_list(row.keywords),
+        topics=load_list(row.topics),
+        source=row.source,
+        content_hash=row.content_hash,
+        subtitle=row.subtitle,
+        authors=load_list(row.authors),
+        kind=row.kind,
+        url=row.url,
+        published_at=row.published_at,
+        ingested_at=row.ingested_at,
+        fingerprint=row.fingerprint,
+    )
+
+
+def time_text(value: time) -> str:
+    """A digest time as the 'HH:MM' text the chats table holds."""
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def chat_record(row: Any) -> ChatRecord:
+    """A ChatRecord from a chats row."""
+    hour, minute = (int(part) for part in row.digest_time.split(":"))
+    return ChatRecord(
+        id=row.id,
+        type=row.type,
+        language=row.language,
+        timezone=row.timezone,
+        digest_time=time(hour, minute),
+        paused=bool(row.paused),
+        blocked_at=row.blocked_at,
+        created_at=row.created_at,
+    )

@@ -1,0 +1,161 @@
+"""The tables, as SQLAlchemy Core objects. Migrations create them; queries are built from them.
+
+JSON lists (authors, digest, keywords, topics, article and message ids) are stored as JSON text
+on both backends, so the same values read back the same everywhere.
+
+Full-text structures differ per backend and are not part of ``metadata`` (the migrations create
+them): on SQLite ``articles_fts`` is an FTS5 table whose rowid is the article id; on PostgreSQL
+``articles_fts`` is a plain table (article_id, document tsvector, sort_at) with a GIN index.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+# Integer primary keys are BIGINT on PostgreSQL; SQLite needs INTEGER for its rowid alias.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on both backends (SQLite stores it naive, in UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            # Naive values are taken as UTC: every time inside the store is UTC.
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+articles = sa.Table(
+    "articles",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    # Short columns first and body last: SQLite then reads sort_at without the body's pages.
+    # published_at, else ingested_at: the one key for "newest first".
+    sa.Column("sort_at", UtcDateTime, nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=True),
+    sa.Column("ingested_at", UtcDateTime, nullable=False),
+    sa.Column("content_hash", sa.Text, nullable=False),
+    sa.Column("fingerprint", sa.BigInteger, nullable=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=True),
+    sa.Column("kind", sa.Text, nullable=False, server_default="article"),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("subtitle", sa.Text, nullable=False, server_default=""),
+    sa.Column("authors", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("topics", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("keywords", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("digest", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.UniqueConstraint("content_hash", name="uq_articles_content_hash"),
+    sa.UniqueConstraint("url", name="uq_articles_url"),
+    sa.Index("ix_articles_sort", "sort_at", "id"),
+)
+
+# One row per (topic, article) so that topic subscriptions use an index, not a JSON scan.
+article_topics = sa.Table(
+    "article_topics",
+    metadata,
+    sa.Column("topic", sa.Text, primary_key=True),
+    sa.Column(
+        "article_id",
+        BigId,
+        sa.ForeignKey("articles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+chats = sa.Table(
+    "chats",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("language", sa.Text, nullable=False),
+    sa.Column("timezone", sa.Text, nullable=False),
+    # 'HH:MM' text, so that it compares lexically on both backends.
+    sa.Column("digest_time", sa.Text, nullable=False),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("blocked_at", UtcDateTime, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_chats_schedule", "timezone", "digest_time"),
+)
+
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column(
+        "chat_id",
+        sa.BigInteger,
+        sa.ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("chat_id", "kind", "value", name="uq_subscriptions_chat_kind_value"),
+    sa.Index("ix_subscriptions_kind_value", "kind", "value"),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column(
+        "chat_id",
+        sa.BigInteger,
+        sa.ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("local_date", sa.Date, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),  # claimed / sent / failed
+    sa.Column("article_ids", sa.Text, nullable=False, server_default="[]"),  # JSON array text
+    sa.Column("message_ids", sa.Text, nullable=False, server_default="[]"),  # JSON array text
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("claimed_at", UtcDateTime, nullable=True),
+    sa.Column("claimed_by", sa.Text, nullable=True),
+    sa.Column("sent_at", UtcDateTime, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.UniqueConstraint("chat_id", "local_date", name="uq_deliveries_chat_date"),
+)
+
+# Backend-specific full-text tables, described here only so queries can name their columns.
+_sqlite_fts_metadata = sa.MetaData()
+_postgresql_fts_metadata = sa.MetaData()
+
+sqlite_articles_fts = sa.Table(
+    "articles_fts",
+    _sqlite_fts_metadata,
+    sa.Column("rowid", sa.Integer, primary_key=True),
+    sa.Column("title", sa.Text),
+    sa.Column("body", sa.Text),
+)
+
+postgresql_articles_fts = sa.Table(
+    "articles_fts",
+    _postgresql_fts_metadata,
+    sa.Column("article_id", sa.BigInteger, primary_key=True),
+    sa.Column("document", postgresql.TSVECTOR, nullable=False),
+    sa.Column("sort_at", UtcDateTime, nullable=False),
+)

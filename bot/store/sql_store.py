@@ -1,0 +1,195 @@
+"""SqlStore: the Store protocol (bot.store.api) over one SQLAlchemy async engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.store import articles as article_queries
+from bot.store import chats as chat_queries
+from bot.store import search as search_queries
+from bot.store.engine import WRITE_OPTION
+from bot.store.records import (
+    AddResult,
+    AddSubscriptionOutcome,
+    ChatRecord,
+    NewArticle,
+    SearchResult,
+    StoredArticle,
+    StoreStats,
+    Subscription,
+    SubscriptionKind,
+)
+from bot.store.rows import time_text
+from bot.store.schema import articles
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlStore:
+    """Articles, search, chats, subscriptions and deliveries on SQLite or PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.backend = engine.dialect.name  # "sqlite" or "postgresql"
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{WRITE_OPTION: True})
+            async with conn.begin():
+                yield conn
+
+    async def close(self) -> None:
+        """Dispose of the engine and its connections."""
+        await self.engine.dispose()
+
+    # -- articles -----------------------------------------------------------------------
+    async def add_articles(self, articles: Sequence[NewArticle]) -> AddResult:
+        """Store articles in one transaction; duplicates (content hash or url) are skipped."""
+        if not articles:
+            return AddResult(added=(), duplicates=0)
+        async with self._write() as conn:
+            return await article_queries.add_articles(conn, self.backend, articles, now=_now())
+
+    async def get_article(self, article_id: int) -> StoredArticle | None:
+        """One article by id."""
+        async with self._read() as conn:
+            return await article_queries.get_article(conn, article_id)
+
+    async def latest_articles(self, *, limit: int, offset: int = 0) -> list[StoredArticle]:
+        """Newest first (published_at, else ingested_at)."""
+        async with self._read() as conn:
+            return await article_queries.latest_articles(conn, limit=limit, offset=offset)
+
+    async def has_url(self, url: str) -> bool:
+        """Whether an article with this url is stored."""
+        async with self._read() as conn:
+            found = await conn.execute(sa.select(articles.c.id).where(articles.c.url == url))
+            return found.first() is not None
+
+    async def fingerprints(self) -> list[tuple[int, int]]:
+        """(article id, fingerprint) of every article that has one."""
+        stmt = (
+            sa.select(articles.c.id, articles.c.fingerprint)
+            .where(articles.c.fingerprint.is_not(None))
+            .order_by(articles.c.id)
+        )
+        async with self._read() as conn:
+            return [(row.id, row.fingerprint) for row in await conn.execute(stmt)]
+
+    async def count_articles(self) -> int:
+        """How many articles are stored."""
+        async with self._read() as conn:
+            stmt = sa.select(sa.func.count()).select_from(articles)
+            return int((await conn.execute(stmt)).scalar_one())
+
+    async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchResult:
+        """Full-text search (see bot.store.fulltext for the matching rule)."""
+        async with self._read() as conn:
+            return await search_queries.search(
+                conn, self.backend, query, limit=limit, offset=offset
+            )
+
+    # -- chats --------------------------------------------------------------------------
+    async def ensure_chat(
+        self,
+        chat_id: int,
+        *,
+        type: str,
+        language: str,
+        timezone: str,
+        digest_time: time,
+    ) -> ChatRecord:
+        """The chat, created if new; a blocked chat that writes again is unblocked."""
+        values = {
+            "type": type,
+            "language": language,
+            "timezone": timezone,
+            "digest_time": time_text(digest_time),
+        }
+        async with self._write() as conn:
+            return await chat_queries.ensure_chat(
+                conn, self.backend, chat_id, values=values, now=_now()
+            )
+
+    async def get_chat(self, chat_id: int) -> ChatRecord | None:
+        """One chat by id."""
+        async with self._read() as conn:
+            return await chat_queries.get_chat(conn, chat_id)
+
+    async def update_chat(
+        self,
+        chat_id: int,
+        *,
+        language: str | None = None,
+        timezone: str | None = None,
+        digest_time: time | None = None,
+        paused: bool | None = None,
+    ) -> ChatRecord:
+        """Change a chat's settings; raises UnknownChatError (a LookupError) if not stored."""
+        async with self._write() as conn:
+            return await chat_queries.update_chat(
+                conn,
+                chat_id,
+                language=language,
+                timezone=timezone,
+                digest_time=digest_time,
+                paused=paused,
+            )
+
+    async def mark_blocked(self, chat_id: int, *, at: datetime) -> None:
+        """The bot was blocked or removed: stop pushing, keep the subscriptions."""
+        async with self._write() as conn:
+            await chat_queries.mark_blocked(conn, chat_id, at=at)
+
+    async def migrate_chat(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: move the chat, its subscriptions and deliveries."""
+        async with self._write() as conn:
+            await chat_queries.migrate_chat(conn, self.backend, old_id, new_id)
+
+    # -- subscriptions ------------------------------------------------------------------
+    async def add_subscription(
+        self, chat_id: int, kind: SubscriptionKind, value: str, *, max_per_chat: int = 50
+    ) -> AddSubscriptionOutcome:
+        """Subscribe; 'exists' when already subscribed, 'limit' at max_per_chat."""
+        async with self._write() as conn:
+            return await chat_queries.add_subscription(
+                conn, self.backend, chat_id, kind, value, max_per_chat=max_per_chat, now=_now()
+            )
+
+    async def remove_subscription(self, chat_id: int, kind: SubscriptionKind, value: str) -> bool:
+        """Unsubscribe; False when there was no such subscription."""
+        async with self._write() as conn:
+            return await chat_queries.remove_subscription(conn, chat_id, kind, value)
+
+    async def list_subscriptions(self, chat_id: int) -> list[Subscription]:
+        """A chat's subscriptions, topics first, then keywords, each in the order added."""
+        async with self._read() as conn:
+            return await chat_queries.list_subscriptions(conn, chat_id)
+
+    async def articles_for_chat(
+        self, chat_id: int, *, limit: int = 10, since: datetime | None = None
+    ) -> list[StoredArticle]:
+        """Newest articles matching the chat's topics or keywords that no sent delivery of
+        this chat contained; ``since`` bounds published_at (else ingested_at) from below."""
+        async with self._read() as conn:
+            return await article_queries.articles_for_chat(
+                conn, self.backend, chat_id, limit=limit, since=since
+            )
+
+    async def stats(self, *, today: date) -> StoreStats:
+        """Counts for /stats."""
+        async with self._read() as conn:
+            return await chat_queries.stats(conn, today=today)

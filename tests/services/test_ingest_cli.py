@@ -1,0 +1,134 @@
+"""``python -m bot ingest`` and ``search``: what an operator sees, and the exit status."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from bot.services.ingest import IngestReport
+from bot.services.ingest_cli import ProgressBar, ingest_main, search_main
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = REPO / "seeds" / "000_a9c33694dae72277.txt"
+
+
+def _settings(tmp_path: Path, **changes: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'data' / 'cli.db'}",
+        "topics_file": REPO / "seeds" / "topics.toml",
+        **changes,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def test_ingest_twice_then_search(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = _settings(tmp_path)
+    assert await ingest_main([str(SEED)], settings) == 0
+    out, err = capsys.readouterr()
+    assert "added: 5\nduplicate: 0\nrefused: 0\n" in out
+    assert err == ""  # no progress bar when stderr is not a terminal
+    assert (tmp_path / "data" / "cli.db").exists()  # the data folder is made on first use
+    assert await ingest_main([str(SEED)], settings) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith("nothing new") and "added: 0\nduplicate: 5\n" in out
+    assert await search_main("格尔木", settings, limit=3) == 0
+    out, _ = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0].endswith("result(s) for: 格尔木")
+    assert lines[1].startswith("1. 青海省格尔木市：绽放文明花 结出富裕果  [")
+    assert "格尔木" in lines[2]
+
+
+async def test_refused_sources_exit_1_with_reasons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "page.txt")
+    (folder / "binary.txt").write_bytes(b"\xff\xfe\xff")
+    code = await ingest_main([str(folder), str(tmp_path / "missing")], _settings(tmp_path))
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert "added: 5" in out and "refused: 2" in out
+    assert f"refused {folder / 'binary.txt'}: not UTF-8 or GB18030 text" in out
+    assert f"refused {tmp_path / 'missing'}: no such file or folder" in out
+
+
+async def test_urls_go_to_web_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Sequence[str]] = []
+
+    async def fake_ingest_urls(store: Any, urls: Sequence[str], **kwargs: Any) -> IngestReport:
+        seen.append(list(urls))
+        assert kwargs["topics"] and kwargs["settings"] is not None
+        return IngestReport(added=2, duplicates=1)
+
+    import bot.sources.urls
+
+    monkeypatch.setattr(bot.sources.urls, "ingest_urls", fake_ingest_urls)
+    urls = ["https://example.org/a", "HTTP://example.org/feed.xml"]
+    assert await ingest_main([*urls, str(SEED)], _settings(tmp_path)) == 0
+    out, _ = capsys.readouterr()
+    assert seen == [urls]
+    assert "added: 7\nduplicate: 1\n" in out
+
+
+async def test_urls_refused_without_web_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "bot.sources", None)  # import fails
+    assert await ingest_main(["https://example.org/a"], _settings(tmp_path)) == 1
+    out, _ = capsys.readouterr()
+    assert "refused https://example.org/a: web sources not available" in out
+
+
+async def test_setup_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing_topics = _settings(tmp_path, topics_file=tmp_path / "none.toml")
+    assert await ingest_main([str(SEED)], missing_topics) == 2
+    assert capsys.readouterr().err.startswith("error: topics file")
+    bad_db = _settings(tmp_path, database_url="mysql://localhost/x")
+    assert await ingest_main([str(SEED)], bad_db) == 2
+    assert await search_main("志愿", bad_db) == 2
+    err = capsys.readouterr().err
+    assert err.count("error: cannot open the database") == 2 and "Traceback" not in err
+
+
+async def test_search_reasons(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = _settings(tmp_path)
+    assert await search_main("   ", settings) == 0
+    assert await search_main("😀 ？", settings) == 0
+    assert await search_main("格尔木 OR \"'; DROP TABLE articles", settings) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "no results: the query is empty",
+        "no results: the query has no searchable words",
+        "no results for: 格尔木 or drop table articles",
+    ]
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    bar = ProgressBar(terminal, "ingest")
+    bar(1, 4)
+    bar(4, 4)
+    bar.close()
+    assert terminal.getvalue().endswith("4/4\n") and "\r" in terminal.getvalue()
+    pipe = io.StringIO()
+    quiet = ProgressBar(pipe, "ingest")
+    quiet(1, 4)
+    quiet.close()
+    assert pipe.getvalue() == ""
