@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -30,7 +31,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.handlers import admin, schedule, search, start, subscriptions
+from bot.handlers import admin, membership, schedule, search, start, subscriptions
 from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
 from bot.handlers.fallback import on_error, unknown_command
@@ -72,28 +73,45 @@ For inline mode (@yourbot words) also send /setinline to @BotFather.
 
 
 class TokenRedactor(logging.Filter):
-    """Replaces the bot token in every log record a handler emits."""
+    """Replaces the bot token in every log record a handler emits, tracebacks included."""
 
     def __init__(self, token: str):
         super().__init__()
-        self._token = token
+        # Bot API URLs may carry the token with its colon percent-encoded.
+        self._forms = (token, token.replace(":", "%3A"))
+
+    def scrub(self, value: str) -> str:
+        """``value`` with every form of the token replaced."""
+        for form in self._forms:
+            value = value.replace(form, "<token>")
+        return value
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the token; never drop a record."""
+        """Rewrite the record's message and traceback without the token; never drop a record."""
         message = record.getMessage()
-        if self._token in message:
-            record.msg = message.replace(self._token, "<token>")
-            record.args = None
+        scrubbed = self.scrub(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        # PTB's InvalidToken quotes the token; format the traceback now so it can be scrubbed
+        # (formatters reuse exc_text when it is set).
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.scrub(record.stack_info)
         return True
 
 
-def _protect_token(token: str) -> None:
+def _protect_token(token: str) -> TokenRedactor:
     # httpx logs request URLs (which carry the token) at INFO; keep it quiet, and scrub the
     # token from anything else that reaches a handler.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     redactor = TokenRedactor(token)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(redactor)
+        if not any(isinstance(f, TokenRedactor) for f in handler.filters):
+            handler.addFilter(redactor)
+    return redactor
 
 
 def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
@@ -124,6 +142,7 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
     handlers += feed_handlers(settings.admin_ids)
     text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     handlers += [
+        MessageHandler(filters.StatusUpdate.MIGRATE, membership.chat_moved),
         # Any command not matched above (or an admin command from a non-admin).
         MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command),
         MessageHandler(text & filters.ChatType.PRIVATE, search.search_text),
@@ -261,6 +280,24 @@ def run_bot(settings: Settings) -> int:
     if not token:
         print(NO_TOKEN_HELP, file=sys.stderr, end="")
         return 2
-    _protect_token(token)
-    run_application(build_application(settings), settings)
+    if settings.webhook_url and not settings.webhook_secret:
+        # Without the secret anyone who finds the URL could post updates as any user.
+        print("error: WEBHOOK_URL is set but WEBHOOK_SECRET is not; set both.", file=sys.stderr)
+        return 2
+    redactor = _protect_token(token)
+    try:
+        run_application(build_application(settings), settings)
+    except InvalidToken:
+        # PTB's message quotes the token: say what happened without it.
+        print(
+            f"error: the Bot API at {settings.telegram_base_url} refused TELEGRAM_BOT_TOKEN; "
+            "check it with @BotFather (/mybots, API Token).",
+            file=sys.stderr,
+        )
+        return 2
+    except Exception as exc:  # one scrubbed line for the operator, never the raw token
+        # The traceback goes through the scrubbing handlers (shown at LOG_LEVEL=DEBUG).
+        log.debug("the bot stopped", exc_info=True)
+        print(f"error: {redactor.scrub(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        return 1
     return 0

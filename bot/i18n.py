@@ -10,12 +10,19 @@ from __future__ import annotations
 import html
 from typing import Final
 
+from summaries.model import Topic
+
 LANGUAGES: Final = ("zh", "en")
 
 
 def language_for(code: str | None) -> str:
     """The bot language for a Telegram language_code: English for en*, else Chinese."""
     return "en" if (code or "").lower().startswith("en") else "zh"
+
+
+def topic_name(topic: Topic, language: str) -> str:
+    """A topic's name in the chat's language."""
+    return topic.name_en if language == "en" else topic.name_zh
 
 
 _ZH: dict[str, str] = {

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.i18n import text
-from bot.store.records import SearchResult, StoredArticle
+from bot.i18n import text, topic_name
+from bot.store.records import SearchResult, StoredArticle, StoreStats
 from summaries.model import Topic
 
 MESSAGE_LIMIT = 4096
@@ -159,19 +159,23 @@ def article_date(article: StoredArticle) -> date:
     return when.date()
 
 
-def topic_name(topic: Topic, language: str) -> str:
-    """A topic's name in the chat's language."""
-    return topic.name_en if language == "en" else topic.name_zh
+def _original_link(article: StoredArticle, language: str) -> list[str]:
+    """The read-the-original link, for web addresses only (Telegram refuses other schemes)."""
+    url = article.url or ""
+    if not url.lower().startswith(("http://", "https://")):
+        return []
+    return [link(url, text(language, "read_original"))]
 
 
-def _article_block(article: StoredArticle, language: str) -> str:
+def _article_lines(article: StoredArticle, language: str, *, dated: bool) -> list[str]:
+    """Bold title, (date), digest and link of one article."""
     lines = [f"<b>{escape(article.title)}</b>"]
+    if dated:
+        lines.append(f"<i>{article_date(article).isoformat()}</i>")
     digest = "".join(article.digest).strip()
     if digest:
         lines.append(escape(digest))
-    if article.url:
-        lines.append(link(article.url, text(language, "read_original")))
-    return "\n".join(lines)
+    return lines + _original_link(article, language)
 
 
 def render_digest(
@@ -180,8 +184,12 @@ def render_digest(
     topics: Sequence[Topic],
     language: str,
     today: date | None = None,
+    footer: str = "",
 ) -> list[str]:
-    """The digest as message parts: articles grouped by topic, title, digest and link each."""
+    """The digest as message parts: articles grouped by topic, title, digest and link each.
+
+    ``footer`` (HTML) ends the last part; it is split with the rest, so no part goes over.
+    """
     if not articles:
         return []
     day = today or date.today()
@@ -200,7 +208,9 @@ def render_digest(
         else:
             heading = text(language, "other_topic")
         blocks.append(f"🏷 <b>{heading}</b>")
-        blocks.extend(_article_block(article, language) for article in groups[slug])
+        blocks.extend("\n".join(_article_lines(a, language, dated=False)) for a in groups[slug])
+    if footer:
+        blocks.append(footer)
     return split_message("\n\n".join(blocks))
 
 
@@ -215,8 +225,7 @@ def render_article(article: StoredArticle, *, language: str) -> list[str]:
     head.append(escape(" · ".join(meta)))
     blocks = ["\n".join(head)]
     blocks.extend(escape(p) for p in article.body.split("\n") if p.strip())
-    if article.url:
-        blocks.append(link(article.url, text(language, "read_original")))
+    blocks.extend(_original_link(article, language))
     return split_message("\n\n".join(blocks))
 
 
@@ -261,10 +270,43 @@ def render_search(query: str, result: SearchResult, *, first: int, language: str
 
 def render_article_card(article: StoredArticle, *, language: str) -> str:
     """One article in one message: bold title, date, digest and link (inline results)."""
-    lines = [f"<b>{escape(article.title)}</b>", f"<i>{article_date(article).isoformat()}</i>"]
-    digest = "".join(article.digest).strip()
-    if digest:
-        lines.append(escape(digest))
-    if article.url:
-        lines.append(link(article.url, text(language, "read_original")))
-    return split_message("\n".join(lines))[0]
+    return split_message("\n".join(_article_lines(article, language, dated=True)))[0]
+
+
+def render_no_hits(query: str, suggestions: Sequence[str], *, language: str) -> str:
+    """A search that found nothing: say so, and suggest close topics or keywords."""
+    reply = text(language, "search_no_hits", query=query)
+    if suggestions:
+        reply += "\n" + text(language, "search_suggest", words="、".join(suggestions))
+    return reply
+
+
+def render_stats(stats: StoreStats, *, topics: Sequence[Topic], language: str) -> list[str]:
+    """The /stats answer: counts, then subscriptions per topic, most followed first."""
+    names = {topic.slug: topic_name(topic, language) for topic in topics}
+    by_count = sorted(stats.subscriptions_by_topic.items(), key=lambda item: -item[1])
+    per_topic = "\n".join(f"{names.get(slug, slug)}: {count}" for slug, count in by_count)
+    reply = text(
+        language,
+        "stats",
+        chats=stats.chats,
+        active=stats.active_chats,
+        articles=stats.articles,
+        keywords=stats.keyword_subscriptions,
+        deliveries=stats.deliveries_today,
+        topics=per_topic or "-",
+    )
+    return split_message(reply)
+
+
+def render_ingest(
+    added: int, duplicates: int, refused: Sequence[tuple[str, str]], *, language: str
+) -> list[str]:
+    """The /ingest answer: counts, then the first refusals with their reasons."""
+    lines = [
+        text(language, "ingest_result", added=added, duplicates=duplicates, refused=len(refused))
+    ]
+    lines.extend(
+        text(language, "ingest_refused", source=where, reason=why) for where, why in refused[:20]
+    )
+    return split_message("\n".join(lines))

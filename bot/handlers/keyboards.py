@@ -7,13 +7,11 @@ from collections.abc import Collection, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.i18n import plain
-from bot.render import topic_name
+from bot.i18n import plain, topic_name
 from bot.services.search import QueryMemo, SearchPage
-from bot.services.subscriptions import MAX_KEYWORD_CHARS
+from bot.services.subscriptions import can_follow
 from bot.store.records import Subscription
 from summaries.model import Topic
-from summaries.tokens import search_tokens
 
 TOPICS_PER_PAGE = 8
 
@@ -71,11 +69,6 @@ def subscriptions_keyboard(
         data = callbacks.encode(callbacks.RemoveSubscription(subscription.kind, ref))
         rows.append([InlineKeyboardButton(f"❌ {label}", callback_data=data)])
     return InlineKeyboardMarkup(rows)
-
-
-def can_follow(query: str) -> bool:
-    """Whether a query can become a keyword subscription."""
-    return 0 < len(query) <= MAX_KEYWORD_CHARS and bool(search_tokens(query))
 
 
 def search_keyboard(

@@ -8,6 +8,8 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
+from bot.render import split_message
+
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -49,5 +51,6 @@ async def answer(
         return
     message = update.effective_message
     thread_id = message.message_thread_id if message and message.is_topic_message else None
-    parts = [html] if isinstance(html, str) else list(html)
+    # A single message is split too: a reply must never be refused for its length.
+    parts = split_message(html) if isinstance(html, str) else list(html)
     await send_parts(bot, chat.id, parts, markup=markup, thread_id=thread_id)

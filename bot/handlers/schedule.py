@@ -14,12 +14,17 @@ async def digest(update: Update, context: BotContext) -> None:
     """This chat's digest now; a preview that records no delivery."""
     chat = chat_ref(update)
     services = context.services
-    articles = await services.digests.preview(chat)
-    parts = render_digest(articles, topics=services.topics, language=chat.language)
-    if not parts:
+    preview = await services.digests.preview(chat)
+    if not preview.articles:
         await answer(update, context.bot, text(chat.language, "digest_empty"))
         return
-    parts[-1] += "\n\n" + text(chat.language, "digest_note")
+    parts = render_digest(
+        preview.articles,
+        topics=services.topics,
+        language=chat.language,
+        today=preview.local_date,
+        footer=text(chat.language, "digest_note"),
+    )
     await answer(update, context.bot, parts)
 
 

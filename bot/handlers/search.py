@@ -16,7 +16,7 @@ from bot.handlers.keyboards import search_keyboard
 from bot.handlers.replies import NO_PREVIEW, answer
 from bot.handlers.subscriptions import subscribe_message
 from bot.i18n import plain, text
-from bot.render import render_article, render_article_card, render_search
+from bot.render import render_article, render_article_card, render_no_hits, render_search
 from bot.services.search import MAX_QUERY_CHARS, SearchPage, clean_query
 
 
@@ -41,10 +41,7 @@ async def _search(update: Update, context: BotContext, raw: str) -> None:
     page = await service.search(query)
     if page.result.reason is None and not page.result.hits:
         words = await service.suggestions(query, language=language)
-        reply = text(language, "search_no_hits", query=query)
-        if words:
-            reply += "\n" + text(language, "search_suggest", words="、".join(words))
-        await answer(update, context.bot, reply)
+        await answer(update, context.bot, render_no_hits(query, words, language=language))
         return
     markup = None if page.result.reason else search_keyboard(page, service.memo, language=language)
     await answer(update, context.bot, _search_reply(page, language), markup=markup)

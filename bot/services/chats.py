@@ -76,3 +76,7 @@ class ChatService:
         if record.paused == paused:
             return record, False
         return await self._store.update_chat(chat.id, paused=paused), True
+
+    async def move(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: its subscriptions and deliveries follow the new id."""
+        await self._store.migrate_chat(old_id, new_id)

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 from bot.services.chats import ChatRef, ChatService
 from bot.store.api import Store
 from bot.store.records import StoredArticle
+
+
+@dataclass(frozen=True)
+class DigestPreview:
+    """The articles a push would send now, and the chat's local date (the digest's date)."""
+
+    articles: list[StoredArticle]
+    local_date: date
 
 
 class DigestService:
@@ -15,7 +27,9 @@ class DigestService:
         self._chats = chats
         self._max_articles = max_articles
 
-    async def preview(self, chat: ChatRef) -> list[StoredArticle]:
+    async def preview(self, chat: ChatRef) -> DigestPreview:
         """Newest articles matching the chat's subscriptions that it has not been sent."""
-        await self._chats.ensure(chat)
-        return await self._store.articles_for_chat(chat.id, limit=self._max_articles)
+        record = await self._chats.ensure(chat)
+        articles = await self._store.articles_for_chat(chat.id, limit=self._max_articles)
+        local_date = datetime.now(UTC).astimezone(ZoneInfo(record.timezone)).date()
+        return DigestPreview(articles, local_date)

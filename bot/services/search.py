@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.callbacks import fits, key_digest
+from bot.i18n import topic_name
 from bot.store.api import Store
 from bot.store.records import SearchResult, StoredArticle
 from summaries.model import Topic
@@ -102,7 +103,7 @@ class SearchService:
         chars = {ch for ch in clean_query(raw).lower() if ch.isalnum()}
         scored: Counter[str] = Counter()
         for topic in self._topics:
-            name = topic.name_en if language == "en" else topic.name_zh
+            name = topic_name(topic, language)
             overlap = max(len(chars & set(w.lower())) for w in (topic.name_zh, *topic.words))
             if overlap:
                 scored[name] += overlap * 2
@@ -112,5 +113,5 @@ class SearchService:
                 if overlap:
                     scored[keyword] += overlap
         if not scored:
-            return [t.name_en if language == "en" else t.name_zh for t in self._topics[:3]]
+            return [topic_name(t, language) for t in self._topics[:3]]
         return [word for word, _ in scored.most_common(limit)]

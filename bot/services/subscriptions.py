@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.callbacks import key_digest
+from bot.i18n import topic_name
 from bot.services.chats import ChatRef, ChatService
 from bot.store.api import Store
 from bot.store.records import Subscription, SubscriptionKind
@@ -24,6 +25,28 @@ UnsubscribeStatus = Literal["removed", "missing", "empty"]
 def normalize_subject(raw: str) -> str:
     """Full-width to half-width (NFKC), whitespace collapsed and trimmed, Latin lower-cased."""
     return " ".join(unicodedata.normalize("NFKC", raw).split()).lower()
+
+
+def keyword_problem(keyword: str) -> Literal["too_long", "no_tokens"] | None:
+    """Why a normalized keyword cannot be subscribed to, or None when it can."""
+    if len(keyword) > MAX_KEYWORD_CHARS:
+        return "too_long"
+    if not search_tokens(keyword):
+        return "no_tokens"
+    return None
+
+
+def can_follow(query: str) -> bool:
+    """Whether a search query can become a subscription (the subscribe-to-this-word button)."""
+    subject = normalize_subject(query)
+    return bool(subject) and keyword_problem(subject) is None
+
+
+def _keyword_label(keyword: str) -> str:
+    # Replies name what was typed; an over-long text is cut so the reply stays short.
+    if len(keyword) <= MAX_KEYWORD_CHARS:
+        return keyword
+    return keyword[:MAX_KEYWORD_CHARS] + "…"
 
 
 @dataclass(frozen=True)
@@ -71,8 +94,8 @@ class SubscriptionService:
         """How to show a subscription: the topic's name, or the keyword itself."""
         topic = self.topic(subscription.value) if subscription.kind == "topic" else None
         if topic is None:
-            return subscription.value
-        return topic.name_en if language == "en" else topic.name_zh
+            return _keyword_label(subscription.value)
+        return topic_name(topic, language)
 
     def resolve(self, raw: str, language: str) -> Target | None:
         """A topic for a slug or name, else the normalized text as a keyword; None if empty."""
@@ -81,19 +104,17 @@ class SubscriptionService:
             return None
         topic = self._by_key.get(subject)
         if topic is not None:
-            return Target("topic", topic.slug, topic.name_en if language == "en" else topic.name_zh)
-        return Target("keyword", subject, subject)
+            return Target("topic", topic.slug, topic_name(topic, language))
+        return Target("keyword", subject, _keyword_label(subject))
 
     async def subscribe(self, chat: ChatRef, raw: str) -> SubscribeOutcome:
         """Subscribe the chat to a topic or keyword, within the limits."""
         target = self.resolve(raw, chat.language)
         if target is None:
             return SubscribeOutcome("empty")
-        if target.kind == "keyword":
-            if len(target.value) > MAX_KEYWORD_CHARS:
-                return SubscribeOutcome("too_long", target)
-            if not search_tokens(target.value):
-                return SubscribeOutcome("no_tokens", target)
+        problem = keyword_problem(target.value) if target.kind == "keyword" else None
+        if problem is not None:
+            return SubscribeOutcome(problem, target)
         await self._chats.ensure(chat)
         outcome = await self._store.add_subscription(
             chat.id, target.kind, target.value, max_per_chat=MAX_SUBSCRIPTIONS
@@ -127,8 +148,7 @@ class SubscriptionService:
         if topic is None:
             return None
         await self._chats.ensure(chat)
-        name = topic.name_en if chat.language == "en" else topic.name_zh
-        target = Target("topic", slug, name)
+        target = Target("topic", slug, topic_name(topic, chat.language))
         if await self._store.remove_subscription(chat.id, "topic", slug):
             return SubscribeOutcome("exists", target)
         outcome = await self._store.add_subscription(

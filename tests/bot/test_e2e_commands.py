@@ -238,3 +238,55 @@ def test_run_bot_without_token_explains_botfather(capsys: pytest.CaptureFixture[
     assert run_bot(settings) == 2
     err = capsys.readouterr().err
     assert "@BotFather" in err and "/newbot" in err and "TELEGRAM_BOT_TOKEN" in err
+
+
+async def test_huge_and_hostile_arguments_get_clear_answers(
+    bot: RunningBot, emu: BotApiEmulator
+) -> None:
+    chat = 2401
+    huge = "字" * 10_000
+    expected = {
+        "/subscribe": "最多 20 个字符",
+        "/unsubscribe": "你没有订阅",
+        "/settime": "不是有效的时间",
+        "/timezone": "无法识别时区",
+        "/start topic_": "没有找到这个主题",
+    }
+    for command, answer in expected.items():
+        deep_link = command.endswith("_")
+        action = emu.user_message(chat, command + ("" if deep_link else " ") + huge)
+        # /start also greets after saying the topic does not exist.
+        replies = await emu.replies(action, count=2 if deep_link else 1)
+        assert answer in replies[0].text, command
+        assert len(replies[0].text) < 200, command
+    tagged = await _say(emu, chat, "/subscribe <b>x</b>&", language_code="en")
+    assert "<b>x</b>&" in tagged.text
+    emoji = await _say(emu, chat, "/subscribe 😀🎉")
+    assert "没有可以搜索的文字" in emoji.text
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_subscriptions(
+    bot: RunningBot, emu: BotApiEmulator
+) -> None:
+    old, new = -2501, -100_2501
+    kw: dict[str, Any] = {"chat_type": "group", "title": "新闻组"}
+    assert "已订阅主题 党建" in (await _say(emu, old, "/subscribe 党建", **kw)).text
+    service = {
+        "message_id": 99,
+        "date": 0,
+        "from": {"id": 10_001, "is_bot": False, "first_name": "Test"},
+        "chat": {"id": old, "type": "group", "title": "新闻组"},
+        "migrate_to_chat_id": new,
+    }
+    emu.enqueue("message", service, old)
+    kw["chat_type"] = "supergroup"
+    listing = await _say(emu, new, "/mysubs@wenzhai_test_bot", **kw)
+    assert [b["text"] for b in listing.buttons] == ["❌ 党建"]
+
+
+def test_run_bot_refuses_a_webhook_without_its_secret(capsys: pytest.CaptureFixture[str]) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, telegram_bot_token="1:x", webhook_url="https://example.com/telegram"
+    )
+    assert run_bot(settings) == 2
+    assert "WEBHOOK_SECRET" in capsys.readouterr().err

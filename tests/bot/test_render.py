@@ -141,3 +141,24 @@ def test_a_long_real_article_is_sent_in_valid_parts() -> None:
     assert len(parts) >= 2
     for part in parts:
         assert 0 < utf16_len(parse_html(part)[0]) <= 4096
+
+
+def test_a_digest_footer_never_pushes_the_last_part_over_the_limit() -> None:
+    # Digests sized so that the last part is just under the limit before the footer.
+    paragraph = SEED.read_text(encoding="utf-8").replace("\n", "")[:900]
+    footer = "（这是预览：不会计入每日推送，也不影响它。）" * 3
+    for count in range(4, 12):
+        articles = [_article(n, f"标题{n}", paragraph, digest=(paragraph,)) for n in range(count)]
+        parts = render_digest(articles, topics=TOPICS, language="zh", footer=footer)
+        for part in parts:
+            assert 0 < utf16_len(parse_html(part)[0]) <= 4096
+        assert parse_html(parts[-1])[0].endswith(footer)
+
+
+def test_only_web_addresses_become_links() -> None:
+    risky = _article(4, "标题", "正文。", url="javascript:alert(1)")
+    for parts in (
+        render_digest([risky], topics=TOPICS, language="zh"),
+        render_article(risky, language="zh"),
+    ):
+        assert not [e for p in parts for e in parse_html(p)[1] if e["type"] == "text_link"]
