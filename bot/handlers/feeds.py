@@ -10,11 +10,10 @@ import html
 from datetime import datetime
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
+from bot.handlers.replies import answer
 from bot.i18n import language_for
-from bot.render import split_message
 from bot.sources.registry import FeedListing, FeedRegistry
 
 FEED_REGISTRY_KEY = "feed_registry"
@@ -80,36 +79,32 @@ def _registry(context: ContextTypes.DEFAULT_TYPE) -> FeedRegistry:
     return registry
 
 
-async def _reply(update: Update, markup: str) -> None:
-    if update.effective_message is None:
-        return
-    for part in split_message(markup):
-        await update.effective_message.reply_text(
-            part, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-        )
+async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, markup: str) -> None:
+    await answer(update, context.bot, markup)
 
 
 async def add_feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/addfeed URL: start polling a feed."""
     language = _language(update)
     if not context.args or update.effective_user is None:
-        await _reply(update, _say(language, "add_usage"))
+        await _reply(update, context, _say(language, "add_usage"))
         return
     registry = _registry(context)
     outcome = await registry.add(context.args[0], added_by=update.effective_user.id)
     if outcome.status == "refused":
-        await _reply(update, _say(language, "refused", url=outcome.url, reason=outcome.reason))
+        reply = _say(language, "refused", url=outcome.url, reason=outcome.reason)
+        await _reply(update, context, reply)
         return
     minutes = registry.poll_minutes
     key = "added" if outcome.status == "added" else "exists"
-    await _reply(update, _say(language, key, url=outcome.url, minutes=minutes))
+    await _reply(update, context, _say(language, key, url=outcome.url, minutes=minutes))
 
 
 async def delete_feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/delfeed URL: stop polling a feed."""
     language = _language(update)
     if not context.args:
-        await _reply(update, _say(language, "del_usage"))
+        await _reply(update, context, _say(language, "del_usage"))
         return
     registry = _registry(context)
     url = context.args[0].strip()
@@ -121,7 +116,7 @@ async def delete_feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         key = "removed_configured"
     else:
         key = "removed"
-    await _reply(update, _say(language, key, url=url))
+    await _reply(update, context, _say(language, key, url=url))
 
 
 def _when(value: datetime | None) -> str:
@@ -154,7 +149,7 @@ def render_feeds(listing: FeedListing, language: str) -> str:
 async def list_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/feeds: the polled feeds and their health."""
     listing = await _registry(context).listing()
-    await _reply(update, render_feeds(listing, _language(update)))
+    await _reply(update, context, render_feeds(listing, _language(update)))
 
 
 FeedHandler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]

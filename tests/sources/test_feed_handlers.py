@@ -104,9 +104,14 @@ def test_only_admins_match_the_feed_commands() -> None:
 
 @dataclass
 class FakeMessage:
-    replies: list[str] = field(default_factory=list)
+    """The chat's side: what the bot sent there (through a bot that records send_message)."""
 
-    async def reply_text(self, text: str, **_kwargs: Any) -> None:
+    replies: list[str] = field(default_factory=list)
+    message_thread_id: int | None = None
+    is_topic_message: bool = False
+
+    async def send_message(self, chat_id: int, text: str, **_kwargs: Any) -> None:
+        assert chat_id == ADMIN
         self.replies.append(text)
 
 
@@ -114,10 +119,13 @@ def fake_call(registry: FeedRegistry, args: list[str]) -> tuple[Any, Any, FakeMe
     message = FakeMessage()
     update = SimpleNamespace(
         effective_user=SimpleNamespace(id=ADMIN, language_code="zh-hans"),
+        effective_chat=SimpleNamespace(id=ADMIN),
         effective_message=message,
     )
     context = SimpleNamespace(
-        args=args, application=SimpleNamespace(bot_data={FEED_REGISTRY_KEY: registry})
+        args=args,
+        bot=message,
+        application=SimpleNamespace(bot_data={FEED_REGISTRY_KEY: registry}),
     )
     return update, context, message
 
