@@ -2,3 +2,31 @@
 
 Pure Python over jieba: no Telegram, no database, no network.
 """
+
+from summaries.digest import select_digest
+from summaries.keywords import extract_keywords, keywords_from_tokens
+from summaries.model import Article, Section, Summary, Topic
+from summaries.pages import article_from_text, split_page
+from summaries.pipeline import summarize_article
+from summaries.text import clean_text, split_sentences
+from summaries.topics import parse_topics, tag_topics
+from summaries.words import Tokenizer, jieba_words
+
+__all__ = [
+    "Article",
+    "Section",
+    "Summary",
+    "Tokenizer",
+    "Topic",
+    "article_from_text",
+    "clean_text",
+    "extract_keywords",
+    "jieba_words",
+    "keywords_from_tokens",
+    "parse_topics",
+    "select_digest",
+    "split_page",
+    "split_sentences",
+    "summarize_article",
+    "tag_topics",
+]

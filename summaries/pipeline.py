@@ -1,0 +1,43 @@
+"""One call from an article to its summary: digest, keywords and topics.
+
+The body is tokenized once; the same tokens feed sentence ranking and keyword extraction, so the
+whole summary costs little more than one jieba pass over the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from summaries.digest import candidates_for, choose
+from summaries.keywords import keywords_from_tokens
+from summaries.model import Article, Summary, Topic
+from summaries.rank import content_words, tfidf_vector
+from summaries.topics import tag_topics
+from summaries.words import Tokenizer, corpus_idf, default_idf, jieba_words
+
+KEYWORDS = 8
+
+
+def summarize_article(
+    article: Article,
+    *,
+    topics: Sequence[Topic] = (),
+    max_chars: int = 150,
+    max_sentences: int = 3,
+    tokenizer: Tokenizer = jieba_words,
+) -> Summary:
+    """Digest, keywords and topic tags of one article, tokenizing its text once."""
+    candidates = candidates_for(article, tokenizer)
+    title_tokens = list(tokenizer(article.title)) if article.title else []
+    title = tfidf_vector(content_words(title_tokens), corpus_idf(), default_idf())
+    digest = choose(
+        candidates, title, max_chars=max_chars, max_sentences=max_sentences, tokenizer=tokenizer
+    )
+    keywords = keywords_from_tokens(
+        (t for c in candidates for t in c.tokens), title_tokens=title_tokens, top_k=KEYWORDS
+    )
+    return Summary(
+        digest=digest,
+        keywords=keywords,
+        topics=tag_topics(article, topics, keywords=keywords),
+    )

@@ -1,0 +1,96 @@
+"""Sentence scoring: position-biased centroid centrality with title overlap.
+
+The features follow MEAD (Radev, Jing, Styś and Tam, "Centroid-based summarization of multiple
+documents", IP&M 2004): similarity to the document's TF-IDF centroid, sentence position, and
+overlap with the title (MEAD's first-sentence overlap stands in when there is no title). We
+depart from MEAD in the position curve: a reciprocal decay over the sentence index, because the
+lead of Chinese news carries most of its content and a linear decay undervalues it. Centrality
+is taken against the centroid rather than over a sentence graph (TextRank, Mihalcea and Tarau
+2004): it ranks about the same on news and costs one pass instead of a quadratic one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+from summaries.words import STOP_WORDS
+
+Vector = dict[str, float]
+
+_CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+# Feature weights, tuned on the NLPCC/LCSTS/CLTS dev sets (see bench/quality.py).
+CENTRALITY_WEIGHT = 1.0
+POSITION_WEIGHT = 1.5
+TITLE_WEIGHT = 0.5
+POSITION_DECAY = 1.0
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_content(token: str) -> bool:
+    return (
+        (len(token) >= 2 or token.isdigit())
+        and token not in STOP_WORDS
+        and _CONTENT.search(token) is not None
+    )
+
+
+def content_words(tokens: Sequence[str]) -> list[str]:
+    """The tokens that carry meaning: word-like, not stop words, not single function characters."""
+    return [t for t in tokens if _is_content(t)]
+
+
+def tfidf_vector(words: Sequence[str], idf: Mapping[str, float], unknown: float) -> Vector:
+    """Term frequency times inverse document frequency for the words of one text."""
+    return {w: n * idf.get(w, unknown) for w, n in Counter(words).items()}
+
+
+def norm(vector: Vector) -> float:
+    """Euclidean length of a sparse vector."""
+    return math.sqrt(sum(v * v for v in vector.values()))
+
+
+def cosine(a: Vector, b: Vector, a_norm: float | None = None, b_norm: float | None = None) -> float:
+    """Cosine similarity of two sparse vectors (0.0 when either is empty); norms may be given."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    dot = sum(v * large[k] for k, v in small.items() if k in large)
+    if not dot:
+        return 0.0
+    return dot / ((a_norm or norm(a)) * (b_norm or norm(b)))
+
+
+def position_score(index: int) -> float:
+    """Reciprocal decay over the sentence index: 1, 1/2, 1/3 ... with POSITION_DECAY = 1."""
+    return 1.0 / (1.0 + index) ** POSITION_DECAY
+
+
+def title_overlap(vector: Vector, title: Vector) -> float:
+    """Share of the title's IDF mass that the sentence repeats."""
+    total = sum(title.values())
+    if not total:
+        return 0.0
+    return sum(w for k, w in title.items() if k in vector) / total
+
+
+def score_sentences(vectors: Sequence[Vector], title: Vector) -> list[float]:
+    """A score per sentence from centrality, position and title overlap (higher is better)."""
+    if not vectors:
+        return []
+    centroid: Vector = {}
+    for vector in vectors:
+        for k, v in vector.items():
+            centroid[k] = centroid.get(k, 0.0) + v
+    centroid_norm = norm(centroid)
+    centrality = [cosine(v, centroid, None, centroid_norm) for v in vectors]
+    top = max(centrality) or 1.0
+    pseudo_title = title or vectors[0]
+    return [
+        CENTRALITY_WEIGHT * c / top
+        + POSITION_WEIGHT * position_score(i)
+        + TITLE_WEIGHT * title_overlap(v, pseudo_title)
+        for i, (c, v) in enumerate(zip(centrality, vectors, strict=True))
+    ]

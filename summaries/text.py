@@ -1,0 +1,127 @@
+"""Text cleaning, paragraphs and sentences: the first steps from raw text to a digest."""
+
+from __future__ import annotations
+
+import html
+import re
+
+# Markup blocks whose content is never article text.
+_SCRIPT = re.compile(r"<(script|style|noscript)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# Tags that end a block of text become line breaks so paragraphs survive tag stripping.
+_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/section|/article)\b[^>]*>", re.I)
+# Only things that look like real tags are removed, so "a<b" or "<<书名>>" are left alone.
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
+# Control and invisible format characters; newline and tab are whitespace, handled below.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
+_MANY_BLANKS = re.compile(r"\n{3,}")
+
+# Characters that end a sentence; closers are kept with the sentence they close.
+_SENTENCE = re.compile(
+    r"""
+    .*?                                   # the sentence, as short as possible
+    (?:
+        (?:[。！？!?；;]|…+|\.{3,}|(?<=[^\x00-\x7f])\.(?!\d)|(?<=[a-z])\.(?=\s))+  # end marks
+        [”’"'」』）)】〕》〉\]]*           # closing quotes and brackets stay with it
+      | $                                 # or the end of the text
+    )
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_WORDLIKE = re.compile(
+    r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff5a]"
+)
+_TERMINAL = '。！？!?；;…”’"」』）)】'
+_CLAUSE_MARKS = "，、；：,;:"
+
+# Datelines that open a news paragraph: 本报讯(穆海宏), 新华社北京3月5日电（记者 张三）,
+# 中新网郴州5月15日电(记者刘柱).
+_DATELINE = re.compile(
+    r"^(?:【[^】]{1,30}】)?\s*"
+    r"(?:本报讯|[^\s，。,；;！!？?（）()]{0,24}?(?:社|网|报|台|日)(?:讯|电))"
+    r"\s*(?:[（(][^（）()]{0,40}[)）])?[\s:：]*"
+)
+
+
+def clean_text(text: str) -> str:
+    """Strip HTML tags, entities and control characters; normalize whitespace and line breaks."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "<" in text:
+        text = _SCRIPT.sub(" ", text)
+        text = _BLOCK_TAG.sub("\n", text)
+        text = _TAG.sub("", text)
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    text = _CONTROL.sub("", text)
+    text = _SPACES.sub(" ", text)
+    lines = [line.strip() for line in text.split("\n")]
+    return _MANY_BLANKS.sub("\n\n\n", "\n".join(lines)).strip("\n")
+
+
+def has_words(text: str) -> bool:
+    """True when ``text`` holds a letter, a digit or an ideograph (not only punctuation)."""
+    return bool(_WORDLIKE.search(text))
+
+
+def ends_sentence(text: str) -> bool:
+    """True when ``text`` ends with sentence-final punctuation (possibly inside closers)."""
+    return bool(text) and text[-1] in _TERMINAL
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Non-empty lines of cleaned ``text`` that hold at least one word character."""
+    return [line for line in clean_text(text).split("\n") if line and has_words(line)]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text``, in order: split at 。！？；!?; and …, never inside 3.5 or 1.2万.
+
+    Closing quotes and brackets stay with the sentence they close; line breaks always end a
+    sentence; text without any end punctuation comes back as one sentence per line.
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        for match in _SENTENCE.finditer(line):
+            sentence = match.group(0).strip()
+            if not sentence:
+                continue
+            if has_words(sentence):
+                out.append(sentence)
+            elif out:
+                # Stray marks such as a lone "”" or "!!" belong to the sentence before.
+                out[-1] += sentence
+    return out
+
+
+def strip_dateline(sentence: str) -> str:
+    """The sentence without a leading news dateline such as 本报讯(穆海宏) or 新华社北京电."""
+    match = _DATELINE.match(sentence)
+    if not match or match.end() >= len(sentence):
+        return sentence
+    rest = sentence[match.end() :]
+    return rest if has_words(rest) else sentence
+
+
+def cut_at_clause(sentence: str, max_chars: int) -> str:
+    """The longest head of ``sentence`` ending at a clause mark within ``max_chars``, with "…".
+
+    Falls back to a hard cut when no clause mark falls inside the budget.
+    """
+    if len(sentence) <= max_chars:
+        return sentence
+    if max_chars <= 1:
+        return sentence[:max_chars]
+    limit = max_chars - 1  # room for the ellipsis
+    best = -1
+    for i in range(min(limit, len(sentence) - 1), 0, -1):
+        if sentence[i] in _CLAUSE_MARKS and has_words(sentence[:i]):
+            best = i
+            break
+    head = sentence[:best] if best > 0 else sentence[:limit]
+    return head.rstrip() + "…"

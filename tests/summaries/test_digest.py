@@ -1,0 +1,102 @@
+"""Digest rules: budget, order, dependent openers, near-duplicates, clause cuts, determinism."""
+
+from __future__ import annotations
+
+import pytest
+
+from summaries import Article, article_from_text, select_digest, split_sentences
+from summaries.digest import candidates_for
+
+
+def _article(text: str, title: str = "") -> Article:
+    return article_from_text(text, title=title)
+
+
+@pytest.mark.parametrize(("max_chars", "max_sentences"), [(150, 3), (80, 2), (60, 1), (300, 4)])
+def test_budget_order_and_whole_sentences(
+    seed_articles: list[Article], max_chars: int, max_sentences: int
+) -> None:
+    for article in seed_articles:
+        digest = select_digest(article, max_chars=max_chars, max_sentences=max_sentences)
+        assert 1 <= len(digest) <= max_sentences
+        assert sum(len(s) for s in digest) <= max_chars
+        sentences = [c.text for c in candidates_for(article)]
+        if all(s in sentences for s in digest):
+            positions = [sentences.index(s) for s in digest]
+            assert positions == sorted(positions)
+        else:  # a clause cut: one sentence, the head or a run of clauses of a real sentence
+            assert len(digest) == 1
+            assert any(digest[0].rstrip("…") in s for s in sentences)
+
+
+def test_never_a_heading_title_or_byline(seed_articles: list[Article]) -> None:
+    for article in seed_articles:
+        for sentence in select_digest(article, max_chars=400, max_sentences=4):
+            assert sentence not in article.headings
+            assert sentence != article.title
+            assert not any(name in sentence for name in article.authors) or article.kind == "photo"
+
+
+def test_dependent_opener_needs_its_predecessor() -> None:
+    text = (
+        "市政府昨天发布了新的交通管理办法，明确了电动车上路的规则。"
+        "但这一办法引起了部分市民的不满，交通管理办法被认为过于严格。"
+        "交通管理办法将于下月起正式施行，电动车需要登记上牌。"
+    )
+    for budget in (40, 70, 150):
+        digest = select_digest(_article(text), max_chars=budget, max_sentences=3)
+        sentences = split_sentences(text)
+        for s in digest:
+            if s.startswith("但"):
+                assert sentences[sentences.index(s) - 1] in digest
+
+
+def test_no_near_duplicates() -> None:
+    repeated = "全市共有三百名志愿者参加了义务植树活动，种下树苗两千棵。"
+    text = (
+        repeated
+        + "活动由市文明办组织。"
+        + repeated.replace("两千", "两千多")
+        + "植树节当天天气晴好。"
+    )
+    digest = select_digest(_article(text), max_chars=200, max_sentences=4)
+    assert sum(1 for s in digest if "三百名志愿者" in s) == 1
+
+
+def test_clause_cut_when_no_sentence_fits() -> None:
+    text = (
+        "备受关注的湖南临武城管致瓜农死亡案二审今日在郴州市中级人民法院公开宣判，驳回上诉，维持原判。"
+        "二〇一三年七月十七日，临武县城管执法人员在执法过程中与当地瓜农发生争执，冲突中瓜农倒地死亡。"
+    )
+    digest = select_digest(_article(text), max_chars=30, max_sentences=3)
+    assert len(digest) == 1 and len(digest[0]) <= 30
+    assert digest[0].endswith("…")
+    body = digest[0].rstrip("…")
+    assert body and body in text and body[-1] not in "，、；："
+
+
+def test_deterministic(seed_articles: list[Article]) -> None:
+    first = [select_digest(a, max_chars=100) for a in seed_articles]
+    again = [select_digest(a, max_chars=100) for a in seed_articles]
+    assert first == again
+
+
+def test_injected_tokenizer_is_used() -> None:
+    calls: list[str] = []
+
+    def characters(text: str) -> list[str]:
+        calls.append(text)
+        return [text[i : i + 2] for i in range(0, len(text), 2)]
+
+    text = "第一句话在这里。第二句话也在这里。"
+    digest = select_digest(_article(text), max_chars=100, tokenizer=characters)
+    assert digest and calls
+
+
+def test_dateline_is_not_part_of_the_digest() -> None:
+    text = (
+        "新华社北京3月5日电（记者 张三）十四届全国人大一次会议今天上午在人民大会堂开幕。"
+        "会议听取了政府工作报告。"
+    )
+    digest = select_digest(_article(text), max_chars=80)
+    assert digest[0].startswith("十四届全国人大")

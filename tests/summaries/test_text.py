@@ -1,0 +1,63 @@
+"""Cleaning and sentence splitting."""
+
+from __future__ import annotations
+
+import pytest
+
+from summaries import clean_text, split_sentences
+from summaries.text import cut_at_clause, strip_dateline
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("他说：“我们会努力。”然后离开了。", ["他说：“我们会努力。”", "然后离开了。"]),
+        ("真的吗？！太好了！", ["真的吗？！", "太好了！"]),
+        ("增长3.5%，达到1.2万元。下降了", ["增长3.5%，达到1.2万元。", "下降了"]),
+        ("第一句；第二句……第三句", ["第一句；", "第二句……", "第三句"]),
+        ("A股上涨!成交放大?是的", ["A股上涨!", "成交放大?", "是的"]),
+        ("第一行没有标点\n第二行也没有", ["第一行没有标点", "第二行也没有"]),
+        ("中文句子.下一句,带逗号.", ["中文句子.", "下一句,带逗号."]),
+        ("（注：见上文。）后文。", ["（注：见上文。）", "后文。"]),
+        ("", []),
+        ("。。！", []),
+    ],
+)
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_split_sentences_keeps_every_character() -> None:
+    text = "据报道,今年GDP增长6.5%!“这很好。”他说;其余 v2.0 版本……完"
+    assert "".join(s.replace(" ", "") for s in split_sentences(text)) == text.replace(" ", "")
+
+
+def test_clean_text_strips_markup_and_controls_but_keeps_characters() -> None:
+    raw = (
+        "<div><p>第一段&amp;内容</p><script>var x=1;</script>\x07第二\u200b段</div>"
+        "\r\n\r\n\r\n\r\n尾　巴 😀 ＡＢＣ１２３"
+    )
+    assert clean_text(raw) == "第一段&内容\n第二段\n\n\n尾 巴 😀 ＡＢＣ１２３"
+    assert clean_text("a < b 且 c > d") == "a < b 且 c > d"
+
+
+def test_strip_dateline() -> None:
+    assert (
+        strip_dateline("本报讯(穆海宏)在井下生产现场，一切有序。") == "在井下生产现场，一切有序。"
+    )
+    assert (
+        strip_dateline("中新网郴州5月15日电(记者刘柱)备受关注的案件今日宣判。")
+        == "备受关注的案件今日宣判。"
+    )
+    assert (
+        strip_dateline("新华社电 随着庭审日将至，两派民众集会。")
+        == "随着庭审日将至，两派民众集会。"
+    )
+    assert strip_dateline("今天天气很好。") == "今天天气很好。"
+
+
+def test_cut_at_clause() -> None:
+    sentence = "备受关注的案件二审今日在市中级人民法院公开宣判，驳回上诉维持原判。"
+    cut = cut_at_clause(sentence, 30)
+    assert cut == "备受关注的案件二审今日在市中级人民法院公开宣判…"
+    assert len(cut_at_clause("没有任何逗号的一句很长很长很长的话" * 3, 10)) == 10
