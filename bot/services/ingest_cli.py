@@ -48,14 +48,28 @@ def _is_url(source: str) -> bool:
 
 
 async def _ingest_urls(
-    store: Store, urls: Sequence[str], settings: Settings, topics: Sequence[Topic]
+    store: Store,
+    urls: Sequence[str],
+    settings: Settings,
+    topics: Sequence[Topic],
+    progress: ProgressBar,
 ) -> IngestReport:
-    try:
-        from bot.sources import ingest_urls
-    except ImportError:
-        return IngestReport(refused=[(url, "web sources not available") for url in urls])
-    report: IngestReport = await ingest_urls(store, urls, settings=settings, topics=topics)
+    from bot.sources import ingest_urls
+
+    report: IngestReport = await ingest_urls(
+        store, urls, settings=settings, topics=topics, progress=progress
+    )
     return report
+
+
+def _unreadable(report: IngestReport, urls: Sequence[str]) -> list[str]:
+    """Sources that could not be read: files, and URLs given on the command line.
+
+    A feed that was read but one of whose linked pages failed is still a source that was read:
+    the page shows among the refused, but does not make the run fail.
+    """
+    given = set(urls)
+    return [source for source, _ in report.refused if not _is_url(source) or source in given]
 
 
 def print_report(report: IngestReport, out: TextIO | None = None) -> None:
@@ -71,7 +85,7 @@ def print_report(report: IngestReport, out: TextIO | None = None) -> None:
 
 
 async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
-    """Ingest files, folders and URLs; 0 when every source was read, 1 when any was refused."""
+    """Ingest files, folders and URLs; 0 when every source was read, 1 when one could not be."""
     try:
         topics = load_topics(settings.topics_file)
     except TopicsFileError as exc:
@@ -94,7 +108,7 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
                 await ingest_paths(store, paths, topics=topics, settings=settings, progress=bar)
             )
         if urls:
-            report.merge(await _ingest_urls(store, urls, settings, topics))
+            report.merge(await _ingest_urls(store, urls, settings, topics, bar))
     except Exception as exc:
         bar.close()
         print(f"error: ingest stopped: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -103,7 +117,7 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
         await store.close()
     bar.close()
     print_report(report)
-    return 1 if report.refused else 0
+    return 1 if _unreadable(report, urls) else 0
 
 
 def _date_of(published: object) -> str:

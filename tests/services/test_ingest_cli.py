@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -81,13 +80,29 @@ async def test_urls_go_to_web_sources(
     assert "added: 7\nduplicate: 1\n" in out
 
 
-async def test_urls_refused_without_web_sources(
+async def test_exit_status_follows_the_sources_given(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "bot.sources", None)  # import fails
-    assert await ingest_main(["https://example.org/a"], _settings(tmp_path)) == 1
+    feed, broken = "https://example.org/feed.xml", "https://example.org/gone"
+    page_of_feed = "https://example.org/story-1.html"
+
+    async def fake_ingest_urls(store: object, urls: list[str], **kwargs: object) -> IngestReport:
+        refused = [(page_of_feed, "HTTP 404 Not Found")]
+        if broken in urls:
+            refused.append((broken, "HTTP 404 Not Found"))
+        return IngestReport(added=1, refused=refused)
+
+    import bot.sources.urls
+
+    monkeypatch.setattr(bot.sources.urls, "ingest_urls", fake_ingest_urls)
+    # The feed was read; one page it links to was not: the run still succeeds.
+    assert await ingest_main([feed], _settings(tmp_path)) == 0
     out, _ = capsys.readouterr()
-    assert "refused https://example.org/a: web sources not available" in out
+    assert f"refused {page_of_feed}: HTTP 404 Not Found" in out
+    # A source named on the command line that cannot be read fails the run.
+    assert await ingest_main([feed, broken], _settings(tmp_path)) == 1
+    out, _ = capsys.readouterr()
+    assert f"refused {broken}: HTTP 404 Not Found" in out
 
 
 async def test_setup_errors_are_one_line(
