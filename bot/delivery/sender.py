@@ -1,0 +1,122 @@
+"""Sending one message part: paced, retried on floods, network errors and 5xx, then given up.
+
+What cannot succeed by retrying is raised as a small exception the push understands:
+``ChatBlocked`` (403, or the chat is gone), ``ChatMoved`` (a group became a supergroup) and
+``SendFailed`` (retries used up, or a request Telegram refuses). Never an endless loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.delivery.pacer import SendPacer, Sleep
+
+log = logging.getLogger(__name__)
+
+_GONE = ("chat not found", "user is deactivated", "bot was kicked", "group chat was deleted")
+
+
+class ChatBlocked(Exception):
+    """The chat blocked the bot, removed it, or no longer exists."""
+
+
+class ChatMoved(Exception):
+    """The group migrated to a supergroup with another id."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(f"migrated to {new_chat_id}")
+        self.new_chat_id = new_chat_id
+
+
+class SendFailed(Exception):
+    """Retries are used up, or Telegram refused the request: try again at a later tick."""
+
+
+class BotUnauthorized(Exception):
+    """The token is wrong: no send can succeed, the whole tick stops."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard one message is tried before the chat is left for the next tick."""
+
+    network_retries: int = 3  # network errors and 5xx
+    backoff_seconds: float = 1.0  # doubled after each failure
+    flood_retries: int = 8  # 429 answers for one message
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """A 429's retry_after in seconds, whichever type this PTB version returns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class MessageSender:
+    """Sends HTML message parts through a ``telegram.Bot`` within the pacer's limits."""
+
+    def __init__(
+        self, bot: Bot, pacer: SendPacer, *, sleep: Sleep, policy: RetryPolicy | None = None
+    ) -> None:
+        self.bot = bot
+        self.pacer = pacer
+        self.sleep = sleep
+        self.policy = policy or RetryPolicy()
+        self.floods = 0  # 429 answers received
+        self.network_errors = 0
+
+    async def send(self, chat_id: int, text: str) -> int:
+        """Send one part; returns its message id or raises one of this module's errors."""
+        failures = floods = 0
+        while True:
+            await self.pacer.wait_turn(chat_id)
+            try:
+                message = await self.bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+                return message.message_id
+            except RetryAfter as exc:
+                self.floods += 1
+                floods += 1
+                wait = retry_after_seconds(exc)
+                log.warning("429 from Telegram: pausing all sends for %.0f s", wait)
+                self.pacer.pause(wait)
+                if floods > self.policy.flood_retries:
+                    raise SendFailed(f"flood control: {exc}") from exc
+            except ChatMigrated as exc:
+                raise ChatMoved(int(exc.new_chat_id)) from exc
+            except Forbidden as exc:
+                raise ChatBlocked(str(exc)) from exc
+            except InvalidToken as exc:
+                raise BotUnauthorized(str(exc)) from exc
+            except BadRequest as exc:
+                if any(marker in str(exc).lower() for marker in _GONE):
+                    raise ChatBlocked(str(exc)) from exc
+                raise SendFailed(f"refused: {exc}") from exc
+            except NetworkError as exc:  # also TimedOut and 5xx answers
+                self.network_errors += 1
+                failures += 1
+                if failures > self.policy.network_retries:
+                    raise SendFailed(f"network: {exc}") from exc
+                await self.sleep(self.policy.backoff_seconds * 2 ** (failures - 1))
+            except TelegramError as exc:
+                raise SendFailed(f"telegram: {exc}") from exc

@@ -1,0 +1,74 @@
+"""A push worker process for the kill and multi-worker tests: one tick, then a summary line.
+
+Run as ``python -m tests.delivery.worker --database URL --base-url URL --token T ...``.
+It uses the real clock, the real store and the real sender, as ``deliver --once`` does, with
+the lease and pacing given on the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+from telegram import Bot
+
+from bot.delivery.push import PushConfig, Pusher
+from bot.delivery.schedule import utc_now
+from bot.store import open_store
+from summaries import parse_topics
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def run(args: argparse.Namespace) -> int:
+    """One tick; prints a JSON line of outcome counts."""
+    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
+        topics = parse_topics(tomllib.load(handle)["topic"])
+    store = await open_store(args.database)
+    try:
+        async with Bot(args.token, base_url=args.base_url) as bot:
+            pusher = Pusher(
+                store=store,
+                bot=bot,
+                topics=topics,
+                config=PushConfig(
+                    rate_per_second=args.rate,
+                    concurrency=args.concurrency,
+                    batch_size=args.batch,
+                    lease_seconds=args.lease,
+                ),
+                clock=utc_now,
+                sleep=asyncio.sleep,
+            )
+            if args.start_at:
+                # Both workers of a race start sending at the same moment.
+                await asyncio.sleep(max(0.0, args.start_at - time.time()))
+            print("started", flush=True)
+            report = await pusher.tick()
+    finally:
+        await store.close()
+    print(json.dumps(dict(report.outcomes)), flush=True)
+    return 0
+
+
+def main() -> int:
+    """Parse arguments and run one tick."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--rate", type=float, default=1000)
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--lease", type=float, default=900)
+    parser.add_argument("--start-at", type=float, default=0.0)
+    return asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
