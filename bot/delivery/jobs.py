@@ -30,7 +30,7 @@ def push_config(settings: Settings) -> PushConfig:
         # Enough in flight to fill the rate; a batch is a few seconds of sending.
         concurrency=max(4, min(64, int(rate))),
         batch_size=max(50, min(5000, int(rate * 5))),
-        lease_seconds=float(getattr(settings, "delivery_lease_seconds", 900)),
+        lease_seconds=settings.delivery_lease_seconds,
     )
 
 
