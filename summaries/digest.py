@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from summaries.model import Article
-from summaries.rank import Vector, content_words, cosine, score_sentences, tfidf_vector
+from summaries.rank import (
+    Vector,
+    content_vector,
+    content_words,
+    cosine,
+    norm,
+    score_sentences,
+)
 from summaries.text import cut_at_clause, ends_sentence, split_sentences, strip_dateline
 from summaries.words import Tokenizer, corpus_idf, default_idf, jieba_words
 
@@ -63,30 +72,85 @@ class Candidate:
     vector: Vector
     excluded: bool
     dependent: bool
+    # Euclidean length of ``vector``, kept so that scoring and MMR do not recompute it.
+    length: float = 0.0
+
+
+# Characters jieba keeps together in one block (its re_han_default): a cut between two of them
+# may tokenize differently from the sentence alone, so such a sentence is tokenized on its own.
+_BLOCK_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
+
+
+def _in_block(char: str) -> bool:
+    return char in _BLOCK_ASCII or "\u4e00" <= char <= "\u9fd5"
+
+
+def _clean_cut(text: str, at: int) -> bool:
+    """True when cutting ``text`` at ``at`` cannot change how either side is tokenized."""
+    if at <= 0 or at >= len(text):
+        return True
+    return not (_in_block(text[at - 1]) and _in_block(text[at]))
+
+
+class _TokenizedBody:
+    """The body tokenized once; the tokens of any cleanly cut span are a slice of them."""
+
+    def __init__(self, body: str, tokenizer: Tokenizer) -> None:
+        self.body = body
+        self.tokens = tuple(tokenizer(body)) if body else ()
+        # Offsets only when the tokens spell the body exactly (jieba's do); else no slicing.
+        self.offsets = (
+            [0, *accumulate(map(len, self.tokens))] if "".join(self.tokens) == body else []
+        )
+
+    def span(self, start: int, end: int) -> tuple[str, ...] | None:
+        """Tokens of ``body[start:end]``, or None when the span does not fall on clean cuts."""
+        offsets = self.offsets
+        if not offsets or not (_clean_cut(self.body, start) and _clean_cut(self.body, end)):
+            return None
+        first = bisect_left(offsets, start)
+        last = bisect_left(offsets, end, first)
+        if last >= len(offsets) or offsets[first] != start or offsets[last] != end:
+            return None
+        return self.tokens[first:last]
 
 
 def candidates_for(article: Article, tokenizer: Tokenizer = jieba_words) -> list[Candidate]:
-    """Every sentence of the body, tokenized once, with what the digest rules need to know."""
-    idf = corpus_idf()
-    unknown = default_idf()
+    """Every sentence of the body with what the digest rules need to know.
+
+    The body is tokenized in one call and each sentence takes its slice of the tokens, which is
+    what tokenizing it alone would give (a sentence whose ends could tokenize differently in
+    context is tokenized alone); one call over the text costs far less than one per sentence.
+    """
+    body = _TokenizedBody(article.body, tokenizer)
     out: list[Candidate] = []
+    base = 0  # offset of the paragraph in the body (paragraphs are joined by one newline)
     for paragraph in article.paragraphs:
         sentences = split_sentences(paragraph)
+        pos = 0
         for n, raw in enumerate(sentences):
             text = strip_dateline(raw) if n == 0 else raw
-            tokens = tuple(tokenizer(text))
+            at = paragraph.find(text, pos)
+            tokens = body.span(base + at, base + at + len(text)) if at >= 0 else None
+            if at >= 0:
+                pos = at + len(text)
+            if tokens is None:
+                tokens = tuple(tokenizer(text))
+            vector = content_vector(tokens)
             heading_like = len(sentences) == 1 and len(text) <= _HEADING_MAX
             out.append(
                 Candidate(
                     index=len(out),
                     text=text,
                     tokens=tokens,
-                    vector=tfidf_vector(content_words(tokens), idf, unknown),
+                    vector=vector,
                     excluded=(heading_like and not ends_sentence(text))
                     or bool(_NOT_CONTENT.match(text)),
                     dependent=text.startswith(_DEPENDENT_OPENERS),
+                    length=norm(vector),
                 )
             )
+        base += len(paragraph) + 1
     return out
 
 
@@ -115,7 +179,9 @@ def choose(
     """The digest's sentences for pre-tokenized candidates, in document order."""
     if not candidates or max_chars < 1 or max_sentences < 1:
         return ()
-    scores = score_sentences([c.vector for c in candidates], title)
+    scores = score_sentences(
+        [c.vector for c in candidates], title, [c.length or norm(c.vector) for c in candidates]
+    )
     order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
     usable = [i for i in order if not candidates[i].excluded] or order
     chosen: list[int] = []
@@ -123,6 +189,10 @@ def choose(
     while len(chosen) < max_sentences:
         best, best_value = -1, 0.0
         for i in usable:
+            # ``usable`` is sorted by score and redundancy is never negative, so once the score
+            # alone cannot beat the best value, no later sentence can either.
+            if best >= 0 and MMR_LAMBDA * scores[i] <= best_value:
+                break
             c = candidates[i]
             if i in chosen or used + len(c.text) > max_chars:
                 continue
@@ -130,7 +200,13 @@ def choose(
                 continue
             if any(_near_duplicate(c, candidates[j]) for j in chosen):
                 continue
-            redundancy = max((cosine(c.vector, candidates[j].vector) for j in chosen), default=0)
+            redundancy = max(
+                (
+                    cosine(c.vector, d.vector, c.length or None, d.length or None)
+                    for d in (candidates[j] for j in chosen)
+                ),
+                default=0,
+            )
             value = MMR_LAMBDA * scores[i] - (1 - MMR_LAMBDA) * redundancy
             if best < 0 or value > best_value:
                 best, best_value = i, value
@@ -215,4 +291,4 @@ def select_digest(
 def _title_vector(title: str, tokenizer: Tokenizer) -> Vector:
     if not title:
         return {}
-    return tfidf_vector(content_words(list(tokenizer(title))), corpus_idf(), default_idf())
+    return content_vector(tokenizer(title))

@@ -16,6 +16,17 @@ from summaries.words import Tokenizer, corpus_idf, default_idf, is_keyword_candi
 
 TITLE_BOOST = 2
 
+# Word -> its IDF when it can be a keyword, -1.0 when it cannot: one dict lookup per distinct
+# word instead of the candidate test and the IDF lookup. Cleared when full, so memory stays flat.
+_KEYWORD_IDF: dict[str, float] = {}
+_KEYWORD_IDF_LIMIT = 1 << 17
+
+
+def _keyword_idf(word: str) -> float:
+    value = corpus_idf().get(word, default_idf()) if is_keyword_candidate(word) else -1.0
+    _KEYWORD_IDF[word] = value
+    return value
+
 
 def keywords_from_tokens(
     tokens: Iterable[str], *, title_tokens: Iterable[str] = (), top_k: int = 8
@@ -26,12 +37,17 @@ def keywords_from_tokens(
     counts: Counter[str] = Counter(tokens)
     for token in title_tokens:
         counts[token] += TITLE_BOOST
-    idf = corpus_idf()
-    unknown = default_idf()
+    if len(_KEYWORD_IDF) >= _KEYWORD_IDF_LIMIT:
+        _KEYWORD_IDF.clear()
+    # Weights of all distinct words in one C-level pass; only the unseen ones are worked out.
+    cached = list(map(_KEYWORD_IDF.get, counts))
+    weights: list[float] = [
+        _keyword_idf(w) if x is None else x for w, x in zip(counts, cached, strict=True)
+    ]
     scored = [
-        (-(n * idf.get(word, unknown)), rank, word)
-        for rank, (word, n) in enumerate(counts.items())
-        if is_keyword_candidate(word)
+        (-(n * weight), rank, word)
+        for rank, ((word, n), weight) in enumerate(zip(counts.items(), weights, strict=True))
+        if weight >= 0.0
     ]
     scored.sort()
     return tuple(word for _, _, word in scored[:top_k])

@@ -7,13 +7,14 @@ whole summary costs little more than one jieba pass over the text.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 from summaries.digest import candidates_for, choose
 from summaries.keywords import keywords_from_tokens
 from summaries.model import Article, Summary, Topic
-from summaries.rank import content_words, tfidf_vector
+from summaries.rank import content_vector
 from summaries.topics import tag_topics
-from summaries.words import Tokenizer, corpus_idf, default_idf, jieba_words
+from summaries.words import Tokenizer, jieba_words
 
 KEYWORDS = 8
 
@@ -29,12 +30,14 @@ def summarize_article(
     """Digest, keywords and topic tags of one article, tokenizing its text once."""
     candidates = candidates_for(article, tokenizer)
     title_tokens = list(tokenizer(article.title)) if article.title else []
-    title = tfidf_vector(content_words(title_tokens), corpus_idf(), default_idf())
+    title = content_vector(title_tokens)
     digest = choose(
         candidates, title, max_chars=max_chars, max_sentences=max_sentences, tokenizer=tokenizer
     )
     keywords = keywords_from_tokens(
-        (t for c in candidates for t in c.tokens), title_tokens=title_tokens, top_k=KEYWORDS
+        chain.from_iterable(c.tokens for c in candidates),
+        title_tokens=title_tokens,
+        top_k=KEYWORDS,
     )
     return Summary(
         digest=digest,

@@ -16,8 +16,9 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from operator import mul
 
-from summaries.words import STOP_WORDS
+from summaries.words import STOP_WORDS, corpus_idf, default_idf
 
 Vector = dict[str, float]
 
@@ -44,6 +45,35 @@ def content_words(tokens: Sequence[str]) -> list[str]:
     return [t for t in tokens if _is_content(t)]
 
 
+# Token -> its IDF when it is a content word, -1.0 when it is not: one dict lookup per token
+# instead of a regex, a stop-word test and an IDF lookup. Cleared when full, so memory stays flat.
+_CONTENT_IDF: dict[str, float] = {}
+_CONTENT_IDF_LIMIT = 1 << 17
+
+
+def _content_idf(token: str) -> float:
+    value = corpus_idf().get(token, default_idf()) if _is_content(token) else -1.0
+    _CONTENT_IDF[token] = value
+    return value
+
+
+def content_vector(tokens: Sequence[str]) -> Vector:
+    """``tfidf_vector(content_words(tokens), corpus_idf(), default_idf())``, computed faster."""
+    if len(_CONTENT_IDF) >= _CONTENT_IDF_LIMIT:
+        _CONTENT_IDF.clear()  # here, not mid-loop: the loop below reads back what it cached
+    weights = _CONTENT_IDF
+    lookup = weights.get
+    counts: dict[str, int] = {}
+    for token in tokens:
+        weight = lookup(token)
+        if weight is None:
+            weight = _content_idf(token)
+        if weight >= 0.0:
+            counts[token] = counts.get(token, 0) + 1
+    # Count first, then multiply once, so each weight is exactly tfidf_vector's n * idf.
+    return {token: n * weights[token] for token, n in counts.items()}
+
+
 def tfidf_vector(words: Sequence[str], idf: Mapping[str, float], unknown: float) -> Vector:
     """Term frequency times inverse document frequency for the words of one text."""
     return {w: n * idf.get(w, unknown) for w, n in Counter(words).items()}
@@ -51,7 +81,8 @@ def tfidf_vector(words: Sequence[str], idf: Mapping[str, float], unknown: float)
 
 def norm(vector: Vector) -> float:
     """Euclidean length of a sparse vector."""
-    return math.sqrt(sum(v * v for v in vector.values()))
+    values = vector.values()
+    return math.sqrt(sum(map(mul, values, values)))
 
 
 def cosine(a: Vector, b: Vector, a_norm: float | None = None, b_norm: float | None = None) -> float:
@@ -76,8 +107,13 @@ def title_overlap(vector: Vector, title: Vector) -> float:
     return sum(w for k, w in title.items() if k in vector) / total
 
 
-def score_sentences(vectors: Sequence[Vector], title: Vector) -> list[float]:
-    """A score per sentence from centrality, position and title overlap (higher is better)."""
+def score_sentences(
+    vectors: Sequence[Vector], title: Vector, norms: Sequence[float] | None = None
+) -> list[float]:
+    """A score per sentence from centrality, position and title overlap (higher is better).
+
+    ``norms`` (the vectors' lengths) may be given when the caller already has them.
+    """
     if not vectors:
         return []
     centroid: Vector = {}
@@ -85,12 +121,25 @@ def score_sentences(vectors: Sequence[Vector], title: Vector) -> list[float]:
         for k, v in vector.items():
             centroid[k] = centroid.get(k, 0.0) + v
     centroid_norm = norm(centroid)
-    centrality = [cosine(v, centroid, None, centroid_norm) for v in vectors]
+    if norms is None:
+        norms = [norm(v) for v in vectors]
+    centrality = [
+        cosine(v, centroid, n, centroid_norm) if n else 0.0
+        for v, n in zip(vectors, norms, strict=True)
+    ]
     top = max(centrality) or 1.0
     pseudo_title = title or vectors[0]
+    title_total = sum(pseudo_title.values())
     return [
         CENTRALITY_WEIGHT * c / top
         + POSITION_WEIGHT * position_score(i)
-        + TITLE_WEIGHT * title_overlap(v, pseudo_title)
+        + TITLE_WEIGHT * _title_share(v, pseudo_title, title_total)
         for i, (c, v) in enumerate(zip(centrality, vectors, strict=True))
     ]
+
+
+def _title_share(vector: Vector, title: Vector, total: float) -> float:
+    # title_overlap with the title's total mass computed once per article, not per sentence.
+    if not total:
+        return 0.0
+    return sum(w for k, w in title.items() if k in vector) / total

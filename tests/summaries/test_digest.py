@@ -100,3 +100,46 @@ def test_dateline_is_not_part_of_the_digest() -> None:
     )
     digest = select_digest(_article(text), max_chars=80)
     assert digest[0].startswith("十四届全国人大")
+
+
+def test_body_tokenized_once_gives_each_sentence_its_own_tokens(
+    seed_articles: list[Article],
+) -> None:
+    # Sentences take slices of one pass over the body; each slice must be what tokenizing the
+    # sentence alone gives, including cuts inside a run jieba keeps together (新版本.新 ...)
+    # and a stripped dateline.
+    from summaries.words import jieba_words
+
+    extra = _article(
+        "新华社北京3月5日电（记者 张三）会议今天开幕。软件升级到新版本.新功能上线了！"
+        "他说：“好。”随后离开。\n第二段没有句号"
+    )
+    for article in [*seed_articles, extra]:
+        candidates = candidates_for(article)
+        assert candidates
+        for c in candidates:
+            assert c.tokens == tuple(jieba_words(c.text)), c.text
+
+
+def test_single_call_per_body_with_an_injected_tokenizer() -> None:
+    calls: list[str] = []
+
+    def characters(text: str) -> list[str]:
+        calls.append(text)
+        return list(text)
+
+    article = _article("第一句话在这里。第二句话也在这里！第三句呢？")
+    candidates = candidates_for(article, characters)
+    assert calls == [article.body]
+    assert [c.tokens for c in candidates] == [tuple(c.text) for c in candidates]
+
+
+def test_content_vector_matches_tfidf_of_content_words(seed_articles: list[Article]) -> None:
+    from summaries.rank import content_vector, content_words, tfidf_vector
+    from summaries.words import corpus_idf, default_idf, jieba_words
+
+    for article in seed_articles:
+        tokens = jieba_words(article.body)
+        expected = tfidf_vector(content_words(tokens), corpus_idf(), default_idf())
+        got = content_vector(tokens)
+        assert got == expected and list(got) == list(expected)
