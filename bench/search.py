@@ -1,7 +1,7 @@
 """Search benchmark: ingest rate, database size and query latency at 10k and 100k articles.
 
     .venv/bin/python bench/search.py [--sizes 10000,100000] [--backends sqlite,postgresql]
-                                     [--queries 200] [--baseline-queries 200]
+                                     [--queries 200] [--baseline-queries 200] [--keep]
 
 Articles are real text recombined so that every one is distinct: the seed page's articles and
 the Sohu corpus (../shared/eval/sohu_news_corpus.jsonl, or $WENZHAI_EVAL_DIR), each article i
@@ -15,6 +15,12 @@ Queries: 1-3 words taken from article titles (a fixed seed), half from rare titl
 half from common ones; p50/p95/p99 of SqlStore.search(limit=5) against a naive baseline over
 the same store in the same run: body LIKE '%word%' for each word, newest first, limit 5.
 Memory: the process's resident size after loading the corpus and after the queries.
+PostgreSQL gets VACUUM ANALYZE after the load, as autovacuum would give a live database.
+
+--keep stores the databases under fixed names (wz_bench_keep_<size> in PostgreSQL, and
+<tmp>/wz_bench_keep_<size>.db) and leaves them; a later --keep run that finds one holding
+exactly <size> articles times the queries on it without storing the articles again, and says
+so instead of printing a store rate.
 """
 
 from __future__ import annotations
@@ -188,6 +194,17 @@ async def pg_database(action: str, name: str) -> None:
         await conn.close()
 
 
+async def pg_exists(name: str) -> bool:
+    """Whether a PostgreSQL database of that name exists."""
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN.replace("postgresql://", "postgres://"))
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await conn.close()
+
+
 async def run_one(
     backend: str,
     size: int,
@@ -196,26 +213,35 @@ async def run_one(
     baseline_n: int,
     tmp: Path,
     summarize_rate: float,
+    keep: bool,
 ) -> None:
     """Ingest ``size`` articles into a fresh database of ``backend`` and time the queries."""
-    name = f"wz_bench_{uuid.uuid4().hex[:10]}"
+    name = f"wz_bench_keep_{size}" if keep else f"wz_bench_{uuid.uuid4().hex[:10]}"
     if backend == "sqlite":
         url = f"sqlite:///{tmp / (name + '.db')}"
     else:
-        await pg_database("create", name)
+        if not (keep and await pg_exists(name)):
+            await pg_database("create", name)
         url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     store = await open_store(url)
     try:
-        articles = make_articles(bases, size)
-        start = time.perf_counter()
-        added = 0
-        for first in range(0, size, BATCH):
-            added += len((await store.add_articles(articles[first : first + BATCH])).added)
-        store_rate = size / (time.perf_counter() - start)
-        del articles
+        reused = keep and await store.count_articles() == size
+        store_rate = float("nan")
+        added = size
+        if not reused:
+            if await store.count_articles():
+                raise SystemExit(f"{url} holds other articles; drop it or run without --keep")
+            articles = make_articles(bases, size)
+            start = time.perf_counter()
+            added = 0
+            for first in range(0, size, BATCH):
+                added += len((await store.add_articles(articles[first : first + BATCH])).added)
+            store_rate = size / (time.perf_counter() - start)
+            del articles
         if store.backend == "postgresql":
-            async with store.engine.begin() as conn:
-                await conn.execute(sa.text("ANALYZE"))
+            async with store.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(sa.text("VACUUM ANALYZE"))
         size_mb = await db_size(store, url)
         for query in queries[:10]:  # warm caches as a running bot would have them
             await store.search(query)
@@ -233,9 +259,12 @@ async def run_one(
             await baseline(store, query)
             naive.append((time.perf_counter() - t) * 1000)
         print(f"\n== {backend} {size:,} articles ({added:,} distinct stored)")
-        print(f"store rate      {store_rate:9.0f} articles/s (tokens + insert + index)")
-        both = 1 / (1 / summarize_rate + 1 / store_rate)
-        print(f"ingest rate     {both:9.0f} articles/s with the digest computed per article")
+        if reused:
+            print("store rate      not measured: database kept from an earlier --keep run")
+        else:
+            print(f"store rate      {store_rate:9.0f} articles/s (tokens + insert + index)")
+            both = 1 / (1 / summarize_rate + 1 / store_rate)
+            print(f"ingest rate     {both:9.0f} articles/s with the digest computed per article")
         print(f"database size   {size_mb:9.1f} MiB")
         print(f"search          {percentiles(fts)}  ({len(fts)} queries, {empty} without hits)")
         print(f"LIKE baseline   {percentiles(naive)}  ({len(naive)} queries)")
@@ -244,7 +273,9 @@ async def run_one(
         print(f"process RSS     {rss_before:9.1f} MiB before queries, {rss_after:.1f} MiB after")
     finally:
         await store.close()
-        if backend == "postgresql":
+        if keep:
+            print(f"kept            {url}")
+        elif backend == "postgresql":
             await pg_database("drop", name)
         else:
             for p in tmp.glob(name + ".db*"):  # noqa: ASYNC240 - a benchmark, nothing else waits
@@ -259,6 +290,7 @@ async def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--baseline-queries", type=int, default=200)
     parser.add_argument("--tmp", type=Path, default=REPO / "data" / "bench")
+    parser.add_argument("--keep", action="store_true", help="keep (and reuse) the databases")
     args = parser.parse_args()
     folder = eval_dir()
     if folder is None:
@@ -274,7 +306,14 @@ async def main() -> int:
     for size in (int(s) for s in args.sizes.split(",")):
         for backend in args.backends.split(","):
             await run_one(
-                backend, size, bases, queries, args.baseline_queries, args.tmp, summarize_rate
+                backend,
+                size,
+                bases,
+                queries,
+                args.baseline_queries,
+                args.tmp,
+                summarize_rate,
+                args.keep,
             )
     print(
         "\ningest rate with digest = 1 / (1/summarize + 1/store rate); summarize rate above "

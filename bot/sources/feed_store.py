@@ -1,8 +1,7 @@
 """The feed registry: which feeds are polled, their validators and their health.
 
-A ``feeds`` table in the store's database, in SQLAlchemy Core on the store's engine. It is
-created with CREATE TABLE IF NOT EXISTS semantics on its own MetaData until it moves into the
-store's Alembic migrations.
+The ``feeds`` table of the store's database (bot.store.schema, created by the store's Alembic
+revision 0003), in SQLAlchemy Core on the store's engine.
 """
 
 from __future__ import annotations
@@ -15,28 +14,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.engine import WRITE_OPTION
-from bot.store.schema import UtcDateTime
+from bot.store.schema import feeds
 
 # Consecutive failures after which a feed is marked failing and admins are told.
 FAILING_AFTER = 3
-
-metadata = sa.MetaData()
-
-feeds = sa.Table(
-    "feeds",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("url", sa.String(2048), nullable=False, unique=True),
-    sa.Column("etag", sa.String(512)),
-    sa.Column("last_modified", sa.String(128)),
-    sa.Column("last_polled_at", UtcDateTime),
-    sa.Column("last_ok_at", UtcDateTime),
-    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("failing_since", UtcDateTime),
-    sa.Column("last_error", sa.Text),
-    # A Telegram user id, or NULL for feeds that come from the FEEDS setting.
-    sa.Column("added_by", sa.BigInteger),
-)
 
 
 class HasEngine(Protocol):
@@ -90,11 +71,8 @@ class FeedStore:
 
     @classmethod
     async def open(cls, store: HasEngine) -> FeedStore:
-        """The registry on ``store``'s database, creating its table if it is missing."""
-        feed_store = cls(store.engine)
-        async with feed_store._engine.begin() as conn:
-            await conn.run_sync(metadata.create_all, checkfirst=True)
-        return feed_store
+        """The registry on ``store``'s database (its table comes with the store's migrations)."""
+        return cls(store.engine)
 
     def _write(self) -> Any:
         return self._engine.execution_options(**{WRITE_OPTION: True}).begin()

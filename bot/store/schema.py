@@ -140,6 +140,25 @@ deliveries = sa.Table(
     sa.UniqueConstraint("chat_id", "local_date", name="uq_deliveries_chat_date"),
 )
 
+# The feed registry (bot.sources.feed_store): which feeds are polled, their HTTP validators and
+# their health. Columns as the registry first created them, so databases that already have the
+# table keep it unchanged (revision 0003).
+feeds = sa.Table(
+    "feeds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("url", sa.String(2048), nullable=False, unique=True),
+    sa.Column("etag", sa.String(512)),
+    sa.Column("last_modified", sa.String(128)),
+    sa.Column("last_polled_at", UtcDateTime),
+    sa.Column("last_ok_at", UtcDateTime),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failing_since", UtcDateTime),
+    sa.Column("last_error", sa.Text),
+    # A Telegram user id, or NULL for feeds that come from the FEEDS setting.
+    sa.Column("added_by", sa.BigInteger),
+)
+
 # Backend-specific full-text tables, described here only so queries can name their columns.
 _sqlite_fts_metadata = sa.MetaData()
 _postgresql_fts_metadata = sa.MetaData()

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from summaries.tokens import normalize_query_text
 
 SNIPPET_CHARS = 120
 _SENTENCE_END = re.compile(r"[。！？!?；;…]")
+
+
+@lru_cache(maxsize=8192)
+def _normalize_char(char: str) -> str:
+    # Snippets normalize article bodies one character at a time; the same few thousand
+    # characters recur, so each is normalized once per process.
+    return normalize_query_text(char)
 
 
 def _normalized_with_map(text: str) -> tuple[str, list[int]]:
@@ -17,7 +25,7 @@ def _normalized_with_map(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        for produced in normalize_query_text(char):
+        for produced in _normalize_char(char):
             chars.append(produced)
             origin.append(index)
     return "".join(chars), origin

@@ -99,3 +99,30 @@ def _eight() -> Any:
     from datetime import time
 
     return time(8, 0)
+
+
+async def test_feeds_table_made_by_the_old_registry_is_kept(empty_database_url: str) -> None:
+    # Before revision 0003 the feed registry created its own table; its rows must survive.
+    from bot.store.schema import feeds
+
+    old_metadata = sa.MetaData()
+    feeds.to_metadata(old_metadata)
+    engine = create_engine(empty_database_url)
+    try:
+        await upgrade(engine, "0002")
+        async with engine.begin() as conn:
+            await conn.run_sync(old_metadata.create_all)
+            await conn.execute(
+                old_metadata.tables["feeds"].insert().values(url="https://example.org/rss")
+            )
+    finally:
+        await engine.dispose()
+    store = await open_store(empty_database_url)
+    try:
+        assert await current_revision(store.engine) == head_revision()
+        async with store.engine.connect() as conn:
+            urls = (await conn.execute(sa.select(feeds.c.url, feeds.c.failures))).all()
+            assert [tuple(row) for row in urls] == [("https://example.org/rss", 0)]
+            assert await conn.run_sync(_schema_differences) == []
+    finally:
+        await store.close()

@@ -187,3 +187,56 @@ async def test_hostile_query_is_plain_words_and_harmless(store: SqlStore, query:
             assert set(result.tokens) <= tokens
     assert await store.count_articles() == count
     assert await _ids(store, "志愿者") == baseline and baseline
+
+
+async def test_ranking_is_among_the_newest_matches_and_total_counts_all(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the RANK_CANDIDATES most recently stored matches are ranked (docs/search.md); a
+    # bound of 3 shows the trade-off on a handful of articles.
+    from bot.store import search as search_module
+
+    monkeypatch.setattr(search_module, "RANK_CANDIDATES", 3)
+    in_title = make_article(
+        "青海省格尔木市：绽放文明花 结出富裕果", _paragraphs_without("格尔木", 1)[0]
+    )
+    body = _paragraph_with("格尔木", 1)
+    in_body = [make_article(f"其他{i}", body + "。" * (i + 1)) for i in range(4)]
+    await store.add_articles([in_title])
+    await store.add_articles(in_body)
+    result = await store.search("格尔木", limit=10)
+    assert result.total == 5
+    # The oldest match is left out although its title matches; the three newest are ranked.
+    assert [hit.article.title for hit in result.hits] == ["其他3", "其他2", "其他1"]
+    beyond = await store.search("格尔木", limit=10, offset=3)
+    assert beyond.hits == () and beyond.total == 5
+    monkeypatch.setattr(search_module, "RANK_CANDIDATES", 10)
+    assert (await store.search("格尔木")).hits[0].article.title == in_title.title
+
+
+async def test_postgresql_walk_for_common_words_finds_the_same_hits(
+    store: SqlStore, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # For words that ANALYZE says most articles hold, PostgreSQL walks the newest articles
+    # instead of the GIN index; the hits must be the same and the total an estimate.
+    if backend != "postgresql":
+        pytest.skip("the walk is PostgreSQL's plan for very common words")
+    import sqlalchemy as sa
+
+    from bot.store import search as search_module
+    from bot.store.lexeme_stats import lexeme_stats
+
+    await store.add_articles(seed_articles())
+    async with store.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(sa.text("ANALYZE articles_fts"))
+    async with store.engine.connect() as conn:
+        assert (await lexeme_stats(conn)).share(("志愿",)) > 0, "ANALYZE lists 志愿 as common"
+    monkeypatch.setattr(search_module, "WALK_SHARE", 2.0)  # never: the GIN path, exact count
+    exact = await store.search("志愿", limit=50)
+    assert exact.hits and exact.total == len(exact.hits)
+    monkeypatch.setattr(search_module, "WALK_SHARE", 1e-9)
+    walked = await store.search("志愿", limit=50)
+    assert [hit.article.id for hit in walked.hits] == [hit.article.id for hit in exact.hits]
+    assert [hit.snippet for hit in walked.hits] == [hit.snippet for hit in exact.hits]
+    assert walked.total >= len(walked.hits)
