@@ -251,9 +251,8 @@ def highlight(snippet: str, spans: Sequence[tuple[int, int]]) -> str:
 def render_search(query: str, result: SearchResult, *, first: int, language: str) -> str:
     """A page of search hits: header, then bold title, date and marked snippet for each."""
     last = first + len(result.hits) - 1
-    blocks = [
-        text(language, "search_header", query=query, total=result.total, first=first, last=last)
-    ]
+    header = "search_header_estimate" if result.total_is_estimate else "search_header"
+    blocks = [text(language, header, query=query, total=result.total, first=first, last=last)]
     for number, hit in enumerate(result.hits, start=first):
         article = hit.article
         if hit.snippet:

@@ -37,7 +37,7 @@ class SearchPage:
     @property
     def has_next(self) -> bool:
         """Whether another page follows."""
-        return self.result.total > (self.page + 1) * self.page_size
+        return self.result.ranked > (self.page + 1) * self.page_size
 
 
 class QueryMemo:

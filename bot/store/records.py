@@ -105,12 +105,18 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A page of hits; ``reason`` says why there are none when the query had nothing usable."""
+    """A page of hits; ``reason`` says why there are none when the query had nothing usable.
+
+    ``total`` counts every match (an estimate when ``total_is_estimate``); ``ranked`` is how
+    many of them were ranked, which is as far as paging goes (see bot/store/search.py).
+    """
 
     hits: tuple[SearchHit, ...]
     tokens: tuple[str, ...]
     total: int = 0
     reason: Literal["empty_query", "no_tokens"] | None = None
+    ranked: int = 0
+    total_is_estimate: bool = False
 
 
 @dataclass(frozen=True)

@@ -162,4 +162,10 @@ async def search(
                 article=article, score=float(row.score), snippet=snippet, highlights=highlights
             )
         )
-    return SearchResult(hits=tuple(hits), tokens=tokens, total=total)
+    return SearchResult(
+        hits=tuple(hits),
+        tokens=tokens,
+        total=total,
+        ranked=min(total, RANK_CANDIDATES),
+        total_is_estimate=walk,
+    )

@@ -13,10 +13,11 @@ from bot.render import (
     highlight,
     render_article,
     render_digest,
+    render_search,
     split_message,
     telegram_length,
 )
-from bot.store.records import StoredArticle
+from bot.store.records import SearchHit, SearchResult, StoredArticle
 from summaries.model import Topic
 from tests.botapi.html import parse_html, utf16_len
 
@@ -162,3 +163,26 @@ def test_only_web_addresses_become_links() -> None:
         render_article(risky, language="zh"),
     ):
         assert not [e for p in parts for e in parse_html(p)[1] if e["type"] == "text_link"]
+
+
+@pytest.mark.parametrize(
+    ("language", "estimate", "expected"),
+    [
+        ("zh", False, "共 1200 篇"),
+        ("zh", True, "约 1200 篇"),
+        ("en", False, ": 1200 articles"),
+        ("en", True, "about 1200 articles"),
+    ],
+)
+def test_search_header_says_when_the_total_is_an_estimate(
+    language: str, estimate: bool, expected: str
+) -> None:
+    article = _article(1, "甘肃天祝：把实事办到老百姓的心坎儿上", "志愿者赶赴白土台村。")
+    snippet = "志愿者赶赴白土台村。"
+    hit = SearchHit(article=article, score=1.0, snippet=snippet, highlights=((0, 3),))
+    result = SearchResult(
+        hits=(hit,), tokens=("志愿者",), total=1200, ranked=200, total_is_estimate=estimate
+    )
+    page = render_search("志愿者", result, first=1, language=language)
+    assert expected in parse_html(page)[0]
+    assert "<b>志愿者</b>" in page
