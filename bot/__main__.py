@@ -48,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # httpx logs every request URL at INFO, and Bot API URLs carry the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Alembic narrates its plugin setup at INFO; `migrate` prints its own one-line summary.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     command = args.command or "run"
     if command == "run":
         from bot.app import run_bot

@@ -98,7 +98,7 @@ chats = sa.Table(
     sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("blocked_at", UtcDateTime, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Index("ix_chats_schedule", "timezone", "digest_time"),
+    sa.Index("ix_chats_schedule", "timezone", "digest_time", "id"),
 )
 
 subscriptions = sa.Table(
