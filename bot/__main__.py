@@ -50,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # Alembic narrates its plugin setup at INFO; `migrate` prints its own one-line summary.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # jieba attaches its own stderr handler and reports dictionary loading at DEBUG.
+    logging.getLogger("jieba").setLevel(logging.WARNING)
     command = args.command or "run"
     if command == "run":
         from bot.app import run_bot
