@@ -50,8 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # Alembic narrates its plugin setup at INFO; `migrate` prints its own one-line summary.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    # jieba attaches its own stderr handler and reports dictionary loading at DEBUG.
-    logging.getLogger("jieba").setLevel(logging.WARNING)
+    # jieba attaches its own stderr handler and resets its level to DEBUG when imported, so
+    # quiet it after importing it (the import is cheap: the dictionary loads on first use).
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
     command = args.command or "run"
     if command == "run":
         from bot.app import run_bot
