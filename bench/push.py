@@ -43,8 +43,10 @@ PG_ADMIN_ASYNC = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 # -- the worker: one tick, measured -------------------------------------------------------------
 async def _worker(args: argparse.Namespace) -> None:
     from telegram import Bot
-    from telegram.request import HTTPXRequest
+    from telegram.request import BaseRequest, HTTPXRequest
 
+    from bot.delivery.jobs import push_config_concurrency
+    from bot.delivery.lean_request import LeanRequest
     from bot.delivery.push import PushConfig, Pusher
     from bot.delivery.schedule import utc_now
     from bot.store import open_store
@@ -53,8 +55,12 @@ async def _worker(args: argparse.Namespace) -> None:
     with (REPO / "seeds" / "topics.toml").open("rb") as handle:
         topics = parse_topics(tomllib.load(handle)["topic"])
     store = await open_store(args.database)
-    concurrency = max(4, min(64, int(args.rate)))
-    request = HTTPXRequest(connection_pool_size=concurrency + 8)
+    concurrency = args.concurrency or push_config_concurrency(args.rate)
+    request: BaseRequest = (
+        LeanRequest(pool_size=concurrency + 8)
+        if args.transport == "lean"
+        else HTTPXRequest(connection_pool_size=concurrency + 8)
+    )
     async with Bot(args.token, base_url=args.base_url, request=request) as bot:
         pusher = Pusher(
             store=store,
@@ -207,9 +213,12 @@ def _stats(url: str) -> dict[str, Any]:
         return dict(json.loads(response.read()))
 
 
-def _run_worker(database: str, base: str, token: str, rate: float) -> dict[str, Any]:
+def _run_worker(
+    database: str, base: str, token: str, rate: float, concurrency: int, transport: str
+) -> dict[str, Any]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker"]
     cmd += ["--database", database, "--base-url", base, "--token", token, "--rate", str(rate)]
+    cmd += ["--concurrency", str(concurrency), "--transport", transport]
     pin = ["taskset", "-c", "0"] if os.path.exists("/usr/bin/taskset") else []
     done = subprocess.run(pin + cmd, cwd=REPO, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -223,11 +232,13 @@ def _scenario(
     rate: float,
     limits: list[str],
     articles: list[Any],
+    concurrency: int = 0,
+    transport: str = "lean",
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     with _database(backend) as database:
         asyncio.run(_populate(database, chats, articles))
         with _emulator(limits) as (base, token, stats_url):
-            result = _run_worker(database, base, token, rate)
+            result = _run_worker(database, base, token, rate, concurrency, transport)
             return result, _stats(stats_url)
 
 
@@ -238,6 +249,15 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=30.0, help="limit of part 1, msg/s")
     parser.add_argument("--fast-sizes", default="10000,100000")
     parser.add_argument("--fast-rate", type=float, default=100_000.0)
+    parser.add_argument(
+        "--concurrency", type=int, default=0, help="sends in flight (default: as the bot)"
+    )
+    parser.add_argument(
+        "--transport",
+        choices=["lean", "httpx"],
+        default="lean",
+        help="LeanRequest (as deliver --once) or PTB's HTTPXRequest",
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--skip-limited", action="store_true")
     parser.add_argument("--skip-fast", action="store_true")
@@ -250,13 +270,16 @@ def main() -> None:
         asyncio.run(_worker(args))
         return
     print(
-        f"push benchmark ({args.backend}, {os.cpu_count()} cpus, python {sys.version.split()[0]})"
+        f"push benchmark ({args.backend}, {args.transport} transport, {os.cpu_count()} cpus, "
+        f"python {sys.version.split()[0]})"
     )
     articles = _seed_articles()
     if not args.skip_limited:
         n, rate = args.limited_chats, args.rate
         limits = ["--global-rate", str(rate), "--chat-rate", "1", "--group-rate", "20"]
-        result, stats = _scenario(args.backend, n, rate, limits, articles)
+        result, stats = _scenario(
+            args.backend, n, rate, limits, articles, args.concurrency, args.transport
+        )
         floor = n / rate
         print(
             f"limited  chats={n} rate={rate:g}/s  wall={result['elapsed']:.1f}s "
@@ -266,7 +289,9 @@ def main() -> None:
         )
     if not args.skip_fast:
         for n in (int(size) for size in args.fast_sizes.split(",") if size.strip()):
-            result, stats = _scenario(args.backend, n, args.fast_rate, [], articles)
+            result, stats = _scenario(
+                args.backend, n, args.fast_rate, [], articles, args.concurrency, args.transport
+            )
             print(
                 f"unlimited chats={n}  wall={result['elapsed']:.1f}s  "
                 f"msg/s={result['messages'] / result['elapsed']:.0f}  "

@@ -8,7 +8,8 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import Settings
-from bot.delivery.jobs import make_pusher
+from bot.delivery.jobs import make_pusher, push_config
+from bot.delivery.lean_request import push_request
 from bot.delivery.push import ChatResult, TickReport
 
 
@@ -40,7 +41,9 @@ async def deliver_once_main(settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        async with Bot(token, base_url=settings.telegram_base_url) as bot:
+        config = push_config(settings)
+        request = push_request(config.concurrency)
+        async with Bot(token, base_url=settings.telegram_base_url, request=request) as bot:
             pusher = make_pusher(settings=settings, store=store, bot=bot, topics=topics)
             report: TickReport = await pusher.tick(on_result=_print_result)
     except InvalidToken:

@@ -21,6 +21,11 @@ FIRST_TICK_AFTER_SECONDS = 5.0
 JOB_NAME = "daily-push"
 
 
+def push_config_concurrency(rate_per_second: float) -> int:
+    """Sends in flight for a rate: enough to fill it at Telegram's latency, and few."""
+    return max(4, min(64, int(rate_per_second)))
+
+
 def push_config(settings: Settings) -> PushConfig:
     """The push's knobs from the settings."""
     rate = settings.send_rate_per_second
@@ -28,7 +33,7 @@ def push_config(settings: Settings) -> PushConfig:
         rate_per_second=rate,
         max_articles=settings.digest_max_articles,
         # Enough in flight to fill the rate; a batch is a few seconds of sending.
-        concurrency=max(4, min(64, int(rate))),
+        concurrency=push_config_concurrency(rate),
         batch_size=max(50, min(5000, int(rate * 5))),
         lease_seconds=settings.delivery_lease_seconds,
     )

@@ -23,6 +23,7 @@ from typing import Literal, Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot
 
+from bot.delivery.marks import SentMarks
 from bot.delivery.pacer import SendPacer, Sleep
 from bot.delivery.schedule import local_moment
 from bot.delivery.sender import (
@@ -34,7 +35,8 @@ from bot.delivery.sender import (
     SendFailed,
 )
 from bot.render import render_digest
-from bot.store.deliveries import Claim, Cutoffs, DeliveryLog, DueChat
+from bot.store.deliveries import Claim, Cutoffs, DeliveryLog, DueChat, SentMark
+from bot.store.digest_batch import articles_for_chats
 from bot.store.records import StoredArticle
 from summaries.model import Topic
 
@@ -44,6 +46,8 @@ Clock = Callable[[], datetime]
 # Digests rendered per tick are mostly the same few (chats share topics): keep some at hand.
 RENDER_CACHE_SIZE = 256
 Outcome = Literal["sent", "nothing_new", "failed", "blocked", "lost"]
+# Fresh digest articles of a claimed batch, by chat; None when the batch query failed.
+Fresh = dict[int, list[StoredArticle]] | None
 
 
 class PushStore(Protocol):
@@ -146,6 +150,7 @@ class Pusher:
             sleep=sleep,
         )
         self.sender = MessageSender(bot, self.pacer, sleep=sleep, policy=config.retry)
+        self.marks = SentMarks(self.deliveries, worker=self.worker, clock=clock)
         self._lock = asyncio.Lock()
         self._halted = False
         self._rendered: dict[tuple[tuple[int, ...], str, date], list[str]] = {}
@@ -213,7 +218,8 @@ class Pusher:
                 cutoffs=cutoffs,
             )
             chats = {chat.chat_id: chat for chat in due}
-            await self._deliver_batch(claims, chats, report, on_result)
+            fresh = await self._fresh_articles(claims)
+            await self._deliver_batch(claims, chats, fresh, report, on_result)
             if self._halted or len(due) < self.config.batch_size:
                 return
 
@@ -221,6 +227,7 @@ class Pusher:
         self,
         claims: Sequence[Claim],
         chats: dict[int, DueChat],
+        fresh: Fresh,
         report: TickReport,
         on_result: Callable[[ChatResult], None] | None,
     ) -> None:
@@ -232,7 +239,7 @@ class Pusher:
                     await self._release(claim, "tick stopped", count=False)
                     result = ChatResult(claim.chat_id, "failed", detail="tick stopped")
                 else:
-                    result = await self._deliver(claim, chats[claim.chat_id])
+                    result = await self._deliver(claim, chats[claim.chat_id], fresh)
             report.outcomes[result.outcome] += 1
             report.messages += result.parts
             if on_result is not None:
@@ -242,11 +249,11 @@ class Pusher:
             for claim in claims:
                 group.create_task(one(claim))
 
-    async def _deliver(self, claim: Claim, chat: DueChat) -> ChatResult:
+    async def _deliver(self, claim: Claim, chat: DueChat, fresh: Fresh = None) -> ChatResult:
         """Send one claimed digest; every path ends the claim (sent, nothing new or failed)."""
         progress = _Progress(claim.chat_id)
         try:
-            articles, resumed = await self._articles(claim)
+            articles, resumed = await self._articles(claim, fresh)
             if not articles:
                 await self.deliveries.mark_nothing_new(
                     claim.delivery_id, worker=self.worker, now=self.clock()
@@ -299,12 +306,9 @@ class Pusher:
                 if not held:
                     log.error("delivery %s was taken over while sending", claim.delivery_id)
                     return False
-        held = await self.deliveries.mark_sent(
-            claim.delivery_id,
-            worker=self.worker,
-            article_ids=article_ids,
-            message_ids=progress.sent,
-            now=self.clock(),
+        # Committed before this task takes another chat (see bot.delivery.marks).
+        held = await self.marks.mark(
+            SentMark(claim.delivery_id, tuple(article_ids), tuple(progress.sent))
         )
         if not held:
             log.error("delivery %s was taken over while sending", claim.delivery_id)
@@ -321,15 +325,34 @@ class Pusher:
             self._rendered[key] = parts
         return parts
 
-    async def _articles(self, claim: Claim) -> tuple[list[StoredArticle], bool]:
+    @staticmethod
+    def _resumes(claim: Claim) -> bool:
+        return bool(claim.message_ids and claim.article_ids)
+
+    async def _fresh_articles(self, claims: Sequence[Claim]) -> Fresh:
+        """The new articles of every claimed chat of a batch, in a few queries."""
+        chat_ids = [claim.chat_id for claim in claims if not self._resumes(claim)]
+        if not chat_ids:
+            return {}
+        try:
+            return await articles_for_chats(
+                self.store.engine, self.store.backend, chat_ids, limit=self.config.max_articles
+            )
+        except Exception:  # each chat then asks on its own, inside its own error handling
+            log.exception("batch article query failed; querying chat by chat")
+            return None
+
+    async def _articles(self, claim: Claim, fresh: Fresh) -> tuple[list[StoredArticle], bool]:
         """The digest's articles, and whether they resume a digest that was cut short."""
-        if claim.message_ids and claim.article_ids:
+        if self._resumes(claim):
             # The same articles give the same parts, so the retry starts after the last sent.
             found = [await self.store.get_article(i) for i in claim.article_ids]
             if all(article is not None for article in found):
                 return [a for a in found if a is not None], True
-        fresh = await self.store.articles_for_chat(claim.chat_id, limit=self.config.max_articles)
-        return fresh, False
+        if fresh is not None and claim.chat_id in fresh:
+            return fresh[claim.chat_id], False
+        latest = await self.store.articles_for_chat(claim.chat_id, limit=self.config.max_articles)
+        return latest, False
 
     async def _release(self, claim: Claim, error: str, *, count: bool = True) -> None:
         try:

@@ -30,6 +30,8 @@ from bot.store.records import Delivery
 from bot.store.schema import articles, chats, deliveries
 
 NOTHING_NEW = "nothing new"
+# Rows per INSERT of a claim (8 bound values each).
+CLAIM_SLICE = 1000
 
 d = deliveries.c
 
@@ -54,6 +56,15 @@ class Claim:
     article_ids: tuple[int, ...]
     message_ids: tuple[int, ...]
     attempts: int
+
+
+@dataclass(frozen=True)
+class SentMark:
+    """A delivery whose whole digest went out: what to record for it."""
+
+    delivery_id: int
+    article_ids: tuple[int, ...]
+    message_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -193,9 +204,15 @@ class DeliveryLog:
             for chat_id in ordered
         ]
         won: list[Claim] = []
+        fresh: dict[int, int] = {}
         async with self._writer.begin() as conn:
-            inserted = await conn.execute(self._insert_new(rows).returning(d.id, d.chat_id))
-            fresh = {int(r.chat_id): int(r.id) for r in inserted}
+            # In slices: one INSERT of 5,000 rows would bind 40,000 values, more than asyncpg
+            # (and SQLite) accept in one statement.
+            for start in range(0, len(rows), CLAIM_SLICE):
+                inserted = await conn.execute(
+                    self._insert_new(rows[start : start + CLAIM_SLICE]).returning(d.id, d.chat_id)
+                )
+                fresh.update((int(r.chat_id), int(r.id)) for r in inserted)
             won.extend(Claim(i, c, local_date, (), (), 0) for c, i in fresh.items())
             rest = [c for c in ordered if c not in fresh]
             if rest:
@@ -262,6 +279,55 @@ class DeliveryLog:
             sent_at=now,
             error=None,
         )
+
+    async def mark_sent_many(
+        self, marks: Sequence[SentMark], *, worker: str, now: datetime
+    ) -> set[int]:
+        """Record several sent digests in one transaction; returns the delivery ids still held.
+
+        Each row is fenced like ``mark_sent``: one this worker no longer holds is left alone.
+        """
+        if not marks:
+            return set()
+        ids = sorted({mark.delivery_id for mark in marks})
+        held_query = (
+            sa.select(d.id)
+            .where(d.id.in_(ids), d.status == "claimed", d.claimed_by == worker)
+            .order_by(d.id)
+        )
+        if self.backend == "postgresql":
+            # Lock the rows until the update: no takeover can slip in between.
+            held_query = held_query.with_for_update()
+        update = (
+            sa.update(deliveries)
+            .where(
+                d.id == sa.bindparam("delivery_id"),
+                d.status == "claimed",
+                d.claimed_by == worker,
+            )
+            .values(
+                status="sent",
+                article_ids=sa.bindparam("article_json"),
+                message_ids=sa.bindparam("message_json"),
+                sent_at=now,
+                error=None,
+            )
+        )
+        async with self._writer.begin() as conn:
+            # On SQLite the write transaction (BEGIN IMMEDIATE) already excludes other writers.
+            held = {int(i) for i in (await conn.execute(held_query)).scalars()}
+            rows = [
+                {
+                    "delivery_id": mark.delivery_id,
+                    "article_json": json.dumps(list(mark.article_ids)),
+                    "message_json": json.dumps(list(mark.message_ids)),
+                }
+                for mark in marks
+                if mark.delivery_id in held
+            ]
+            if rows:
+                await conn.execute(update, rows)
+        return held
 
     async def mark_nothing_new(self, delivery_id: int, *, worker: str, now: datetime) -> bool:
         """Nothing to send: give the chat back, to be looked at when newer articles arrive."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import math
 import os
@@ -107,9 +108,9 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqlStore]:
         await store.close()
 
 
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database (dropped afterwards); skipped without a server unless CI."""
+@contextlib.asynccontextmanager
+async def pg_database() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database (dropped afterwards); skips without a server unless CI."""
     admin = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"wz_push_{secrets.token_hex(4)}"
     try:
@@ -126,6 +127,13 @@ async def pg_url() -> AsyncIterator[str]:
         async with admin.connect() as conn:
             await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """The URL of a fresh PostgreSQL database for one test."""
+    async with pg_database() as url:
+        yield url
 
 
 async def add_chat(

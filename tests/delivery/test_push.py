@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from telegram import Bot
 
+from bot.delivery.lean_request import LeanRequest
 from bot.delivery.push import PushConfig, Pusher, TickReport
 from bot.delivery.sender import RetryPolicy
 from bot.store.deliveries import NOTHING_NEW, DeliveryLog
@@ -52,11 +53,15 @@ class Rig:
         return [m.text for m in self.emu.messages(chat_id)]
 
 
-@pytest.fixture
-async def rig(sqlite_store: SqlStore, topics: tuple[Topic, ...]) -> AsyncIterator[Rig]:
+@pytest.fixture(params=["httpx", "lean"])
+async def rig(
+    request: pytest.FixtureRequest, sqlite_store: SqlStore, topics: tuple[Topic, ...]
+) -> AsyncIterator[Rig]:
+    """Every push test runs with PTB's httpx transport and with LeanRequest."""
     clock = FakeClock(utc(2026, 3, 27, 23, 0))
     emu = BotApiEmulator(clock=clock.timestamp, wall_clock=clock.timestamp)
-    async with emu, Bot(emu.token, base_url=emu.base_url) as bot:
+    transport = LeanRequest() if request.param == "lean" else None
+    async with emu, Bot(emu.token, base_url=emu.base_url, request=transport) as bot:
         log = DeliveryLog(sqlite_store.engine, sqlite_store.backend)
         yield Rig(sqlite_store, emu, bot, clock, topics, log)
 
@@ -146,15 +151,15 @@ async def test_nothing_new_sends_nothing_and_waits_for_new_articles(
     await rig.store.add_articles([a for a in articles if "safety" not in a.topics])
     await add_chat(rig.store, 301, topics=("safety",))
     rig.clock.set(utc(2026, 3, 28, 0, 0))
-    calls = []
-    original = rig.store.articles_for_chat
-
-    async def counting(chat_id: int, **kwargs: Any) -> Any:
-        calls.append(chat_id)
-        return await original(chat_id, **kwargs)
-
-    rig.store.articles_for_chat = counting  # type: ignore[method-assign]
+    calls: list[int] = []
     pusher = rig.pusher()
+    original = pusher._fresh_articles
+
+    async def counting(claims: Any) -> Any:
+        calls.extend(claim.chat_id for claim in claims)
+        return await original(claims)
+
+    pusher._fresh_articles = counting  # type: ignore[method-assign]
     await run_until(rig, pusher, utc(2026, 3, 28, 1, 0), timedelta(minutes=1))
     assert rig.emu.messages(301) == []
     assert len(calls) == 1, "checked once, then left alone until articles change"
@@ -303,3 +308,24 @@ async def test_group_and_global_limits_hold_under_telegram_limits(
     # arrival times equal to the pacer's slots (bench/push.py measures it on the real clock).
     report = await rig.pusher(concurrency=1).tick()
     assert report.sent == 62 and report.floods == 0 and rig.emu.count_429 == 0
+
+
+async def test_batch_query_failure_falls_back_to_each_chat(
+    rig: Rig, articles: list[NewArticle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failing batch article query costs speed, not digests."""
+    await rig.store.add_articles(articles)
+    for chat_id in (901, 902):
+        await add_chat(rig.store, chat_id)
+    rig.clock.set(utc(2026, 3, 28, 0, 0))
+
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("batch query down")
+
+    monkeypatch.setattr("bot.delivery.push.articles_for_chats", broken)
+    report = await rig.pusher().tick()
+    assert report.sent == 2
+    expected = [a.id for a in await rig.store.articles_for_chat(901, limit=50)]
+    assert expected == []  # everything matching was sent, by the per-chat query
+    row = await rig.log.get(902, date(2026, 3, 28))
+    assert row is not None and row.status == "sent" and len(row.article_ids) > 0

@@ -1,8 +1,8 @@
 """A push worker process for the kill and multi-worker tests: one tick, then a summary line.
 
 Run as ``python -m tests.delivery.worker --database URL --base-url URL --token T ...``.
-It uses the real clock, the real store and the real sender, as ``deliver --once`` does, with
-the lease and pacing given on the command line.
+It uses the real clock, store, sender and transport, as ``deliver --once`` does, with the
+lease and pacing given on the command line.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from telegram import Bot
 
+from bot.delivery.lean_request import push_request
 from bot.delivery.push import PushConfig, Pusher
 from bot.delivery.schedule import utc_now
 from bot.store import open_store
@@ -31,7 +32,8 @@ async def run(args: argparse.Namespace) -> int:
         topics = parse_topics(tomllib.load(handle)["topic"])
     store = await open_store(args.database)
     try:
-        async with Bot(args.token, base_url=args.base_url) as bot:
+        request = push_request(args.concurrency)
+        async with Bot(args.token, base_url=args.base_url, request=request) as bot:
             pusher = Pusher(
                 store=store,
                 bot=bot,

@@ -1,0 +1,178 @@
+"""The batch digest query agrees with articles_for_chat; sent marks are fenced and grouped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.delivery.marks import SentMarks
+from bot.store import open_store
+from bot.store.deliveries import Cutoffs, DeliveryLog, SentMark
+from bot.store.digest_batch import articles_for_chats
+from bot.store.schema import chats
+from bot.store.sql_store import SqlStore
+from summaries.model import Topic
+from tests.delivery.conftest import add_chat, pg_database, seed_articles
+
+NOW = datetime(2026, 3, 28, 0, 0, tzinfo=UTC)
+CUT = Cutoffs(
+    lease_before=NOW - timedelta(seconds=900),
+    recheck_before=NOW,
+    retry_before=NOW,
+    max_attempts=5,
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStore]:
+    """A fresh store on each backend: the same checks run on both."""
+    async with contextlib.AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'batch.db'}"
+        else:
+            url = await stack.enter_async_context(pg_database())
+        opened = await open_store(url)
+        stack.push_async_callback(opened.close)
+        yield opened
+
+
+async def _deliver(
+    log: DeliveryLog, chat_id: int, day: date, article_ids: list[int], *, sent: bool
+) -> None:
+    (claim,) = await log.claim([chat_id], local_date=day, worker="seed", now=NOW, cutoffs=CUT)
+    if sent:
+        held = await log.mark_sent_many(
+            [SentMark(claim.delivery_id, tuple(article_ids), (1,))], worker="seed", now=NOW
+        )
+        assert held == {claim.delivery_id}
+    else:
+        await log.release(claim.delivery_id, worker="seed", now=NOW, error="boom")
+
+
+async def test_batch_query_agrees_with_articles_for_chat(
+    store: SqlStore, topics: tuple[Topic, ...]
+) -> None:
+    """Shared and distinct subscriptions, keywords, sent and failed history, ties in time."""
+    for tag in ("", "b", "c"):  # equal published times across tags: the id breaks the tie
+        await store.add_articles(seed_articles(topics, tag=tag))
+    newest = [a.id for a in await store.latest_articles(limit=50)]
+    assert len(newest) == 15
+    subscriptions: dict[int, tuple[list[str], list[str]]] = {
+        1: (["volunteer"], []),
+        2: (["volunteer"], []),  # same set as 1, other history
+        3: (["volunteer", "party"], []),
+        4: ([], ["志愿者"]),
+        5: (["safety"], ["天祝"]),
+        6: ([], []),  # nothing subscribed
+        7: ([], ["!!!"]),  # a keyword without a searchable token
+        8: ([t.slug for t in topics], []),
+        9: (["volunteer"], ["文明", "格尔木"]),
+    }
+    for chat_id, (slugs, keywords) in subscriptions.items():
+        await add_chat(store, chat_id, topics=slugs)
+        for keyword in keywords:
+            await store.add_subscription(chat_id, "keyword", keyword)
+    log = DeliveryLog(store.engine, store.backend)
+    volunteer = [a.id for a in await store.articles_for_chat(1, limit=50)]
+    await _deliver(log, 2, date(2026, 3, 26), volunteer[:4], sent=True)
+    await _deliver(log, 2, date(2026, 3, 27), volunteer[5:6], sent=True)
+    await _deliver(log, 3, date(2026, 3, 27), volunteer[:6], sent=False)  # failed: not excluded
+    await _deliver(log, 8, date(2026, 3, 26), newest[:7], sent=True)
+    await _deliver(log, 8, date(2026, 3, 27), newest[8:12], sent=True)
+    await _deliver(log, 9, date(2026, 3, 27), newest[1:3], sent=True)
+
+    chat_ids = list(subscriptions)
+    for limit, window in [(10, 50), (3, 1), (2, 2), (15, 4), (1, 1)]:
+        batch = await articles_for_chats(
+            store.engine, store.backend, chat_ids, limit=limit, first_window=window
+        )
+        assert set(batch) == set(chat_ids)
+        for chat_id in chat_ids:
+            single = await store.articles_for_chat(chat_id, limit=limit)
+            assert [a.id for a in batch[chat_id]] == [a.id for a in single], (chat_id, limit)
+            assert batch[chat_id] == single
+    # The history really shapes the answers (the test would not notice a missing exclusion).
+    first = await articles_for_chats(store.engine, store.backend, chat_ids, limit=10)
+    assert first[1] and first[6] == [] and first[7] == []
+    assert [a.id for a in first[2]] == [
+        i for i in volunteer if i not in volunteer[:4] + [volunteer[5]]
+    ]
+    assert volunteer[0] in [a.id for a in first[3]]  # a failed delivery excludes nothing
+    assert not {a.id for a in first[8]} & set(newest[:7] + newest[8:12])
+
+
+async def test_mark_sent_many_is_fenced_by_the_claim(store: SqlStore) -> None:
+    """Rows held by another worker, or no longer claimed, are left as they are."""
+    for chat_id in (11, 12, 13):
+        await add_chat(store, chat_id)
+    log = DeliveryLog(store.engine, store.backend)
+    day = date(2026, 3, 28)
+    claims = await log.claim([11, 12, 13], local_date=day, worker="me", now=NOW, cutoffs=CUT)
+    by_chat = {c.chat_id: c for c in claims}
+    # Chat 12's claim is taken over by another worker after the lease, 13's released.
+    later = CUT.__class__(NOW + timedelta(hours=1), NOW, NOW, 5)
+    (taken,) = await log.claim([12], local_date=day, worker="other", now=NOW, cutoffs=later)
+    await log.release(by_chat[13].delivery_id, worker="me", now=NOW, error="x")
+    marks = [SentMark(c.delivery_id, (5, 6), (100 + c.chat_id,)) for c in claims]
+    held = await log.mark_sent_many(marks, worker="me", now=NOW)
+    assert held == {by_chat[11].delivery_id}
+    rows = {c: await log.get(c, day) for c in (11, 12, 13)}
+    assert rows[11] is not None and rows[11].status == "sent"
+    assert rows[11].message_ids == (111,) and rows[11].article_ids == (5, 6)
+    assert rows[12] is not None and rows[12].status == "claimed" and rows[12].message_ids == ()
+    assert taken.chat_id == 12
+    assert rows[13] is not None and rows[13].status == "failed"
+
+
+async def test_marks_arriving_together_share_a_transaction(store: SqlStore) -> None:
+    """Concurrent marks are committed in fewer writes, each answered with its own outcome."""
+    chat_ids = list(range(21, 61))
+    for chat_id in chat_ids:
+        await add_chat(store, chat_id)
+    log = DeliveryLog(store.engine, store.backend)
+    day = date(2026, 3, 28)
+    claims = await log.claim(chat_ids, local_date=day, worker="me", now=NOW, cutoffs=CUT)
+    stolen = claims[5]
+    later = CUT.__class__(NOW + timedelta(hours=1), NOW, NOW, 5)
+    await log.claim([stolen.chat_id], local_date=day, worker="other", now=NOW, cutoffs=later)
+    marks = SentMarks(log, worker="me", clock=lambda: NOW)
+    results = await asyncio.gather(
+        *(marks.mark(SentMark(c.delivery_id, (1,), (c.chat_id,))) for c in claims)
+    )
+    assert results == [c is not stolen for c in claims]
+    assert 1 <= marks.writes < len(claims) // 2
+    assert await log.count_by_status() == {"sent": len(claims) - 1, "claimed": 1}
+
+
+async def test_claiming_thousands_of_chats_in_one_call(store: SqlStore) -> None:
+    """5,000 claims at once (40,000 values: inserted in slices) are won once, and only once."""
+    chat_ids = list(range(100_001, 105_001))
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            chats.insert(),
+            [
+                {
+                    "id": chat_id,
+                    "type": "private",
+                    "language": "zh",
+                    "timezone": "UTC",
+                    "digest_time": "00:00",
+                    "paused": False,
+                    "created_at": NOW,
+                }
+                for chat_id in chat_ids
+            ],
+        )
+    log = DeliveryLog(store.engine, store.backend)
+    day = date(2026, 3, 28)
+    won = await log.claim(chat_ids, local_date=day, worker="me", now=NOW, cutoffs=CUT)
+    assert [c.chat_id for c in won] == chat_ids
+    assert len({c.delivery_id for c in won}) == len(chat_ids)
+    again = await log.claim(chat_ids, local_date=day, worker="other", now=NOW, cutoffs=CUT)
+    assert again == []
+    assert await log.count_by_status() == {"claimed": len(chat_ids)}
