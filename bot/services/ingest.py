@@ -29,6 +29,15 @@ from summaries.tokens import search_tokens
 Progress = Callable[[int, int], None]
 
 _SPACES = re.compile(r"\s+")
+# A page dump is tens of kilobytes; a file far larger is not one, and reading it whole and
+# summarizing it as one article would hold the run for minutes.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def describe_error(exc: BaseException) -> str:
+    """The exception as one line for an operator: its type and the first line of its message."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 @dataclass
@@ -93,6 +102,9 @@ class RefusedFile(Exception):
 
 def read_text(path: Path) -> str:
     """The file's text: UTF-8 (BOM allowed), else GB18030; RefusedFile when it is neither."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise RefusedFile(f"too large: {size} bytes (limit {MAX_FILE_BYTES})")
     data = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -116,6 +128,11 @@ def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[st
     files: list[Path] = []
     missing: list[tuple[str, str]] = []
     for raw in paths:
+        # Path("") is the current folder: an empty argument (an unset shell variable) must not
+        # quietly ingest every .txt below wherever the command was started.
+        if not str(raw).strip():
+            missing.append((repr(str(raw)), "empty path"))
+            continue
         path = Path(raw)
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*.txt") if p.is_file()))
@@ -161,7 +178,7 @@ async def ingest_file(
     except RefusedFile as exc:
         return IngestReport(refused=[(str(path), str(exc))])
     except Exception as exc:  # the store rolled the file back; the reason goes to the report
-        return IngestReport(refused=[(str(path), f"{type(exc).__name__}: {exc}".splitlines()[0])])
+        return IngestReport(refused=[(str(path), describe_error(exc))])
     return IngestReport(added=len(result.added), duplicates=result.duplicates)
 
 

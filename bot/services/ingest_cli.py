@@ -5,17 +5,23 @@ Every failure becomes one line on stderr and an exit status, never a traceback.
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from bot.config import Settings
-from bot.services.ingest import IngestReport, ingest_paths
+from bot.services.ingest import IngestReport, describe_error, ingest_paths
 from bot.services.topics import TopicsFileError, load_topics
 from bot.store.api import Store
+from bot.store.records import SearchResult
 from summaries.model import Topic
 
 _BAR_WIDTH = 30
+# Anything shaped scheme://... is a URL: ftp:// or file:// go to the web sources, which refuse
+# them with "only http and https", rather than being looked up as a missing file.
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class ProgressBar:
@@ -44,7 +50,18 @@ class ProgressBar:
 
 
 def _is_url(source: str) -> bool:
-    return source.lower().startswith(("http://", "https://"))
+    return _URL.match(source) is not None
+
+
+def _stdout_closed() -> None:
+    # The reader went away (`... | head`): the rest of the output has nowhere to go. Point
+    # stdout at /dev/null so that the interpreter's final flush does not fail with a traceback.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor: nothing to flush there
+        pass
 
 
 async def _ingest_urls(
@@ -96,7 +113,7 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
     try:
         store = await open_store(settings.database_url)
     except Exception as exc:  # the one line an operator needs, not a traceback
-        print(f"error: cannot open the database: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
         return 2
     report = IngestReport()
     bar = ProgressBar(sys.stderr, "ingest")
@@ -111,13 +128,18 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
             report.merge(await _ingest_urls(store, urls, settings, topics, bar))
     except Exception as exc:
         bar.close()
-        print(f"error: ingest stopped: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: ingest stopped: {describe_error(exc)}", file=sys.stderr)
         return 1
     finally:
         await store.close()
     bar.close()
-    print_report(report)
-    return 1 if _unreadable(report, urls) else 0
+    status = 1 if _unreadable(report, urls) else 0
+    try:
+        print_report(report)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_closed()
+    return status
 
 
 def _date_of(published: object) -> str:
@@ -131,24 +153,33 @@ async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
     try:
         store = await open_store(settings.database_url)
     except Exception as exc:
-        print(f"error: cannot open the database: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
         return 2
     try:
         result = await store.search(query, limit=max(1, min(limit, 50)))
     except Exception as exc:
-        print(f"error: search failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: search failed: {describe_error(exc)}", file=sys.stderr)
         return 1
     finally:
         await store.close()
+    try:
+        _print_hits(result)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_closed()
+    return 0
+
+
+def _print_hits(result: SearchResult) -> None:
     if result.reason == "empty_query":
         print("no results: the query is empty")
-        return 0
+        return
     if result.reason == "no_tokens":
         print("no results: the query has no searchable words")
-        return 0
+        return
     if not result.hits:
         print(f"no results for: {' '.join(result.tokens)}")
-        return 0
+        return
     print(f"{result.total} result(s) for: {' '.join(result.tokens)}")
     for n, hit in enumerate(result.hits, start=1):
         article = hit.article
@@ -156,4 +187,3 @@ async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
         print(f"{n}. {article.title or '(untitled)'}  [{when}]  #{article.id}")
         digest = "".join(article.digest) or hit.snippet
         print(f"   {digest}")
-    return 0

@@ -11,7 +11,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.config import Settings
-from bot.services.ingest import prepare_article
+from bot.services.ingest import describe_error, prepare_article
 from bot.sources.dedupe import NearDuplicateIndex
 from bot.sources.errors import SourceError, UnreadableContent
 from bot.sources.fetch import Fetcher, FetchResult
@@ -99,7 +99,7 @@ class Ingestor:
                 return outcome
             if looks_like_feed(fetched.body, fetched.content_type):
                 outcome.kind = "feed"
-                entries = parse_feed(fetched.body, fetched.content_type)
+                entries = parse_feed(fetched.body, fetched.content_type, fetched.url)
                 await self._ingest_entries(url, entries, outcome)
             elif feed_only:
                 raise UnreadableContent("not a feed: the URL serves a web page")
@@ -111,7 +111,7 @@ class Ingestor:
         except Exception as exc:
             # A bug or a database failure must still end as one line, never a traceback.
             log.exception("ingesting %s failed", url)
-            outcome.error = f"unexpected error: {type(exc).__name__}: {exc}"
+            outcome.error = f"unexpected error: {describe_error(exc)}"
         return outcome
 
     async def _ingest_page(self, url: str, fetched: FetchResult, outcome: SourceOutcome) -> None:
@@ -141,7 +141,7 @@ class Ingestor:
                     outcome.refused.append((entry.link or entry.title or feed_url, str(exc)))
                 except Exception as exc:
                     log.exception("feed entry %s failed", entry.link or entry.title)
-                    reason = f"unexpected error: {type(exc).__name__}: {exc}"
+                    reason = f"unexpected error: {describe_error(exc)}"
                     outcome.refused.append((entry.link or entry.title or feed_url, reason))
 
         await asyncio.gather(*(one(entry) for entry in entries))

@@ -114,9 +114,16 @@ def _entry_text(entry: Any) -> str:
     return best if len(best) >= len(summary) else summary
 
 
-def parse_feed(body: bytes, content_type: str) -> list[FeedEntry]:
-    """Entries of an RSS 0.9x/1.0/2.0 or Atom feed; UnreadableContent when it is not one."""
-    parsed = feedparser.parse(body, response_headers={"content-type": content_type or "text/xml"})
+def parse_feed(body: bytes, content_type: str, url: str | None = None) -> list[FeedEntry]:
+    """Entries of an RSS 0.9x/1.0/2.0 or Atom feed; UnreadableContent when it is not one.
+
+    Relative entry links (``/news/1.html``) are resolved against the feed's ``url``.
+    """
+    headers = {"content-type": content_type or "text/xml"}
+    if url:
+        # feedparser takes the base for relative links from Content-Location.
+        headers["content-location"] = url
+    parsed = feedparser.parse(body, response_headers=headers)
     error = parsed.get("bozo_exception") if parsed.get("bozo") else None
     entries = [
         FeedEntry(

@@ -109,6 +109,28 @@ def fts_match_ids(backend: str, query: str) -> sa.Select[Any]:
     return sa.select(pg.c.article_id).where(pg.c.document.op("@@")(tsquery))
 
 
+def subscription_match(
+    backend: str, topics: Sequence[str], keyword_groups: Sequence[Sequence[str]]
+) -> sa.ColumnElement[bool] | None:
+    """Articles tagged with any of ``topics`` or holding every token of any keyword group;
+    None when there is nothing to match (no topics and no keyword with a token)."""
+    groups = [group for group in keyword_groups if group]
+    matches: list[sa.ColumnElement[bool]] = []
+    if topics:
+        by_topic = sa.select(article_topics.c.article_id).where(
+            article_topics.c.topic.in_(list(topics))
+        )
+        matches.append(articles.c.id.in_(by_topic))
+    if groups:
+        query = (
+            fulltext.fts5_any_query(groups)
+            if backend == "sqlite"
+            else fulltext.tsquery_any_text(groups)
+        )
+        matches.append(articles.c.id.in_(fts_match_ids(backend, query)))
+    return sa.or_(*matches) if matches else None
+
+
 def _sent_article_ids(backend: str, chat_id: int) -> sa.Select[Any]:
     sent = sa.and_(deliveries.c.chat_id == chat_id, deliveries.c.status == "sent")
     if backend == "sqlite":
@@ -143,22 +165,11 @@ async def articles_for_chat(
     ).all()
     topics = [value for kind, value in subs if kind == "topic"]
     keyword_groups = [fulltext.query_tokens(value) for kind, value in subs if kind == "keyword"]
-    keyword_groups = [group for group in keyword_groups if group]
-    matches: list[sa.ColumnElement[bool]] = []
-    if topics:
-        by_topic = sa.select(article_topics.c.article_id).where(article_topics.c.topic.in_(topics))
-        matches.append(articles.c.id.in_(by_topic))
-    if keyword_groups:
-        query = (
-            fulltext.fts5_any_query(keyword_groups)
-            if backend == "sqlite"
-            else fulltext.tsquery_any_text(keyword_groups)
-        )
-        matches.append(articles.c.id.in_(fts_match_ids(backend, query)))
-    if not matches:
+    match = subscription_match(backend, topics, keyword_groups)
+    if match is None:
         return []
     stmt = sa.select(articles).where(
-        sa.or_(*matches), articles.c.id.not_in(_sent_article_ids(backend, chat_id))
+        match, articles.c.id.not_in(_sent_article_ids(backend, chat_id))
     )
     if since is not None:
         stmt = stmt.where(articles.c.sort_at >= since)

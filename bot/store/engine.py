@@ -28,6 +28,12 @@ def async_url(database_url: str) -> URL:
         raise DatabaseUrlError("DATABASE_URL is not a valid database URL") from exc
     backend = url.get_backend_name()
     if backend == "sqlite":
+        # An in-memory database would vanish with the process (and differ per pooled
+        # connection): everything ingested into it would be lost without a word.
+        if not url.database or url.database == ":memory:":
+            raise DatabaseUrlError(
+                "DATABASE_URL sqlite:/// needs a file path (sqlite:///data/x.db)"
+            )
         return url.set(drivername="sqlite+aiosqlite")
     if backend in ("postgresql", "postgres"):
         return url.set(drivername="postgresql+asyncpg")
@@ -36,7 +42,7 @@ def async_url(database_url: str) -> URL:
 
 def _ensure_sqlite_directory(url: URL) -> None:
     database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    if not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 

@@ -165,3 +165,36 @@ def test_report_merge() -> None:
     report = IngestReport(added=1, duplicates=2, refused=[("a", "x")])
     report.merge(IngestReport(added=3, refused=[("b", "y")]))
     assert (report.added, report.duplicates, report.refused) == (4, 2, [("a", "x"), ("b", "y")])
+
+
+async def test_empty_path_is_refused_not_the_current_folder(
+    store: SqlStore, seed_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Path("") is "."; started inside a folder of pages, it must still read nothing.
+    monkeypatch.chdir(seed_dir)
+    report = await ingest_paths(store, ["", "  "], topics=TOPICS)
+    assert report.added == 0
+    assert [reason for _, reason in report.refused] == ["empty path", "empty path"]
+    assert await store.count_articles() == 0
+
+
+async def test_file_over_the_size_limit_is_refused_unread(
+    store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.services.ingest.MAX_FILE_BYTES", SEED.stat().st_size - 1)
+    big = tmp_path / "big.txt"
+    shutil.copy(SEED, big)
+    report = await ingest_paths(store, [big], topics=TOPICS)
+    assert report.added == 0
+    assert report.refused == [
+        (str(big), f"too large: {SEED.stat().st_size} bytes (limit {SEED.stat().st_size - 1})")
+    ]
+    assert await store.count_articles() == 0
+
+
+def test_describe_error_is_one_line() -> None:
+    from bot.services.ingest import describe_error
+
+    error = RuntimeError('database "x" does not exist\n(Background on this error at: ...)')
+    assert describe_error(error) == 'RuntimeError: database "x" does not exist'
+    assert describe_error(ValueError()) == "ValueError"

@@ -147,3 +147,53 @@ def test_progress_bar_only_on_a_terminal() -> None:
     quiet(1, 4)
     quiet.close()
     assert pipe.getvalue() == ""
+
+
+async def test_other_schemes_are_refused_as_urls_not_missing_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = await ingest_main(["ftp://example.com/a.txt", "file:///etc/passwd"], _settings(tmp_path))
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert "refused ftp://example.com/a.txt: only http and https URLs are fetched" in out
+    assert "refused file:///etc/passwd: only http and https URLs are fetched" in out
+
+
+@pytest.mark.parametrize("url", ["sqlite:///", "sqlite:///:memory:"])
+async def test_in_memory_database_is_refused(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Whatever an ingest stored there would vanish with the process.
+    assert await ingest_main([str(SEED)], _settings(tmp_path, database_url=url)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot open the database: DatabaseUrlError:")
+    assert "needs a file path" in err and err.count("\n") == 1
+
+
+def test_search_into_a_closed_pipe_is_no_traceback(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'pipe.db'}"}
+    subprocess.run(
+        [sys.executable, "-m", "bot", "ingest", str(SEED)],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    # As `python -m bot search 文明 | head -0`: the reader is gone before the first line.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "search", "文明"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in err and "BrokenPipeError" not in err

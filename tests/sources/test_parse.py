@@ -83,3 +83,16 @@ def test_page_without_text_is_unreadable() -> None:
     with pytest.raises(UnreadableContent, match="no article text"):
         login = "<html><body><nav>首页 登录</nav><form>用户名 密码</form></body></html>"
         extract_page(login.encode("utf-8"), "text/html", "http://x.test/")
+
+
+def test_relative_entry_links_resolve_against_the_feed_url() -> None:
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>a</title><link>/news/1.html</link></item>"
+        "<item><title>b</title><link>2.html</link></item></channel></rss>"
+    )
+    entries = parse_feed(feed.encode(), "application/rss+xml", "https://news.example/rss/all.xml")
+    assert [e.link for e in entries] == [
+        "https://news.example/news/1.html",
+        "https://news.example/rss/2.html",
+    ]

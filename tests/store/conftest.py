@@ -1,74 +1,32 @@
 """Backends for the store's contract suite: every test runs on SQLite and on PostgreSQL.
 
-PostgreSQL is the server on 127.0.0.1:5432 (user postgres; override with
-WENZHAI_TEST_POSTGRES_URL). Each session migrates one template database; each test gets its own
-copy, dropped afterwards. Without the server the PostgreSQL tests skip, or fail when CI is set.
+PostgreSQL is the test server of tests.postgres. Each session migrates one template database;
+each test gets its own copy, dropped afterwards. Without the server the PostgreSQL tests skip,
+or fail when CI is set.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from bot.store import SqlStore, open_store
-
-PG_ADMIN_URL = os.environ.get(
-    "WENZHAI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+from tests.postgres import (
+    UNAVAILABLE_ERRORS,
+    create_database,
+    drop_database,
+    fresh_database,
+    unavailable,
+    unique_name,
 )
+from tests.postgres import database_url as pg_database_url
+
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def _admin_params() -> dict[str, object]:
-    url = make_url(PG_ADMIN_URL)
-    return {
-        "host": url.host or "127.0.0.1",
-        "port": url.port or 5432,
-        "user": url.username or "postgres",
-        "password": url.password,
-        "database": url.database or "postgres",
-        "timeout": 5,
-    }
-
-
-def _database_url(name: str) -> str:
-    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"PostgreSQL is required in CI and is not usable: {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL not available: {reason}")
-
-
-async def _create_database(name: str, template: str | None = None) -> None:
-    conn = await asyncpg.connect(**_admin_params())  # type: ignore[arg-type]
-    try:
-        suffix = f" TEMPLATE {template}" if template else ""
-        await conn.execute(f"CREATE DATABASE {name}{suffix}")
-    finally:
-        await conn.close()
-
-
-async def _drop_database(name: str) -> None:
-    conn = await asyncpg.connect(**_admin_params())  # type: ignore[arg-type]
-    try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await conn.close()
-
-
-def unique_name(purpose: str) -> str:
-    """A database name no other test run uses."""
-    return f"wz_{purpose}_{uuid.uuid4().hex[:12]}"
 
 
 def _run_in_thread(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -83,16 +41,16 @@ def pg_template() -> Iterator[str]:
     name = unique_name("store_tpl")
 
     async def build() -> None:
-        await _create_database(name)
-        store = await open_store(_database_url(name))
+        await create_database(name)
+        store = await open_store(pg_database_url(name))
         await store.close()
 
     try:
         _run_in_thread(build)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        _unavailable(f"{type(exc).__name__}: {exc}")
+    except UNAVAILABLE_ERRORS as exc:
+        unavailable(f"{type(exc).__name__}: {exc}")
     yield name
-    _run_in_thread(lambda: _drop_database(name))
+    _run_in_thread(lambda: drop_database(name))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -110,12 +68,8 @@ async def database_url(
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
     template = request.getfixturevalue("pg_template")
-    name = unique_name("store")
-    await _create_database(name, template)
-    try:
-        yield _database_url(name)
-    finally:
-        await _drop_database(name)
+    async with fresh_database("store", template=template) as url:
+        yield url
 
 
 @pytest.fixture
@@ -124,15 +78,8 @@ async def empty_database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    name = unique_name("store_empty")
-    try:
-        await _create_database(name)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        _unavailable(f"{type(exc).__name__}: {exc}")
-    try:
-        yield _database_url(name)
-    finally:
-        await _drop_database(name)
+    async with fresh_database("store_empty") as url:
+        yield url
 
 
 @pytest.fixture
