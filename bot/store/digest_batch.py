@@ -23,10 +23,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store import fulltext
-from bot.store.articles import NEWEST_FIRST, fts_match_ids
+from bot.store.articles import NEWEST_FIRST, subscription_match
 from bot.store.records import StoredArticle
 from bot.store.rows import stored_article
-from bot.store.schema import article_topics, articles, deliveries, subscriptions
+from bot.store.schema import articles, deliveries, subscriptions
 
 # Bound parameters per statement stay far below SQLite's and asyncpg's limits (32,766).
 CHUNK = 2000
@@ -94,21 +94,10 @@ async def _groups_by_subscriptions(
 
 
 def _matches(backend: str, key: SubscriptionKey) -> sa.ColumnElement[bool]:
-    topics, keyword_groups = key
-    matches: list[sa.ColumnElement[bool]] = []
-    if topics:
-        by_topic = sa.select(article_topics.c.article_id).where(
-            article_topics.c.topic.in_(list(topics))
-        )
-        matches.append(articles.c.id.in_(by_topic))
-    if keyword_groups:
-        query = (
-            fulltext.fts5_any_query(keyword_groups)
-            if backend == "sqlite"
-            else fulltext.tsquery_any_text(keyword_groups)
-        )
-        matches.append(articles.c.id.in_(fts_match_ids(backend, query)))
-    return sa.or_(*matches)
+    # Keys that can match nothing never get here (see _groups_by_subscriptions).
+    match = subscription_match(backend, *key)
+    assert match is not None
+    return match
 
 
 async def _pick(

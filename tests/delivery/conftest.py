@@ -6,26 +6,22 @@ import asyncio
 import contextlib
 import hashlib
 import math
-import os
-import secrets
 import tomllib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store import open_store
 from bot.store.records import NewArticle
 from bot.store.sql_store import SqlStore
 from summaries import parse_topics, split_page, summarize_article
 from summaries.model import Topic
+from tests.postgres import fresh_database
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_PAGE = REPO / "seeds" / "000_a9c33694dae72277.txt"
-PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
 
 class FakeClock:
@@ -108,25 +104,9 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqlStore]:
         await store.close()
 
 
-@contextlib.asynccontextmanager
-async def pg_database() -> AsyncIterator[str]:
+def pg_database() -> contextlib.AbstractAsyncContextManager[str]:
     """A fresh PostgreSQL database (dropped afterwards); skips without a server unless CI."""
-    admin = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"wz_push_{secrets.token_hex(4)}"
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        await admin.dispose()
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not available: {exc}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    return fresh_database("push")
 
 
 @pytest.fixture
