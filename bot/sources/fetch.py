@@ -1,15 +1,19 @@
 """Fetching one URL safely over an injected httpx.AsyncClient.
 
 Redirects are followed here, not by httpx, so that every hop is checked against the address
-policy before it is contacted. Each attempt holds its host's semaphore, runs under one overall
-timeout and reads the body in chunks, stopping at the size limit. Network errors, 5xx and 429
-are retried with exponential backoff; other 4xx are final.
+policy before it is contacted, and the request goes to the very address that was checked (the
+URL keeps naming the host for the Host header, TLS SNI and certificate verification), so a DNS
+answer that changes between the check and the connection cannot redirect it. Each attempt holds
+its host's semaphore, runs under one overall timeout and reads the body in chunks, stopping at
+the size limit. Network errors, 5xx and 429 are retried with exponential backoff; other 4xx are
+final.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,7 +22,7 @@ from datetime import UTC, datetime
 import httpx
 
 from bot.sources.errors import FetchFailed
-from bot.sources.safety import AddressPolicy, Resolver, check_url, resolve_host
+from bot.sources.safety import AddressPolicy, IPAddress, Resolver, check_url, resolve_host
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,29 @@ def _retry_after(value: str | None) -> float | None:
     return min(max((when - datetime.now(UTC)).total_seconds(), 0.0), _MAX_RETRY_AFTER)
 
 
+def _pin(request: httpx.Request, address: IPAddress | None) -> None:
+    """Send ``request`` to ``address`` while it still names its host in Host, SNI and TLS."""
+    if address is not None and not _is_literal(request.url.host):
+        logical = request.url
+        # The Host header was already set from the logical URL when the request was built.
+        request.url = logical.copy_with(host=str(address))
+        if logical.scheme == "https":
+            request.extensions["sni_hostname"] = logical.raw_host.decode("ascii")
+    if request.url.scheme == "https" and _is_literal(request.url.host):
+        # httpx pools connections by scheme, address and port only: a kept-alive connection
+        # whose certificate was verified for one name must not carry a request for another
+        # name that resolves to the same address.
+        request.headers["Connection"] = "close"
+
+
+def _is_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size} bytes"
 
@@ -115,8 +142,8 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            await check_url(current, policy=self._policy, resolver=self._resolver)
-            result, location = await self._with_retries(current, headers)
+            address = await check_url(current, policy=self._policy, resolver=self._resolver)
+            result, location = await self._with_retries(current, headers, address)
             if location is None:
                 assert result is not None
                 return result
@@ -124,12 +151,12 @@ class Fetcher:
         raise FetchFailed(f"more than {MAX_REDIRECTS} redirects")
 
     async def _with_retries(
-        self, url: str, headers: dict[str, str]
+        self, url: str, headers: dict[str, str], address: IPAddress | None
     ) -> tuple[FetchResult | None, str | None]:
         attempt = 0
         while True:
             try:
-                return await self._attempt(url, headers)
+                return await self._attempt(url, headers, address)
             except _Retry as retry:
                 if attempt >= self._retries:
                     raise FetchFailed(str(retry)) from None
@@ -145,13 +172,13 @@ class Fetcher:
         return self._hosts[host]
 
     async def _attempt(
-        self, url: str, headers: dict[str, str]
+        self, url: str, headers: dict[str, str], address: IPAddress | None
     ) -> tuple[FetchResult | None, str | None]:
         """One request: (result, None), or (None, next URL) for a redirect."""
         async with self._semaphore(url):
             try:
                 async with asyncio.timeout(self._timeout):
-                    return await self._request(url, headers)
+                    return await self._request(url, headers, address)
             except TimeoutError:
                 raise _Retry(f"timeout after {self._timeout:g}s") from None
             except httpx.TimeoutException:
@@ -163,9 +190,12 @@ class Fetcher:
                 raise FetchFailed(f"{exc.__class__.__name__}: {exc}") from None
 
     async def _request(
-        self, url: str, headers: dict[str, str]
+        self, url: str, headers: dict[str, str], address: IPAddress | None
     ) -> tuple[FetchResult | None, str | None]:
+        """One GET of ``url``, connected to ``address`` (the checked one) when it is given."""
         request = self._client.build_request("GET", url, headers=headers)
+        logical = request.url  # the URL as named, before it is pinned to the address
+        _pin(request, address)
         response = await self._client.send(request, stream=True, follow_redirects=False)
         try:
             status = response.status_code
@@ -173,7 +203,7 @@ class Fetcher:
                 location = response.headers.get("location")
                 if not location:
                     raise FetchFailed(f"HTTP {status} redirect without a Location")
-                return None, str(response.url.join(location))
+                return None, str(logical.join(location))
             if status in _RETRYABLE:
                 delay = _retry_after(response.headers.get("retry-after"))
                 raise _Retry(f"HTTP {status} {response.reason_phrase}".strip(), delay)
@@ -182,7 +212,7 @@ class Fetcher:
             body = b"" if status == 304 else await self._read_limited(response)
             return (
                 FetchResult(
-                    url=str(response.url),
+                    url=str(logical),
                     status=status,
                     body=body,
                     content_type=response.headers.get("content-type", ""),

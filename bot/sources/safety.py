@@ -2,7 +2,9 @@
 
 The host is resolved before each request (and again after each redirect), and every address it
 resolves to must be public; one private answer refuses the URL, so a name cannot smuggle an
-internal address behind a public one.
+internal address behind a public one. The check hands back the address it judged, and the
+fetcher connects to exactly that address, so a DNS answer that changes afterwards (DNS
+rebinding) cannot redirect the connection.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -90,17 +92,25 @@ async def _resolve(host: str, port: int, resolver: Resolver) -> list[IPAddress]:
     return addresses
 
 
-async def check_url(url: str, *, policy: AddressPolicy, resolver: Resolver = resolve_host) -> None:
-    """Raise RefusedSource unless ``url`` is http(s) and every address of its host is allowed."""
+async def check_url(
+    url: str, *, policy: AddressPolicy, resolver: Resolver = resolve_host
+) -> IPAddress | None:
+    """Refuse ``url`` unless it is http(s) and all its host's addresses are allowed; pin one.
+
+    Returns the checked address to connect to (the first answer, in the resolver's order of
+    preference), or None when the policy allows private addresses and the host is a name: then
+    there is nothing to refuse and the connection may resolve the name itself.
+    """
     host, port = split_target(url)
     try:
-        addresses: Iterable[IPAddress] = [ipaddress.ip_address(host)]
+        addresses: list[IPAddress] = [ipaddress.ip_address(host)]
     except ValueError:
         if policy.allow_private:
-            return  # nothing to refuse; the connection itself will resolve the name
+            return None
         addresses = await _resolve(host, port, resolver)
     for address in addresses:
         reason = policy.refusal(address)
         if reason:
             where = "" if host.strip("[]") == str(address) else f"{host} resolves to a "
             raise RefusedSource(f"refused address: {where}{reason}")
+    return addresses[0]
