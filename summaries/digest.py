@@ -17,16 +17,20 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
+from operator import add, mul
 
 from summaries.model import Article
 from summaries.rank import (
     Vector,
     content_vector,
+    content_weights,
     content_words,
     cosine,
     norm,
     score_sentences,
+    weighted_vector,
 )
 from summaries.text import cut_at_clause, ends_sentence, split_sentences, strip_dateline
 from summaries.words import Tokenizer, corpus_idf, default_idf, jieba_words
@@ -57,6 +61,8 @@ _NOT_CONTENT = re.compile(
     r"^(?:[（(]?(?:记者|通讯员|责任编辑|编辑|来源|作者|图|摄影|校对)[：:/ ]"
     r"|.{0,20}\s*摄$|[（(]完[）)])"
 )
+# A sentence can only match _NOT_CONTENT when it opens with one of these or ends with 摄.
+_NOT_CONTENT_FIRST = frozenset("（(记通责编来作图摄校")
 _HEADING_MAX = 20
 _CLAUSE_END = "，、；：,;: "
 _CLAUSE = re.compile(r"[^，、；：,;:]*[，、；：,;:]*")
@@ -92,29 +98,6 @@ def _clean_cut(text: str, at: int) -> bool:
     return not (_in_block(text[at - 1]) and _in_block(text[at]))
 
 
-class _TokenizedBody:
-    """The body tokenized once; the tokens of any cleanly cut span are a slice of them."""
-
-    def __init__(self, body: str, tokenizer: Tokenizer) -> None:
-        self.body = body
-        self.tokens = tuple(tokenizer(body)) if body else ()
-        # Offsets only when the tokens spell the body exactly (jieba's do); else no slicing.
-        self.offsets = (
-            [0, *accumulate(map(len, self.tokens))] if "".join(self.tokens) == body else []
-        )
-
-    def span(self, start: int, end: int) -> tuple[str, ...] | None:
-        """Tokens of ``body[start:end]``, or None when the span does not fall on clean cuts."""
-        offsets = self.offsets
-        if not offsets or not (_clean_cut(self.body, start) and _clean_cut(self.body, end)):
-            return None
-        first = bisect_left(offsets, start)
-        last = bisect_left(offsets, end, first)
-        if last >= len(offsets) or offsets[first] != start or offsets[last] != end:
-            return None
-        return self.tokens[first:last]
-
-
 def candidates_for(article: Article, tokenizer: Tokenizer = jieba_words) -> list[Candidate]:
     """Every sentence of the body with what the digest rules need to know.
 
@@ -122,40 +105,62 @@ def candidates_for(article: Article, tokenizer: Tokenizer = jieba_words) -> list
     what tokenizing it alone would give (a sentence whose ends could tokenize differently in
     context is tokenized alone); one call over the text costs far less than one per sentence.
     """
-    body = _TokenizedBody(article.body, tokenizer)
+    body = article.body
+    tokens = tuple(tokenizer(body)) if body else ()
+    # Where each token starts in the body; only when the tokens spell the body exactly (jieba's
+    # do), else no slicing.
+    offsets = [0, *accumulate(map(len, tokens))] if tokens and "".join(tokens) == body else []
+    ends = len(offsets)
+    weights = content_weights(tokens)
     out: list[Candidate] = []
     base = 0  # offset of the paragraph in the body (paragraphs are joined by one newline)
     for paragraph in article.paragraphs:
         sentences = split_sentences(paragraph)
+        single = len(sentences) == 1
         pos = 0
         for n, raw in enumerate(sentences):
             text = strip_dateline(raw) if n == 0 else raw
             at = paragraph.find(text, pos)
-            tokens = body.span(base + at, base + at + len(text)) if at >= 0 else None
+            first = last = None
             if at >= 0:
                 pos = at + len(text)
-            if tokens is None:
-                tokens = tuple(tokenizer(text))
-            vector = content_vector(tokens)
-            heading_like = len(sentences) == 1 and len(text) <= _HEADING_MAX
+                start, end = base + at, base + pos
+                if offsets and _clean_cut(body, start) and _clean_cut(body, end):
+                    first = bisect_left(offsets, start)
+                    last = bisect_left(offsets, end, first)
+                    if last >= ends or offsets[first] != start or offsets[last] != end:
+                        first = None
+            if first is not None and last is not None:
+                sentence_tokens = tokens[first:last]
+                vector = weighted_vector(sentence_tokens, weights)
+            else:
+                sentence_tokens = tuple(tokenizer(text))
+                vector = content_vector(sentence_tokens)
+            values = vector.values()
             out.append(
                 Candidate(
                     index=len(out),
                     text=text,
-                    tokens=tokens,
+                    tokens=sentence_tokens,
                     vector=vector,
-                    excluded=(heading_like and not ends_sentence(text))
-                    or bool(_NOT_CONTENT.match(text)),
+                    excluded=(single and len(text) <= _HEADING_MAX and not ends_sentence(text))
+                    or (
+                        (text[0] in _NOT_CONTENT_FIRST or text.endswith(("摄", "摄\n")))
+                        and _NOT_CONTENT.match(text) is not None
+                    ),
                     dependent=text.startswith(_DEPENDENT_OPENERS),
-                    length=norm(vector),
+                    length=math.sqrt(sum(map(mul, values, values))),
                 )
             )
         base += len(paragraph) + 1
     return out
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
+@lru_cache(maxsize=256)
+def _bigrams(text: str) -> frozenset[str]:
+    # Each character joined to the next, in C: the same set as slicing every two characters.
+    # Cached: MMR compares a chosen sentence with every later candidate.
+    return frozenset(map(add, text, text[1:]))
 
 
 def _near_duplicate(a: Candidate, b: Candidate) -> bool:
@@ -182,7 +187,8 @@ def choose(
     scores = score_sentences(
         [c.vector for c in candidates], title, [c.length or norm(c.vector) for c in candidates]
     )
-    order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
+    # Best score first; the sort is stable, so ties keep document order.
+    order = sorted(range(len(candidates)), key=scores.__getitem__, reverse=True)
     usable = [i for i in order if not candidates[i].excluded] or order
     chosen: list[int] = []
     used = 0

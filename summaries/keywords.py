@@ -10,22 +10,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
+from operator import mul
 
+from summaries.rank import content_weights
 from summaries.text import clean_text
-from summaries.words import Tokenizer, corpus_idf, default_idf, is_keyword_candidate, jieba_words
+from summaries.words import Tokenizer, is_keyword_candidate, jieba_words
 
 TITLE_BOOST = 2
-
-# Word -> its IDF when it can be a keyword, -1.0 when it cannot: one dict lookup per distinct
-# word instead of the candidate test and the IDF lookup. Cleared when full, so memory stays flat.
-_KEYWORD_IDF: dict[str, float] = {}
-_KEYWORD_IDF_LIMIT = 1 << 17
-
-
-def _keyword_idf(word: str) -> float:
-    value = corpus_idf().get(word, default_idf()) if is_keyword_candidate(word) else -1.0
-    _KEYWORD_IDF[word] = value
-    return value
 
 
 def keywords_from_tokens(
@@ -34,23 +26,27 @@ def keywords_from_tokens(
     """The ``top_k`` keywords of already tokenized text (and title), best first."""
     if top_k < 1:
         return ()
-    counts: Counter[str] = Counter(tokens)
-    for token in title_tokens:
-        counts[token] += TITLE_BOOST
-    if len(_KEYWORD_IDF) >= _KEYWORD_IDF_LIMIT:
-        _KEYWORD_IDF.clear()
-    # Weights of all distinct words in one C-level pass; only the unseen ones are worked out.
-    cached = list(map(_KEYWORD_IDF.get, counts))
-    weights: list[float] = [
-        _keyword_idf(w) if x is None else x for w, x in zip(counts, cached, strict=True)
-    ]
-    scored = [
-        (-(n * weight), rank, word)
-        for rank, ((word, n), weight) in enumerate(zip(counts.items(), weights, strict=True))
-        if weight >= 0.0
-    ]
-    scored.sort()
-    return tuple(word for _, _, word in scored[:top_k])
+    words = tokens if isinstance(tokens, list | tuple) else list(tokens)
+    title = list(title_tokens)
+    # Every keyword candidate is a content word with the same IDF (see is_keyword_candidate and
+    # rank.content_weights), so the content-word table both filters and weighs, in C.
+    weights = content_weights(chain(words, title))
+    counts: Counter[str] = Counter(filter(weights.__contains__, words))
+    for token in title:
+        if token in weights:
+            counts[token] += TITLE_BOOST
+    scores = list(map(mul, counts.values(), map(weights.__getitem__, counts)))
+    # Best score first; a stable sort keeps ties in first-seen order.
+    order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+    vocabulary = list(counts)
+    out: list[str] = []
+    for i in order:
+        word = vocabulary[i]
+        if is_keyword_candidate(word):
+            out.append(word)
+            if len(out) == top_k:
+                break
+    return tuple(out)
 
 
 def extract_keywords(

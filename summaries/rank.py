@@ -14,8 +14,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from itertools import repeat
 from operator import mul
 
 from summaries.words import STOP_WORDS, corpus_idf, default_idf
@@ -45,33 +46,49 @@ def content_words(tokens: Sequence[str]) -> list[str]:
     return [t for t in tokens if _is_content(t)]
 
 
-# Token -> its IDF when it is a content word, -1.0 when it is not: one dict lookup per token
-# instead of a regex, a stop-word test and an IDF lookup. Cleared when full, so memory stays flat.
+# Content token -> its IDF, and the tokens known not to be content words: membership in the one
+# or the other replaces a regex, a stop-word test and an IDF lookup per token, and lets C-level
+# ``filter`` pick the content words of a run of tokens. Cleared when full, so memory stays flat.
 _CONTENT_IDF: dict[str, float] = {}
-_CONTENT_IDF_LIMIT = 1 << 17
+_NOT_CONTENT: set[str] = set()
+_CACHE_LIMIT = 1 << 17
 
 
-def _content_idf(token: str) -> float:
-    value = corpus_idf().get(token, default_idf()) if _is_content(token) else -1.0
-    _CONTENT_IDF[token] = value
-    return value
+def content_weights(tokens: Iterable[str]) -> dict[str, float]:
+    """The IDF of every content word among ``tokens`` (and of others seen before), by token."""
+    global _CONTENT_IDF, _NOT_CONTENT
+    if len(_CONTENT_IDF) + len(_NOT_CONTENT) >= _CACHE_LIMIT:
+        # New tables rather than cleared ones: a caller may still hold the old weights.
+        _CONTENT_IDF, _NOT_CONTENT = {}, set()
+    # One table at a time: difference() with several arguments walks each table whole.
+    unseen = set(tokens).difference(_CONTENT_IDF).difference(_NOT_CONTENT)
+    if unseen:
+        idf, unknown = corpus_idf(), default_idf()
+        search = _CONTENT.search
+        for token in unseen:
+            # _is_content inlined: these tokens are new, so its cache would only miss.
+            if (
+                (len(token) >= 2 or token.isdigit())
+                and token not in STOP_WORDS
+                and search(token) is not None
+            ):
+                _CONTENT_IDF[token] = idf.get(token, unknown)
+            else:
+                _NOT_CONTENT.add(token)
+    return _CONTENT_IDF
+
+
+def weighted_vector(tokens: Iterable[str], weights: Mapping[str, float]) -> Vector:
+    """TF-IDF vector of the tokens found in ``weights`` (from ``content_weights``), in order."""
+    # Count first, then multiply once, so each weight is exactly tfidf_vector's n * idf; Counter
+    # counts in C and keeps first-seen order.
+    counts = Counter(filter(weights.__contains__, tokens))
+    return {token: n * weights[token] for token, n in counts.items()}
 
 
 def content_vector(tokens: Sequence[str]) -> Vector:
     """``tfidf_vector(content_words(tokens), corpus_idf(), default_idf())``, computed faster."""
-    if len(_CONTENT_IDF) >= _CONTENT_IDF_LIMIT:
-        _CONTENT_IDF.clear()  # here, not mid-loop: the loop below reads back what it cached
-    weights = _CONTENT_IDF
-    lookup = weights.get
-    counts: dict[str, int] = {}
-    for token in tokens:
-        weight = lookup(token)
-        if weight is None:
-            weight = _content_idf(token)
-        if weight >= 0.0:
-            counts[token] = counts.get(token, 0) + 1
-    # Count first, then multiply once, so each weight is exactly tfidf_vector's n * idf.
-    return {token: n * weights[token] for token, n in counts.items()}
+    return weighted_vector(tokens, content_weights(tokens))
 
 
 def tfidf_vector(words: Sequence[str], idf: Mapping[str, float], unknown: float) -> Vector:
@@ -88,7 +105,9 @@ def norm(vector: Vector) -> float:
 def cosine(a: Vector, b: Vector, a_norm: float | None = None, b_norm: float | None = None) -> float:
     """Cosine similarity of two sparse vectors (0.0 when either is empty); norms may be given."""
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    dot = sum(v * large[k] for k, v in small.items() if k in large)
+    # Missing keys add v * 0.0 == 0.0, which leaves a float sum unchanged: the same dot product
+    # as summing only the shared keys, with the loop in C.
+    dot = sum(map(mul, small.values(), map(large.get, small, repeat(0.0))))
     if not dot:
         return 0.0
     return dot / ((a_norm or norm(a)) * (b_norm or norm(b)))
@@ -139,7 +158,8 @@ def score_sentences(
 
 
 def _title_share(vector: Vector, title: Vector, total: float) -> float:
-    # title_overlap with the title's total mass computed once per article, not per sentence.
+    # title_overlap with the title's total mass computed once per article, not per sentence;
+    # w * False adds 0.0, so this sums exactly the weights of the title words the vector has.
     if not total:
         return 0.0
-    return sum(w for k, w in title.items() if k in vector) / total
+    return sum(map(mul, title.values(), map(vector.__contains__, title))) / total

@@ -18,11 +18,15 @@ _SPACES = re.compile(r"[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 
 # Characters that end a sentence; closers are kept with the sentence they close.
+_END_MARK = r"""(?:[。！？!?；;]|…+|\.{3,}|(?<=[^\x00-\x7f])\.(?!\d)|(?<=[a-z])\.(?=\s))"""
 _SENTENCE = re.compile(
-    r"""
-    .*?                                   # the sentence, as short as possible
+    rf"""
+    # The sentence up to its first end mark: runs of characters that cannot start one, and any
+    # "." that does not end a sentence (3.5, a.b). Greedy over a character class, this finds
+    # the same end as a lazy ".*?" would, without trying every end mark at every character.
+    (?:[^。！？!?；;….]+|(?!{_END_MARK})\.)*
     (?:
-        (?:[。！？!?；;]|…+|\.{3,}|(?<=[^\x00-\x7f])\.(?!\d)|(?<=[a-z])\.(?=\s))+  # end marks
+        {_END_MARK}+                        # end marks
         [”’"'」』）)】〕》〉\]]*           # closing quotes and brackets stay with it
       | $                                 # or the end of the text
     )
