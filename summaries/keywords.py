@@ -9,7 +9,7 @@ which words first appear, so the result is deterministic.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import chain
 from operator import mul
 
@@ -21,16 +21,25 @@ TITLE_BOOST = 2
 
 
 def keywords_from_tokens(
-    tokens: Iterable[str], *, title_tokens: Iterable[str] = (), top_k: int = 8
+    tokens: Iterable[str],
+    *,
+    title_tokens: Iterable[str] = (),
+    top_k: int = 8,
+    weights: Mapping[str, float] | None = None,
 ) -> tuple[str, ...]:
-    """The ``top_k`` keywords of already tokenized text (and title), best first."""
+    """The ``top_k`` keywords of already tokenized text (and title), best first.
+
+    ``weights`` may be a ``rank.content_weights`` table that has already seen every token and
+    title token; it is then used as is instead of being looked up again.
+    """
     if top_k < 1:
         return ()
     words = tokens if isinstance(tokens, list | tuple) else list(tokens)
     title = list(title_tokens)
     # Every keyword candidate is a content word with the same IDF (see is_keyword_candidate and
     # rank.content_weights), so the content-word table both filters and weighs, in C.
-    weights = content_weights(chain(words, title))
+    if weights is None:
+        weights = content_weights(chain(words, title))
     counts: Counter[str] = Counter(filter(weights.__contains__, words))
     for token in title:
         if token in weights:

@@ -12,7 +12,7 @@ from itertools import chain
 from summaries.digest import candidates_for, choose
 from summaries.keywords import keywords_from_tokens
 from summaries.model import Article, Summary, Topic
-from summaries.rank import content_vector
+from summaries.rank import content_table, content_vector
 from summaries.topics import tag_topics
 from summaries.words import Tokenizer, jieba_words
 
@@ -28,9 +28,14 @@ def summarize_article(
     tokenizer: Tokenizer = jieba_words,
 ) -> Summary:
     """Digest, keywords and topic tags of one article, tokenizing its text once."""
+    table = content_table()
     candidates = candidates_for(article, tokenizer)
     title_tokens = list(tokenizer(article.title)) if article.title else []
     title = content_vector(title_tokens)
+    # Every token of the candidates and the title went through content_weights above; unless
+    # the table was reset meanwhile (it is then another object), it already holds all the
+    # weights the keywords need, so they are not looked up a second time.
+    seen = content_table()
     digest = choose(
         candidates, title, max_chars=max_chars, max_sentences=max_sentences, tokenizer=tokenizer
     )
@@ -38,6 +43,7 @@ def summarize_article(
         chain.from_iterable(c.tokens for c in candidates),
         title_tokens=title_tokens,
         top_k=KEYWORDS,
+        weights=seen if seen is table else None,
     )
     return Summary(
         digest=digest,

@@ -78,6 +78,11 @@ def content_weights(tokens: Iterable[str]) -> dict[str, float]:
     return _CONTENT_IDF
 
 
+def content_table() -> dict[str, float]:
+    """The table ``content_weights`` currently fills (a new one after each reset)."""
+    return _CONTENT_IDF
+
+
 def weighted_vector(tokens: Iterable[str], weights: Mapping[str, float]) -> Vector:
     """TF-IDF vector of the tokens found in ``weights`` (from ``content_weights``), in order."""
     # Count first, then multiply once, so each weight is exactly tfidf_vector's n * idf; Counter

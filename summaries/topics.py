@@ -70,6 +70,22 @@ def _matcher(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(w) for w in ordered), re.IGNORECASE)
 
 
+# The matchers of the last tuple of topics seen. The same tuple usually comes with every article
+# of a run; holding it keeps its id from being reused, and a tuple of frozen Topics cannot change.
+_LAST: tuple[tuple[Topic, ...], tuple[re.Pattern[str], ...]] | None = None
+
+
+def _matchers(topics: Sequence[Topic]) -> tuple[re.Pattern[str], ...]:
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is topics:
+        return last[1]
+    matchers = tuple(_matcher(topic.words) for topic in topics)
+    if isinstance(topics, tuple):
+        _LAST = (topics, matchers)
+    return matchers
+
+
 def tag_topics(
     article: Article, topics: Sequence[Topic], *, keywords: Sequence[str] = ()
 ) -> tuple[str, ...]:
@@ -77,13 +93,13 @@ def tag_topics(
     if not topics:
         return ()
     heads = " ".join((article.title, article.subtitle, *article.headings))
+    has_heads = bool(heads.strip())
     body = article.body
     needed = BODY_HITS + len(body) // CHARS_PER_EXTRA_HIT
     keyword_text = " ".join(keywords)
     scored: list[tuple[int, int, str]] = []
-    for rank, topic in enumerate(topics):
-        matcher = _matcher(topic.words)
-        in_heads = len(matcher.findall(heads)) if heads.strip() else 0
+    for rank, (topic, matcher) in enumerate(zip(topics, _matchers(topics), strict=True)):
+        in_heads = len(matcher.findall(heads)) if has_heads else 0
         in_keywords = len(matcher.findall(keyword_text)) if keyword_text else 0
         in_body = len(matcher.findall(body))
         if in_heads or in_keywords or in_body >= needed:

@@ -87,3 +87,39 @@ def test_tag_topics_uses_keywords_and_is_deterministic(topics: tuple[Topic, ...]
     article = Article(title="学校开展疫情防控演练", paragraphs=("学生们参加了演练。",))
     assert tag_topics(article, topics) == tag_topics(article, topics)
     assert set(tag_topics(article, topics)) == {"education", "epidemic"}
+
+
+@pytest.mark.parametrize("limit", [1, 50, 1 << 17])
+def test_summary_keywords_match_a_fresh_count_whatever_the_weight_cache(
+    seed_articles: list[Article], monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    # The pipeline reuses the weights its sentences filled in unless the table was reset during
+    # the article; a tiny limit forces resets at every step, so both paths are exercised.
+    from summaries import keywords_from_tokens, rank
+    from summaries.digest import candidates_for
+    from summaries.words import jieba_words
+
+    monkeypatch.setattr(rank, "_CACHE_LIMIT", limit)
+    for article in seed_articles:
+        summary = summarize_article(article)
+        tokens = [t for c in candidates_for(article) for t in c.tokens]
+        title = jieba_words(article.title) if article.title else []
+        monkeypatch.setattr(rank, "_CONTENT_IDF", {})
+        monkeypatch.setattr(rank, "_NOT_CONTENT", set())
+        assert summary.keywords == keywords_from_tokens(tokens, title_tokens=title)
+
+
+def test_tag_topics_same_for_tuple_list_and_changed_topics(
+    seed_articles: list[Article], topics: tuple[Topic, ...]
+) -> None:
+    for article in seed_articles:
+        tags = tag_topics(article, topics)
+        assert tag_topics(article, list(topics)) == tags
+        assert tag_topics(article, topics) == tags
+    # Matchers are kept for the last tuple of topics only: a new tuple gets its own words.
+    article = Article(title="安全生产检查", paragraphs=("企业开展安全生产检查。",))
+    found = (Topic(slug="safety", name_zh="安全", name_en="Safety", words=("安全生产",)),)
+    absent = (Topic(slug="safety", name_zh="安全", name_en="Safety", words=("航天",)),)
+    assert tag_topics(article, found) == ("safety",)
+    assert tag_topics(article, absent) == ()
+    assert tag_topics(article, found) == ("safety",)
