@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,8 @@ from bot.services.chats import ChatService
 from bot.services.digest import DigestService
 from bot.services.search import SearchService
 from bot.services.subscriptions import SubscriptionService
+from bot.store.api import Store
+from summaries.model import Topic
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +165,23 @@ async def _set_commands(application: BotApplication) -> None:
             await application.bot.set_my_commands(menu)
 
 
+async def _load_seeds_on_first_start(
+    store: Store, settings: Settings, topics: Sequence[Topic]
+) -> None:
+    """An empty store gets the articles shipped in SEEDS_DIR, so a new bot has something to say."""
+    from bot.services.ingest import ingest_paths
+
+    if await store.count_articles() or not settings.seeds_dir.is_dir():
+        return
+    report = await ingest_paths(store, [settings.seeds_dir], topics=topics, settings=settings)
+    log.info(
+        "first start: %d articles loaded from %s (%d refused)",
+        report.added,
+        settings.seeds_dir,
+        len(report.refused),
+    )
+
+
 def _make_post_init(settings: Settings) -> Any:
     async def post_init(application: BotApplication) -> None:
         """Open the store, load topics, make the services, start the jobs, set the menu."""
@@ -175,6 +195,7 @@ def _make_post_init(settings: Settings) -> Any:
 
         store = await open_store(settings.database_url)
         topics = tuple(load_topics(settings.topics_file))
+        await _load_seeds_on_first_start(store, settings, topics)
         chats = ChatService(
             store,
             default_timezone=settings.default_timezone,
