@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import time
@@ -86,3 +87,8 @@ def test_bad_setting_is_one_clear_line(
     assert expected in proc.stderr
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_env_example_lists_every_setting_and_nothing_else() -> None:
+    listed = re.findall(r"^([A-Z_]+)=", (REPO / ".env.example").read_text("utf-8"), re.M)
+    assert sorted(listed) == sorted(name.upper() for name in Settings.model_fields)
