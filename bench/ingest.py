@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import html
 import json
-import os
 import resource
 import socket
 import subprocess
@@ -31,6 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import eval_dir  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.sources import ingest_urls  # noqa: E402
 from bot.sources.parse import extract_page  # noqa: E402
@@ -72,8 +72,7 @@ def page(item: dict[str, str], number: int) -> str:
 
 
 def load_items(count: int) -> list[dict[str, str]] | None:
-    directory = Path(os.environ.get("WENZHAI_EVAL_DIR", REPO.parent / "shared" / "eval"))
-    corpus = directory / "sohu_news_corpus.jsonl"
+    corpus = eval_dir() / "sohu_news_corpus.jsonl"
     if not corpus.exists():
         return None
     items = []

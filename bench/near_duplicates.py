@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from itertools import combinations
@@ -23,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import eval_dir  # noqa: E402
 from bot.sources.dedupe import NEAR_DUPLICATE_BITS  # noqa: E402
 from summaries.pages import article_from_text, split_page  # noqa: E402
 from summaries.similarity import hamming_distance, simhash  # noqa: E402
@@ -30,10 +30,6 @@ from summaries.tokens import search_tokens  # noqa: E402
 
 THRESHOLDS = (0, 3, 6, 8, 10, 12, 16)
 TAIL = "（来源：新华社 责任编辑：王某）"
-
-
-def eval_dir() -> Path:
-    return Path(os.environ.get("WENZHAI_EVAL_DIR", REPO.parent / "shared" / "eval"))
 
 
 def fingerprint(body: str) -> int:

@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import io
 import json
-import os
 import sys
 import time
 import unicodedata
@@ -22,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.common import eval_dir, networkx_shim  # noqa: E402
 from summaries import article_from_text, select_digest, split_sentences  # noqa: E402
 from summaries.text import cut_at_clause  # noqa: E402
 
@@ -31,11 +31,6 @@ THIRD_PARTY_SECONDS = 60.0
 
 Summarizer = Callable[[str, int], str]
 LAST_CRASH = ""
-
-
-def eval_dir() -> Path:
-    """Where the evaluation data lives."""
-    return Path(os.environ.get("WENZHAI_EVAL_DIR") or REPO.parent / "shared" / "eval")
 
 
 def _chars(text: str) -> list[str]:
@@ -107,19 +102,9 @@ def _fit(sentences: Sequence[tuple[int, str]], budget: int) -> str:
     return "".join(s for _, s in sorted(chosen))
 
 
-def _networkx_shim() -> None:
-    """textrank4zh calls networkx.from_numpy_matrix, which networkx 3 renamed; alias it."""
-    try:
-        import networkx
-    except ImportError:
-        return
-    if not hasattr(networkx, "from_numpy_matrix"):
-        networkx.from_numpy_matrix = networkx.from_numpy_array
-
-
 def textrank4zh_summarizer() -> Summarizer | None:
     try:
-        _networkx_shim()
+        networkx_shim()
         with contextlib.redirect_stderr(io.StringIO()):
             from textrank4zh import TextRank4Sentence
     except Exception:  # any import failure means the baseline is not available

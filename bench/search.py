@@ -43,6 +43,7 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import eval_dir as shared_eval_dir  # noqa: E402
 from bot.services.ingest import content_hash  # noqa: E402
 from bot.store import SqlStore, open_store  # noqa: E402
 from bot.store.records import NewArticle  # noqa: E402
@@ -57,8 +58,7 @@ BATCH = 100
 
 def eval_dir() -> Path | None:
     """The shared eval data folder, if present."""
-    env = os.environ.get("WENZHAI_EVAL_DIR")
-    path = Path(env) if env else REPO.parent / "shared" / "eval"
+    path = shared_eval_dir()
     return path if (path / "sohu_news_corpus.jsonl").exists() else None
 
 

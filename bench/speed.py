@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 
 import jieba  # noqa: E402
 
+from bench.common import eval_dir, networkx_shim  # noqa: E402
 from summaries import article_from_text, parse_topics, summarize_article  # noqa: E402
 
 ARTICLES = 1_000
@@ -35,27 +36,12 @@ MEMORY_EVERY = 2_000
 CHUNK = 50
 
 
-def eval_dir() -> Path:
-    """Where the evaluation data lives."""
-    return Path(os.environ.get("WENZHAI_EVAL_DIR") or REPO.parent / "shared" / "eval")
-
-
 def _rss_mb() -> float:
     try:
         with open("/proc/self/statm") as handle:
             return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _networkx_shim() -> None:
-    """textrank4zh calls networkx.from_numpy_matrix, which networkx 3 renamed; alias it."""
-    try:
-        import networkx
-    except ImportError:
-        return
-    if not hasattr(networkx, "from_numpy_matrix"):
-        networkx.from_numpy_matrix = networkx.from_numpy_array
 
 
 def main() -> int:
@@ -100,7 +86,7 @@ def main() -> int:
         )
 
     try:
-        _networkx_shim()
+        networkx_shim()
         with contextlib.redirect_stderr(io.StringIO()):
             from textrank4zh import TextRank4Sentence
         sample = texts[:TEXTRANK_SAMPLE]
