@@ -8,7 +8,7 @@ from summaries.keywords import extract_keywords, keywords_from_tokens
 from summaries.model import Article, Section, Summary, Topic
 from summaries.pages import article_from_text, split_page
 from summaries.pipeline import summarize_article
-from summaries.text import clean_text, split_sentences
+from summaries.text import clean_text, decode_text, split_sentences
 from summaries.topics import parse_topics, tag_topics
 from summaries.words import Tokenizer, jieba_words
 
@@ -20,6 +20,7 @@ __all__ = [
     "Topic",
     "article_from_text",
     "clean_text",
+    "decode_text",
     "extract_keywords",
     "jieba_words",
     "keywords_from_tokens",

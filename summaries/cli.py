@@ -21,6 +21,7 @@ from typing import IO, Any
 from summaries.model import Article, Summary, Topic
 from summaries.pages import article_from_text, split_page
 from summaries.pipeline import summarize_article
+from summaries.text import decode_text
 from summaries.topics import parse_topics
 
 DEFAULT_TOPICS = Path("seeds") / "topics.toml"
@@ -59,16 +60,6 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"topic list (TOML with [[topic]] tables); default {DEFAULT_TOPICS} if present",
     )
     return parser
-
-
-def decode(data: bytes) -> str:
-    """Text of a file's bytes: UTF-8 (with or without BOM), else GB18030; ValueError if neither."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError("not UTF-8 or GB18030 text")
 
 
 def load_topics(path: Path | None) -> tuple[Topic, ...]:
@@ -128,7 +119,7 @@ def run_files(paths: Sequence[str], args: argparse.Namespace, topics: Sequence[T
     failed = 0
     for name in paths:
         try:
-            text = decode(Path(name).read_bytes())
+            text = decode_text(Path(name).read_bytes())
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             _error(name, reason)
@@ -161,7 +152,7 @@ def jsonl_line(raw: bytes, args: argparse.Namespace, topics: Sequence[Topic]) ->
     if not raw.strip():
         raise ValueError("empty line")
     try:
-        item = json.loads(decode(raw))
+        item = json.loads(decode_text(raw))
     except ValueError as exc:
         raise ValueError(f"invalid JSON ({exc})") from None
     if not isinstance(item, dict):

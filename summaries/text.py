@@ -48,6 +48,17 @@ _DATELINE = re.compile(
 )
 
 
+def decode_text(data: bytes) -> str:
+    """Text of a file's bytes: UTF-8 (with or without BOM), else GB18030 (a superset of GBK and
+    GB2312, which Chinese sources still use); ValueError when it is neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("not UTF-8 or GB18030 text")
+
+
 def clean_text(text: str) -> str:
     """Strip HTML tags, entities and control characters; normalize whitespace and line breaks."""
     if not text:

@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.store.api import Store
 from bot.store.records import NewArticle
-from summaries import article_from_text, split_page, summarize_article
+from summaries import article_from_text, decode_text, split_page, summarize_article
 from summaries.model import Article, Topic
 from summaries.similarity import simhash
 from summaries.tokens import search_tokens
@@ -105,13 +105,10 @@ def read_text(path: Path) -> str:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise RefusedFile(f"too large: {size} bytes (limit {MAX_FILE_BYTES})")
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RefusedFile("not UTF-8 or GB18030 text")
+    try:
+        return decode_text(path.read_bytes())
+    except ValueError as exc:
+        raise RefusedFile(str(exc)) from None
 
 
 def articles_in(text: str) -> list[Article]:

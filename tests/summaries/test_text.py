@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summaries import clean_text, split_sentences
-from summaries.text import cut_at_clause, strip_dateline
+from summaries.text import cut_at_clause, decode_text, strip_dateline
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,12 @@ def test_cut_at_clause() -> None:
     cut = cut_at_clause(sentence, 30)
     assert cut == "备受关注的案件二审今日在市中级人民法院公开宣判…"
     assert len(cut_at_clause("没有任何逗号的一句很长很长很长的话" * 3, 10)) == 10
+
+
+def test_decode_text_reads_utf8_then_gb18030() -> None:
+    title = "甘肃天祝：把实事办到老百姓的心坎儿上"
+    assert decode_text(title.encode("utf-8")) == title
+    assert decode_text(b"\xef\xbb\xbf" + title.encode("utf-8")) == title  # BOM dropped
+    assert decode_text(title.encode("gbk")) == title
+    with pytest.raises(ValueError, match="not UTF-8 or GB18030"):
+        decode_text(b"\xff\xfe\x00\xd8\x81")
