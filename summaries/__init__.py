@@ -8,6 +8,7 @@ from summaries.keywords import extract_keywords, keywords_from_tokens
 from summaries.model import Article, Section, Summary, Topic
 from summaries.pages import article_from_text, split_page
 from summaries.pipeline import summarize_article
+from summaries.summarizer import Summarizer
 from summaries.text import clean_text, decode_text, split_sentences
 from summaries.topics import parse_topics, tag_topics
 from summaries.words import Tokenizer, jieba_words
@@ -15,6 +16,7 @@ from summaries.words import Tokenizer, jieba_words
 __all__ = [
     "Article",
     "Section",
+    "Summarizer",
     "Summary",
     "Tokenizer",
     "Topic",
