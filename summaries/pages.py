@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from summaries.chars import has_words
 from summaries.model import Article, ArticleKind, Section
-from summaries.text import clean_text, ends_sentence, has_words
+from summaries.text import clean_text, ends_sentence
 
 _TITLE_MAX = 40
 _HEADING_MAX = 20

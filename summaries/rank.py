@@ -12,18 +12,17 @@ is taken against the centroid rather than over a sentence graph (TextRank, Mihal
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import repeat
 from operator import mul
 
+from summaries.chars import WORD_CHAR
 from summaries.words import STOP_WORDS, corpus_idf, default_idf
 
 Vector = dict[str, float]
 
-_CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 # Feature weights, tuned on the NLPCC/LCSTS/CLTS dev sets (see bench/quality.py).
 CENTRALITY_WEIGHT = 1.0
@@ -37,7 +36,7 @@ def _is_content(token: str) -> bool:
     return (
         (len(token) >= 2 or token.isdigit())
         and token not in STOP_WORDS
-        and _CONTENT.search(token) is not None
+        and WORD_CHAR.search(token) is not None
     )
 
 
@@ -64,7 +63,7 @@ def content_weights(tokens: Iterable[str]) -> dict[str, float]:
     unseen = set(tokens).difference(_CONTENT_IDF).difference(_NOT_CONTENT)
     if unseen:
         idf, unknown = corpus_idf(), default_idf()
-        search = _CONTENT.search
+        search = WORD_CHAR.search
         for token in unseen:
             # _is_content inlined: these tokens are new, so its cache would only miss.
             if (
@@ -121,14 +120,6 @@ def cosine(a: Vector, b: Vector, a_norm: float | None = None, b_norm: float | No
 def position_score(index: int) -> float:
     """Reciprocal decay over the sentence index: 1, 1/2, 1/3 ... with POSITION_DECAY = 1."""
     return 1.0 / (1.0 + index) ** POSITION_DECAY
-
-
-def title_overlap(vector: Vector, title: Vector) -> float:
-    """Share of the title's IDF mass that the sentence repeats."""
-    total = sum(title.values())
-    if not total:
-        return 0.0
-    return sum(w for k, w in title.items() if k in vector) / total
 
 
 def score_sentences(

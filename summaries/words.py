@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from summaries.chars import WORD_CHAR
+
 Tokenizer = Callable[[str], Sequence[str]]
 
 # Numbers, dates and counts (2020年, 600多名, 十余) say little about what an article is about.
@@ -19,7 +21,6 @@ _NUMERIC = re.compile(
     r"^[0-9０-９.．%％,]*[0-9０-９零〇一二三四五六七八九十百千万亿两几多余第]"
     r"[0-9０-９.．%％零〇一二三四五六七八九十百千万亿两几多余第个年月日号时分秒点名人次项件位家户元]*$"
 )
-_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 _STOP_TEXT = """
 一个 一些 一种 一直 一样 一起 一定 一切 一下 一般 一方面 万一 三是
@@ -62,7 +63,7 @@ def is_keyword_candidate(token: str) -> bool:
     return (
         len(token) >= 2
         and token not in STOP_WORDS
-        and _WORDLIKE.search(token) is not None
+        and WORD_CHAR.search(token) is not None
         and _NUMERIC.match(token) is None
         and not token.isspace()
     )
