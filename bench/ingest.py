@@ -5,7 +5,7 @@ wrapped in realistic news-page HTML (navigation, ads, related links, comments, f
 served by ``python -m http.server`` in a separate process on 127.0.0.1. They are ingested with
 ``bot.sources.ingest_urls`` (fetch, charset, trafilatura, summarize, dedupe, SQLite store), and
 in the same run the same texts go through the digest alone (article_from_text +
-summarize_article) and through trafilatura alone, so the three rates sit side by side.
+Summarizer) and through trafilatura alone, so the three rates sit side by side.
 
     python bench/ingest.py [--pages 1000]
 
@@ -35,7 +35,7 @@ from bot.config import Settings  # noqa: E402
 from bot.sources import ingest_urls  # noqa: E402
 from bot.sources.parse import extract_page  # noqa: E402
 from bot.store import open_store  # noqa: E402
-from summaries import article_from_text, parse_topics, summarize_article  # noqa: E402
+from summaries import Summarizer, article_from_text, parse_topics  # noqa: E402
 
 NAV = "".join(
     f'<li><a href="/channel/{n}">{name}</a></li>'
@@ -155,12 +155,7 @@ def main() -> int:
         try:
             wait_for(port)
             # Warm up jieba's dictionary so neither rate pays for loading it.
-            summarize_article(
-                article_from_text(items[0]["article"]),
-                topics=topics,
-                max_chars=150,
-                max_sentences=3,
-            )
+            Summarizer(topics=topics).summarize(article_from_text(items[0]["article"]))
             rss_before = peak_rss_mb()
             urls = [f"http://127.0.0.1:{port}/{n}.html" for n in range(len(items))]
             report, ingest_seconds, stored = asyncio.run(
@@ -171,10 +166,11 @@ def main() -> int:
             server.terminate()
             server.wait()
 
+    summarizer = Summarizer(topics=topics, max_chars=150, max_sentences=3)
     started = time.perf_counter()
     for item in items:
         article = article_from_text(item["article"], title=item["title"])
-        summarize_article(article, topics=topics, max_chars=150, max_sentences=3)
+        summarizer.summarize(article)
     digest_seconds = time.perf_counter() - started
 
     started = time.perf_counter()

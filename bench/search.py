@@ -6,7 +6,7 @@
 Articles are real text recombined so that every one is distinct: the seed page's articles and
 the Sohu corpus (../shared/eval/sohu_news_corpus.jsonl, or $WENZHAI_EVAL_DIR), each article i
 being base text i mod B followed by one sentence of another base article. What is timed:
-- summarize: summaries.summarize_article once per distinct base text (articles/s);
+- summarize: summaries.Summarizer once per distinct base text (articles/s);
 - store: SqlStore.add_articles in batches of 100 (jieba tokens for the full-text index, the
   insert and the index rows, one transaction per batch), digests taken from the base text;
 - ingest, digest included: 1 / (1/summarize + 1/store), the rate if every article were
@@ -47,7 +47,7 @@ from bench.common import eval_dir as shared_eval_dir  # noqa: E402
 from bot.services.ingest import content_hash  # noqa: E402
 from bot.store import SqlStore, open_store  # noqa: E402
 from bot.store.records import NewArticle  # noqa: E402
-from summaries import article_from_text, split_page, summarize_article  # noqa: E402
+from summaries import Summarizer, article_from_text, split_page  # noqa: E402
 from summaries.model import Article  # noqa: E402
 from summaries.text import split_sentences  # noqa: E402
 from summaries.tokens import search_tokens  # noqa: E402
@@ -85,10 +85,11 @@ def load_bases(folder: Path) -> list[Article]:
 
 def summarize_bases(articles: list[Article]) -> tuple[list[Base], float]:
     """Each base summarized once; also the articles/s of summarizing."""
+    summarizer = Summarizer()
     start = time.perf_counter()
     bases = []
     for article in articles:
-        summary = summarize_article(article)
+        summary = summarizer.summarize(article)
         sentences = tuple(s for s in split_sentences(article.body) if 8 <= len(s) <= 80)
         bases.append(
             Base(article, summary.digest, summary.keywords, summary.topics, sentences or ("。",))

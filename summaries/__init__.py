@@ -7,10 +7,9 @@ from summaries.digest import select_digest
 from summaries.keywords import extract_keywords, keywords_from_tokens
 from summaries.model import Article, Section, Summary, Topic
 from summaries.pages import article_from_text, split_page
-from summaries.pipeline import summarize_article
 from summaries.summarizer import Summarizer
 from summaries.text import clean_text, decode_text, split_sentences
-from summaries.topics import parse_topics, tag_topics
+from summaries.topics import TopicTagger, parse_topics, tag_topics
 from summaries.words import Tokenizer, jieba_words
 
 __all__ = [
@@ -20,6 +19,7 @@ __all__ = [
     "Summary",
     "Tokenizer",
     "Topic",
+    "TopicTagger",
     "article_from_text",
     "clean_text",
     "decode_text",
@@ -30,6 +30,5 @@ __all__ = [
     "select_digest",
     "split_page",
     "split_sentences",
-    "summarize_article",
     "tag_topics",
 ]

@@ -12,6 +12,7 @@ import argparse
 import io
 import json
 import logging
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from typing import IO, Any
 
 from summaries.model import Article, Summary, Topic
 from summaries.pages import article_from_text, split_page
-from summaries.pipeline import summarize_article
+from summaries.summarizer import Summarizer
 from summaries.text import decode_text
 from summaries.topics import parse_topics
 
@@ -114,7 +115,7 @@ def _error(where: str, message: str) -> None:
     sys.stderr.write(f"{_PROG}: {where}: {message}\n")
 
 
-def run_files(paths: Sequence[str], args: argparse.Namespace, topics: Sequence[Topic]) -> int:
+def run_files(paths: Sequence[str], args: argparse.Namespace, summarizer: Summarizer) -> int:
     """Digest each file; returns the number of files that failed."""
     failed = 0
     for name in paths:
@@ -133,12 +134,7 @@ def run_files(paths: Sequence[str], args: argparse.Namespace, topics: Sequence[T
         if not args.json:
             sys.stdout.write(f"# {name}: {len(articles)} article(s)\n\n")
         for article in articles:
-            summary = summarize_article(
-                article,
-                topics=topics,
-                max_chars=args.max_chars,
-                max_sentences=args.max_sentences,
-            )
+            summary = summarizer.summarize(article)
             if args.json:
                 record = {"file": name, **article_record(article, summary)}
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -147,7 +143,7 @@ def run_files(paths: Sequence[str], args: argparse.Namespace, topics: Sequence[T
     return failed
 
 
-def jsonl_line(raw: bytes, args: argparse.Namespace, topics: Sequence[Topic]) -> dict[str, Any]:
+def jsonl_line(raw: bytes, summarizer: Summarizer) -> dict[str, Any]:
     """The output object for one --jsonl input line; raises ValueError for a bad line."""
     if not raw.strip():
         raise ValueError("empty line")
@@ -165,9 +161,7 @@ def jsonl_line(raw: bytes, args: argparse.Namespace, topics: Sequence[Topic]) ->
     if not isinstance(title, str):
         raise ValueError("'title' must be a string")
     article = article_from_text(text, title=title)
-    summary = summarize_article(
-        article, topics=topics, max_chars=args.max_chars, max_sentences=args.max_sentences
-    )
+    summary = summarizer.summarize(article)
     return {
         "id": item.get("id"),
         "title": article.title,
@@ -177,12 +171,12 @@ def jsonl_line(raw: bytes, args: argparse.Namespace, topics: Sequence[Topic]) ->
     }
 
 
-def run_jsonl(stream: IO[bytes], args: argparse.Namespace, topics: Sequence[Topic]) -> int:
+def run_jsonl(stream: IO[bytes], summarizer: Summarizer) -> int:
     """Digest each JSON line of ``stream`` in order; returns the number of lines that failed."""
     failed = 0
     for number, raw in enumerate(stream, start=1):
         try:
-            record = jsonl_line(raw, args, topics)
+            record = jsonl_line(raw, summarizer)
         except ValueError as exc:
             _error(f"line {number}", str(exc))
             record = {"id": _id_of(raw), "error": str(exc)}
@@ -190,6 +184,17 @@ def run_jsonl(stream: IO[bytes], args: argparse.Namespace, topics: Sequence[Topi
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return failed
+
+
+def stdout_closed() -> None:
+    """After a BrokenPipeError on stdout: point stdout at the null device, so that the
+    interpreter's final flush does not fail again with a traceback on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor: nothing to flush there
+        pass
 
 
 def _id_of(raw: bytes) -> Any:
@@ -220,13 +225,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         _error(str(args.topics or DEFAULT_TOPICS), f"cannot read topics: {exc}")
         return 2
+    summarizer = Summarizer(
+        topics=topics, max_chars=args.max_chars, max_sentences=args.max_sentences
+    )
     try:
         if args.jsonl:
-            failed = run_jsonl(sys.stdin.buffer, args, topics)
+            failed = run_jsonl(sys.stdin.buffer, summarizer)
         else:
-            failed = run_files(args.files, args, topics)
+            failed = run_files(args.files, args, summarizer)
+        sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (e.g. piped into head); nothing more to say.
+        stdout_closed()
         return 0
     except KeyboardInterrupt:
         return 130

@@ -33,7 +33,7 @@ _INLINE_BYLINE = re.compile(
 )
 _ROLE_WORDS = re.compile(r"本报|特约|实习生|记者|通讯员|见习|摄影|报道")
 # Common surnames (and compound ones) tell a byline of one name from a short heading.
-_SURNAMES = set(
+_SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
     "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"

@@ -1,7 +1,8 @@
 """Word-level resources: the default tokenizer, the corpus IDF table and stop words.
 
 The tokenizer is a plain callable so that tests and other languages can plug in their own;
-jieba and its IDF table are loaded on first use, never at import time.
+jieba and its IDF table are loaded on first use, never at import time. The IDF table is the one
+piece of state shared by every summarizer: loaded once, read-only (a mapping proxy).
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 
 from summaries.chars import WORD_CHAR
 
@@ -57,7 +59,6 @@ def jieba_words(text: str) -> list[str]:
     return jieba.lcut(text)
 
 
-@lru_cache(maxsize=1 << 16)
 def is_keyword_candidate(token: str) -> bool:
     """A token that can be a keyword: two or more characters, word-like, no number, no stop word."""
     return (
@@ -69,12 +70,12 @@ def is_keyword_candidate(token: str) -> bool:
     )
 
 
-@lru_cache(maxsize=1)
+@cache
 def corpus_idf() -> Mapping[str, float]:
     """jieba's IDF table (fitted by jieba's authors on a large Chinese corpus), loaded once."""
     spec = importlib.util.find_spec("jieba")
     if spec is None or spec.origin is None:
-        return {}
+        return MappingProxyType({})
     path = Path(spec.origin).parent / "analyse" / "idf.txt"
     table: dict[str, float] = {}
     try:
@@ -84,11 +85,11 @@ def corpus_idf() -> Mapping[str, float]:
                 if word:
                     table[word] = float(value)
     except (OSError, ValueError):
-        return {}
-    return table
+        return MappingProxyType({})
+    return MappingProxyType(table)
 
 
-@lru_cache(maxsize=1)
+@cache
 def default_idf() -> float:
     """The IDF given to words the table does not know: its median, as jieba.analyse does."""
     values = sorted(corpus_idf().values())

@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.store.api import Store
 from bot.store.records import NewArticle
-from summaries import article_from_text, decode_text, split_page, summarize_article
+from summaries import Summarizer, article_from_text, decode_text, split_page
 from summaries.model import Article, Topic
 from summaries.similarity import simhash
 from summaries.tokens import search_tokens
@@ -75,9 +75,8 @@ def prepare_article(
     published_at: datetime | None = None,
 ) -> NewArticle:
     """An article with its digest, keywords, topics, content hash and SimHash, ready to store."""
-    summary = summarize_article(
-        article, topics=topics, max_chars=max_chars, max_sentences=max_sentences
-    )
+    summarizer = Summarizer(topics=topics, max_chars=max_chars, max_sentences=max_sentences)
+    summary = summarizer.summarize(article)
     body = article.body
     return NewArticle(
         title=article.title,
