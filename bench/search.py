@@ -43,7 +43,7 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import eval_dir as shared_eval_dir  # noqa: E402
+from bench.common import eval_dir  # noqa: E402
 from bot.services.ingest import content_hash  # noqa: E402
 from bot.store import SqlStore, open_store  # noqa: E402
 from bot.store.records import NewArticle  # noqa: E402
@@ -54,12 +54,6 @@ from summaries.tokens import search_tokens  # noqa: E402
 
 PG_ADMIN = os.environ.get("WENZHAI_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 BATCH = 100
-
-
-def eval_dir() -> Path | None:
-    """The shared eval data folder, if present."""
-    path = shared_eval_dir()
-    return path if (path / "sohu_news_corpus.jsonl").exists() else None
 
 
 @dataclass(frozen=True)
@@ -294,7 +288,7 @@ async def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the databases")
     args = parser.parse_args()
     folder = eval_dir()
-    if folder is None:
+    if not (folder / "sohu_news_corpus.jsonl").is_file():
         print("skipped: no eval data (../shared/eval or WENZHAI_EVAL_DIR)")
         return 0
     args.tmp.mkdir(parents=True, exist_ok=True)
