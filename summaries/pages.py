@@ -17,6 +17,9 @@ from summaries.model import Article, ArticleKind, Section
 from summaries.text import clean_text, ends_sentence
 
 _TITLE_MAX = 40
+# A title handed in with a web page or feed entry is cut to this many characters: a real one is
+# far shorter, and a runaway one (a whole text in the title field) must not cost like a body.
+MAX_TITLE_CHARS = 200
 _HEADING_MAX = 20
 _BRIEF_MAX = 400
 _CJK_NAME = r"[\u4e00-\u9fff·]{2,4}"
@@ -27,6 +30,10 @@ _CREDIT = re.compile(
     rf"^(?:(?:本报)?(?:记者|通讯员)\s*)?"
     rf"(?P<names>{_CJK_NAME}(?:[ 、]+{_CJK_NAME}){{0,3}})\s*/?\s*摄(?:影)?$"
 )
+# A photo credit holds at most this many characters besides whitespace and 、 (本报通讯员, four
+# names of up to four characters, "/" and 摄影): a longer paragraph is never one.
+_CREDIT_SOLID_MAX = 24
+_CREDIT_SPACING = re.compile(r"[\s、]+")
 _INLINE_BYLINE = re.compile(
     r"^(?:本报讯|[^\s，。,（）()]{0,24}?(?:社|网|报|台|日)(?:讯|电))\s*"
     r"[（(](?P<names>[^（）()]{1,40})[)）]\s*"
@@ -155,9 +162,12 @@ def _title_indexes(lines: list[str], gaps: list[int]) -> set[int]:
 def _rejoin(lines: list[str], gaps: list[int]) -> tuple[list[str], list[int]]:
     """Rejoin paragraphs that the page layout broke in the middle of a sentence."""
     titles = _title_indexes(lines, gaps)
-    out: list[str] = []
+    # Each paragraph is kept as its lines and joined once at the end: adding line after line to
+    # one string would copy it every time, quadratic on a long text of broken lines.
+    parts: list[list[str]] = []
     out_gaps: list[int] = []
     joinable = False
+    length = solid = 0  # of the paragraph so far: characters, and those a credit counts
     for i, line in enumerate(lines):
         starts_block = (
             i in titles
@@ -166,18 +176,25 @@ def _rejoin(lines: list[str], gaps: list[int]) -> tuple[list[str], list[int]]:
             or (_is_short_unpunctuated(line) and i + 1 < len(lines))
         )
         if joinable and not starts_block:
-            out[-1] += line
+            parts[-1].append(line)
+            length += len(line)
+            solid += _solid_chars(line) if solid <= _CREDIT_SOLID_MAX else 0
         else:
-            out.append(line)
+            parts.append([line])
             out_gaps.append(gaps[i])
-        tail = out[-1]
+            length, solid = len(line), _solid_chars(line)
         joinable = (
             i not in titles
-            and len(tail) > _HEADING_MAX
-            and not ends_sentence(tail)
-            and not _CREDIT.match(tail)
+            and length > _HEADING_MAX
+            and not ends_sentence(line)  # the paragraph's last character is the line's
+            and not (solid <= _CREDIT_SOLID_MAX and _CREDIT.match("".join(parts[-1])))
         )
-    return out, out_gaps
+    return ["".join(p) for p in parts], out_gaps
+
+
+def _solid_chars(text: str) -> int:
+    """Characters of ``text`` other than whitespace and 、 (what bounds a credit's length)."""
+    return len(text) - sum(map(len, _CREDIT_SPACING.findall(text)))
 
 
 def split_page(text: str) -> list[Article]:
@@ -237,9 +254,13 @@ def split_page(text: str) -> list[Article]:
 
 
 def article_from_text(text: str, *, title: str = "") -> Article:
-    """One plain-text article (a web page or feed entry): cleaned, one paragraph per line."""
+    """One plain-text article (a web page or feed entry): cleaned, one paragraph per line.
+
+    The title is cut to ``MAX_TITLE_CHARS`` characters.
+    """
     paragraphs = tuple(line for line in clean_text(text).split("\n") if line and has_words(line))
-    clean_title = " ".join(clean_text(title).split())
+    # Cut before cleaning too (with room for markup), so a runaway title costs nothing to clean.
+    clean_title = " ".join(clean_text(title[: 4 * MAX_TITLE_CHARS]).split())[:MAX_TITLE_CHARS]
     return Article(
         title=clean_title,
         paragraphs=paragraphs,

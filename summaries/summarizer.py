@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import chain
 
 from summaries.digest import candidates_for, choose
 from summaries.keywords import keywords_from_tokens
 from summaries.model import Article, Summary, Topic
+from summaries.pages import MAX_TITLE_CHARS
 from summaries.topics import TopicTagger
 from summaries.weights import ContentWeights
 from summaries.words import Tokenizer, jieba_words
@@ -74,6 +76,9 @@ class Summarizer:
             return self._summarize(article)
 
     def _summarize(self, article: Article) -> Summary:
+        if len(article.title) > MAX_TITLE_CHARS:
+            # As article_from_text cuts it: a runaway title must not cost like a body.
+            article = replace(article, title=article.title[:MAX_TITLE_CHARS])
         tokenize, weights = self._tokenizer, self._weights
         # Bounded memory: it may start afresh between articles, never during one, so the table
         # below keeps every token of this article until its keywords are counted.

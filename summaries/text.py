@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from summaries.chars import has_words
+from summaries.chars import WORD_CHAR, has_words
 
 # Markup blocks whose content is never article text.
 _SCRIPT = re.compile(r"<(script|style|noscript)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -123,8 +123,11 @@ def cut_at_clause(sentence: str, max_chars: int) -> str:
         return sentence[:max_chars]
     limit = max_chars - 1  # room for the ellipsis
     best = -1
-    for i in range(min(limit, len(sentence) - 1), 0, -1):
-        if sentence[i] in _CLAUSE_MARKS and has_words(sentence[:i]):
+    # sentence[:i] holds words exactly when its first word character comes before i.
+    word = WORD_CHAR.search(sentence)
+    first_word = word.start() if word else len(sentence)
+    for i in range(min(limit, len(sentence) - 1), first_word, -1):
+        if sentence[i] in _CLAUSE_MARKS:
             best = i
             break
     head = sentence[:best] if best > 0 else sentence[:limit]

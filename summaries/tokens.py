@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import jieba
 
 from summaries.chars import has_words
+from summaries.words import bounded_runs
 
 # Characters that are never part of a token (control characters are dropped before jieba).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -32,12 +33,13 @@ def is_wordlike(token: str) -> bool:
 
 def search_tokens(text: str) -> list[str]:
     """Tokens of ``text`` for the full-text index and for queries, in order, repeats kept."""
-    normalized = normalize_query_text(text)
     out: list[str] = []
-    for raw in jieba.cut_for_search(normalized):
-        token = raw.strip()
-        if token and is_wordlike(token):
-            out.append(token)
+    # Long runs in pieces, as for the summaries' tokenizer: jieba's cost is quadratic in them.
+    for piece in bounded_runs(normalize_query_text(text)):
+        for raw in jieba.cut_for_search(piece):
+            token = raw.strip()
+            if token and is_wordlike(token):
+                out.append(token)
     return out
 
 

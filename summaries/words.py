@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
-from summaries.chars import WORD_CHAR
+from summaries.chars import JIEBA_BLOCK_CHARS, WORD_CHAR
 
 Tokenizer = Callable[[str], Sequence[str]]
 
@@ -52,11 +52,43 @@ your our their its
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
+# jieba tokenizes each run of its word characters on its own, and its HMM pass over the
+# characters of a run that no dictionary word covers costs the square of their number (its
+# Viterbi copies every path at every step): a 128,000-character run of rare characters takes
+# minutes. Runs are therefore cut into pieces of at most MAX_RUN characters before jieba. News
+# has no runs near this long (the longest in the dev sets is about 110 characters), so real
+# text is tokenized exactly as before; a longer run only gets word breaks at the cuts.
+MAX_RUN = 200
+_LONG_RUN = re.compile(f"(?<![{JIEBA_BLOCK_CHARS}])[{JIEBA_BLOCK_CHARS}]{{{MAX_RUN + 1},}}")
+
+
+def bounded_runs(text: str) -> list[str]:
+    """``text`` in pieces that join back to it, no run of jieba's word characters in a piece
+    longer than ``MAX_RUN``: tokenizing piece by piece then costs time linear in the length."""
+    if len(text) <= MAX_RUN:
+        return [text]
+    pieces: list[str] = []
+    start = 0
+    # The look-behind makes a match start only where a run starts, so the scan stays linear.
+    for match in _LONG_RUN.finditer(text):
+        for cut in range(match.start() + MAX_RUN, match.end(), MAX_RUN):
+            pieces.append(text[start:cut])
+            start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
 def jieba_words(text: str) -> list[str]:
-    """Words of ``text`` by jieba's default (accurate, HMM) mode; jieba loads on first use."""
+    """Words of ``text`` by jieba's default (accurate, HMM) mode; jieba loads on first use.
+
+    Runs longer than ``MAX_RUN`` are tokenized in pieces (see ``bounded_runs``).
+    """
     import jieba  # imported here so that importing summaries does no jieba work
 
-    return jieba.lcut(text)
+    pieces = bounded_runs(text)
+    if len(pieces) == 1:
+        return jieba.lcut(text)
+    return [word for piece in pieces for word in jieba.lcut(piece)]
 
 
 def is_keyword_candidate(token: str) -> bool:
