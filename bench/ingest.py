@@ -5,7 +5,7 @@ wrapped in realistic news-page HTML (navigation, ads, related links, comments, f
 served by ``python -m http.server`` in a separate process on 127.0.0.1. They are ingested with
 ``bot.sources.ingest_urls`` (fetch, charset, trafilatura, summarize, dedupe, SQLite store), and
 in the same run the same texts go through the digest alone (article_from_text +
-Summarizer) and through trafilatura alone, so the three rates sit side by side.
+Summarizer.summarize) and through trafilatura alone, so the three rates sit side by side.
 
     python bench/ingest.py [--pages 1000]
 

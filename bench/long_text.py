@@ -5,6 +5,7 @@ news (sohu_news_corpus.jsonl from ../shared/eval or WENZHAI_EVAL_DIR, else the s
 every character that is not a letter or a digit removed, so nothing splits it into sentences or
 clauses. Each size is timed, in seconds, as:
 
+- jieba: one pass of the summaries' tokenizer (``jieba_words``) over the text, the floor;
 - body: ``article_from_text`` of the text + ``Summarizer.summarize``;
 - title: the same text as the title of a one-sentence article;
 - page: ``split_page`` of the text + ``summarize`` of every article found;
@@ -14,7 +15,8 @@ clauses. Each size is timed, in seconds, as:
 
 Then a plain-text file of ``--file-mb`` megabytes (UTF-8) goes through ``split_page`` and
 ``summarize``, once as news articles one after another (titles, blank lines, punctuation) and
-once as the unpunctuated text, in one line per 100 characters.
+once as the unpunctuated text, in one line per 100 characters, beside one jieba pass over it.
+The machine may be busy: compare the ratios to the jieba pass, not the seconds.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import jieba  # noqa: E402
 from bench.common import eval_dir  # noqa: E402
 from summaries import Summarizer, article_from_text, parse_topics, split_page  # noqa: E402
 from summaries.tokens import search_tokens  # noqa: E402
+from summaries.words import jieba_words  # noqa: E402
 
 MB = 1_000_000
 
@@ -58,9 +61,10 @@ def unpunctuated(items: list[tuple[str, str]], size: int) -> str:
     return (words * (size // len(words) + 1))[:size]
 
 
-def seconds(work: Callable[[], object]) -> float:
+def seconds(work: Callable[[str], object], text: str) -> float:
+    """Wall time of ``work(text)``."""
     start = time.perf_counter()
-    work()
+    work(text)
     return time.perf_counter() - start
 
 
@@ -81,18 +85,19 @@ def main() -> int:
     mixed = "".join(shuffled)
 
     print("unpunctuated Chinese, seconds")
-    print("| characters | body   | title  | page   | search | shuffled | body us/char |")
-    print("|-----------:|-------:|-------:|-------:|-------:|---------:|-------------:|")
+    print("| characters | jieba  | body   | title  | page   | search | shuffled | body / jieba |")
+    print("|-----------:|-------:|-------:|-------:|-------:|-------:|---------:|-------------:|")
     for size in sizes:
         text = longest[:size]
-        body = seconds(lambda: summarizer.summarize(article_from_text(text, title="标题")))
-        title = seconds(lambda: summarizer.summarize(article_from_text("正文。", title=text)))
-        page = seconds(lambda: [summarizer.summarize(a) for a in split_page(text)])
-        search = seconds(lambda: search_tokens(text))
-        rare = seconds(lambda: summarizer.summarize(article_from_text(mixed[:size])))
+        floor = seconds(jieba_words, text)
+        body = seconds(lambda t: summarizer.summarize(article_from_text(t, title="标题")), text)
+        title = seconds(lambda t: summarizer.summarize(article_from_text("正文。", title=t)), text)
+        page = seconds(lambda t: [summarizer.summarize(a) for a in split_page(t)], text)
+        search = seconds(search_tokens, text)
+        rare = seconds(lambda t: summarizer.summarize(article_from_text(t)), mixed[:size])
         print(
-            f"| {size:10,} | {body:6.2f} | {title:6.2f} | {page:6.2f} | {search:6.2f} "
-            f"| {rare:8.2f} | {body / size * 1e6:12.1f} |"
+            f"| {size:10,} | {floor:6.2f} | {body:6.2f} | {title:6.2f} | {page:6.2f} "
+            f"| {search:6.2f} | {rare:8.2f} | {body / floor:12.2f} |"
         )
 
     if args.file_mb <= 0:
@@ -103,15 +108,19 @@ def main() -> int:
     flat = unpunctuated(items, target // 3 + 1)
     flat_text = _to_bytes("\n".join(flat[i : i + 100] for i in range(0, len(flat), 100)), target)
     print(f"\na {args.file_mb:g} MB plain-text file through split_page + summarize, seconds")
-    print("| file                      | characters | articles | seconds |")
-    print("|---------------------------|-----------:|---------:|--------:|")
+    print("| file                    | characters | articles | jieba | seconds | / jieba |")
+    print("|-------------------------|-----------:|---------:|------:|--------:|--------:|")
     for name, text in (("news, one after another", page_text), ("unpunctuated", flat_text)):
+        floor = seconds(jieba_words, text)
         start = time.perf_counter()
         articles = split_page(text)
         for article in articles:
             summarizer.summarize(article)
         took = time.perf_counter() - start
-        print(f"| {name:<25} | {len(text):10,} | {len(articles):8,} | {took:7.1f} |")
+        print(
+            f"| {name:<23} | {len(text):10,} | {len(articles):8,} | {floor:5.1f} | {took:7.1f} "
+            f"| {took / floor:7.2f} |"
+        )
     return 0
 
 
