@@ -19,6 +19,7 @@ WORD_CHARS = "0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 WORD_CHAR = re.compile(f"[{WORD_CHARS}]")
 
 JIEBA_BLOCK_CHARS = "\u4e00-\u9fd5a-zA-Z0-9+#&._%\\-"
+JIEBA_BLOCK_CHAR = re.compile(f"[{JIEBA_BLOCK_CHARS}]")
 
 
 def has_words(text: str) -> bool:

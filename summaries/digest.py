@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from operator import add, mul
 
+from summaries.chars import JIEBA_BLOCK_CHAR
 from summaries.model import Article
 from summaries.rank import cosine, norm, score_sentences
 from summaries.text import cut_at_clause, ends_sentence, split_sentences, strip_dateline
@@ -73,20 +74,13 @@ class Candidate:
     length: float = 0.0
 
 
-# Characters jieba keeps together in one block (its re_han_default): a cut between two of them
-# may tokenize differently from the sentence alone, so such a sentence is tokenized on its own.
-_BLOCK_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
-
-
-def _in_block(char: str) -> bool:
-    return char in _BLOCK_ASCII or "\u4e00" <= char <= "\u9fd5"
-
-
 def _clean_cut(text: str, at: int) -> bool:
     """True when cutting ``text`` at ``at`` cannot change how either side is tokenized."""
+    # A cut between two characters jieba keeps in one run may tokenize differently from the
+    # sentence alone, so such a sentence is tokenized on its own.
     if at <= 0 or at >= len(text):
         return True
-    return not (_in_block(text[at - 1]) and _in_block(text[at]))
+    return not (JIEBA_BLOCK_CHAR.match(text, at - 1) and JIEBA_BLOCK_CHAR.match(text, at))
 
 
 def candidates_for(
