@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # -- operations: Telegram proxy, health and metrics (docs/operations.md) ------------------
+    telegram_proxy: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "127.0.0.1"
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _parse_admin_ids(cls, value: object) -> object:
@@ -66,6 +72,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = value.replace("\n", ",").split(",")
             return tuple(part.strip() for part in parts if part.strip())
+        return value
+
+    @field_validator("telegram_proxy", mode="after")
+    @classmethod
+    def _check_telegram_proxy(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_proxy_url(value.get_secret_value(), "TELEGRAM_PROXY")
         return value
 
     @model_validator(mode="after")
@@ -83,6 +96,37 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def telegram_proxy_url(self) -> str | None:
+        """The Telegram proxy URL in clear (credentials included), for the HTTP client only."""
+        return self.telegram_proxy.get_secret_value() if self.telegram_proxy else None
+
+    @property
     def token(self) -> str | None:
         """The bot token in clear, for the one place that must hand it to Telegram."""
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def check_proxy_url(url: str, setting: str) -> None:
+    """Raise ValueError with one sentence (never quoting the URL) unless it is a usable proxy."""
+    example = f"{setting} must be a URL such as socks5://user:password@127.0.0.1:1080"
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{example} (its port is not a number from 1 to 65535)") from None
+    if parts.scheme.lower() not in PROXY_SCHEMES:
+        raise ValueError(f"{example}; the scheme must be http, https, socks5 or socks5h")
+    if not parts.hostname:
+        raise ValueError(f"{example}; it names no host")
+    if port == 0 or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{example}; only scheme, credentials, host and port are allowed")
+
+
+def proxy_display(url: str) -> str:
+    """A proxy URL without its credentials, safe for a log line or a message."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
