@@ -26,12 +26,45 @@ log = logging.getLogger(__name__)
 # Pauses between start-up tries: 5 s, doubling, at most two minutes.
 FIRST_RETRY_SECONDS = 5.0
 MAX_RETRY_SECONDS = 120.0
+PROXY_REFUSED = "the proxy refused its credentials (407); check TELEGRAM_PROXY"
 # The pool PTB's builder gives the bot's own request by default.
 BOT_POOL_SIZE = 256
 
 
-class CountingRequest(HTTPXRequest):
-    """PTB's httpx transport that counts what it sends (replies, push messages, 429s)."""
+class ProxiedRequest(HTTPXRequest):
+    """PTB's httpx transport, where a proxy refusing its credentials is a network error.
+
+    Behind a plain HTTP proxy the proxy's own 407 answer comes back as if the Bot API had sent
+    it, and PTB fails to parse it with a traceback; this says what happened instead.
+    """
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Send as PTB does; a 407 answer raises NetworkError."""
+        status, body = await super().do_request(
+            url,
+            method,
+            request_data,
+            read_timeout=read_timeout,  # type: ignore[arg-type]
+            write_timeout=write_timeout,  # type: ignore[arg-type]
+            connect_timeout=connect_timeout,  # type: ignore[arg-type]
+            pool_timeout=pool_timeout,  # type: ignore[arg-type]
+        )
+        if status == 407:
+            raise NetworkError(PROXY_REFUSED)
+        return status, body
+
+
+class CountingRequest(ProxiedRequest):
+    """The bot's transport, counting what it sends (replies, push messages, 429s)."""
 
     async def do_request(
         self,
@@ -69,7 +102,7 @@ def bot_request(settings: Settings) -> HTTPXRequest:
 
 def updates_request(settings: Settings) -> HTTPXRequest:
     """The transport for getUpdates (one long poll at a time)."""
-    return HTTPXRequest(proxy=settings.telegram_proxy_url)
+    return ProxiedRequest(proxy=settings.telegram_proxy_url)
 
 
 def api_address(settings: Settings) -> str:
@@ -112,7 +145,7 @@ async def wait_for_bot_api(
 
 
 async def _get_me(settings: Settings) -> None:
-    request = HTTPXRequest(proxy=settings.telegram_proxy_url)
+    request = ProxiedRequest(proxy=settings.telegram_proxy_url)
     bot = Bot(settings.token or "", base_url=settings.telegram_base_url, request=request)
     try:
         await bot.get_me()
