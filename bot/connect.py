@@ -1,4 +1,4 @@
-"""Reaching the Bot API: the HTTP transports (through TELEGRAM_PROXY when set) and the start-up wait.
+"""Reaching the Bot API: its HTTP transports (through TELEGRAM_PROXY when set), the start-up wait.
 
 A service started while the network is down, or while Telegram is blocked, must not die with a
 traceback: ``wait_for_bot_api`` asks for ``getMe`` until it answers, saying in one line per try
@@ -83,10 +83,10 @@ class CountingRequest(ProxiedRequest):
                 url,
                 method,
                 request_data,
-                read_timeout=read_timeout,  # type: ignore[arg-type]
-                write_timeout=write_timeout,  # type: ignore[arg-type]
-                connect_timeout=connect_timeout,  # type: ignore[arg-type]
-                pool_timeout=pool_timeout,  # type: ignore[arg-type]
+                read_timeout=read_timeout,
+                write_timeout=write_timeout,
+                connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
             )
         except NetworkError:
             metrics.count_api_answer(api_method, None)

@@ -15,6 +15,8 @@ import logging
 from collections.abc import Iterable
 from urllib.parse import quote, unquote, urlsplit
 
+from pydantic import SecretStr
+
 from bot.config import Settings
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -139,8 +141,8 @@ def settings_redactor(settings: Settings) -> SecretRedactor:
         pairs += [(form, "<token>") for form in secret_forms(settings.token)]
     # SOURCES_PROXY is read when the sources' settings define it.
     for name in ("telegram_proxy", "sources_proxy"):
-        value = getattr(settings, name, None)
-        url = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        value: object = getattr(settings, name, None)
+        url = value.get_secret_value() if isinstance(value, SecretStr) else value
         if isinstance(url, str) and url:
             pairs += [(form, "<password>") for form in proxy_secret_forms(url)]
     return SecretRedactor(pairs)

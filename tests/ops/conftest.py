@@ -66,11 +66,11 @@ class BotProcess:
         while line := await stream.readline():
             self.output += line.decode("utf-8", "replace")
 
-    async def wait_for_text(self, text: str, timeout: float = 20) -> None:
+    async def wait_for_text(self, text: str, seconds: float = 20) -> None:
         """Until ``text`` appears in the output; fails when the process ends first."""
         assert self.process is not None
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + seconds
         while text not in self.output:
             if self.process.returncode is not None or loop.time() > deadline:
                 await asyncio.sleep(0.2)  # the last lines

@@ -95,7 +95,7 @@ async def test_a_wrong_proxy_password_is_refused_without_showing_it(
         )
         async with BotProcess(env, "deliver", "--once", cwd=tmp_path) as run:
             assert run.process is not None
-            code = await asyncio.wait_for(run.process.wait(), 60)
+            await asyncio.wait_for(run.process.wait(), 60)
     assert proxy.refused >= 1 and botapi.sent_count == 0
     assert "the proxy refused its credentials (407)" in run.output, run.output
     assert "not-the-" not in run.output

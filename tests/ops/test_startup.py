@@ -21,19 +21,19 @@ async def test_unreachable_telegram_is_retried_in_one_line_until_it_answers(
         DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
     )
     async with BotProcess(env, cwd=tmp_path) as bot:
-        await bot.wait_for_text("retrying in 5 s", timeout=30)
+        await bot.wait_for_text("retrying in 5 s", seconds=30)
         line = next(x for x in bot.output.splitlines() if "retrying in" in x)
         assert f"Telegram unreachable at http://127.0.0.1:{port} (ConnectError: " in line
         assert bot.process is not None and bot.process.returncode is None, "it keeps trying"
         # Telegram comes back: the next try finds it and the bot starts.
         async with emu:
-            await bot.wait_for_text("ready", timeout=30)
+            await bot.wait_for_text("ready", seconds=30)
             await emu.wait_for(lambda: bool(emu.commands), timeout=5, what="the bot to start")
             await bot.wait_for_text("Telegram reachable again")
         # Telegram goes away while the bot polls: PTB retries, in one line per failure.
         before = len(bot.output)
         while "(ConnectError: " not in bot.output[before:]:
-            await bot.wait_for_text("ConnectError", timeout=20)
+            await bot.wait_for_text("ConnectError", seconds=20)
             await asyncio.sleep(0.2)
         code = await bot.stop()
     assert code == 0, bot.output
@@ -53,7 +53,7 @@ async def test_a_proxy_that_refuses_connections_is_named_without_its_password(
         DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
     )
     async with BotProcess(env, cwd=tmp_path) as bot:
-        await bot.wait_for_text("retrying in 5 s", timeout=30)
+        await bot.wait_for_text("retrying in 5 s", seconds=30)
     assert f"via proxy socks5://127.0.0.1:{closed}" in bot.output
     assert "Traceback" not in bot.output
     assert "Sekr1t-pw" not in bot.output and "ops-Token-never-shown" not in bot.output
