@@ -40,9 +40,7 @@ async def _run_with_metrics(
     emu: BotApiEmulator, database_url: str, mode: str
 ) -> tuple[RunningBot, str]:
     port = free_port()
-    settings = bot_settings(
-        emu, database_url, mode=mode, metrics_port=port, digest_tick_seconds=1
-    )
+    settings = bot_settings(emu, database_url, mode=mode, metrics_port=port, digest_tick_seconds=1)
     running = RunningBot(settings)
     await running.start(emu)
     return running, f"http://127.0.0.1:{port}"
@@ -85,9 +83,10 @@ async def test_health_and_metrics_while_the_bot_runs(
     ):
         assert f"# TYPE {name.removesuffix('_bucket').removesuffix('_total')}" in text, name
     kind = 'kind="message"'
-    assert _sample(text, "wenzhai_updates_total", kind) >= _sample(
-        before, "wenzhai_updates_total", kind
-    ) + 1
+    assert (
+        _sample(text, "wenzhai_updates_total", kind)
+        >= _sample(before, "wenzhai_updates_total", kind) + 1
+    )
     assert _sample(text, "wenzhai_replies_sent_total", sent) > _sample(
         before, "wenzhai_replies_sent_total", sent
     )
