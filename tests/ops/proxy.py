@@ -108,3 +108,60 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         pass
     finally:
         writer.close()
+
+
+class LoopbackSocks5:
+    """A SOCKS5 server with username/password authentication (RFC 1928, RFC 1929)."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.user, self.password = user.encode(), password.encode()
+        self.connections: list[tuple[str, int]] = []
+        self.refused = 0
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> LoopbackSocks5:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            _, count = await reader.readexactly(2)
+            methods = await reader.readexactly(count)
+            if 2 not in methods:
+                writer.write(b"\x05\xff")
+                return
+            writer.write(b"\x05\x02")
+            _, size = await reader.readexactly(2)
+            user = await reader.readexactly(size)
+            (size,) = await reader.readexactly(1)
+            password = await reader.readexactly(size)
+            if (user, password) != (self.user, self.password):
+                self.refused += 1
+                writer.write(b"\x01\x01")
+                return
+            writer.write(b"\x01\x00")
+            _, command, _, kind = await reader.readexactly(4)
+            if kind == 1:
+                host = ".".join(str(b) for b in await reader.readexactly(4))
+            elif kind == 3:
+                (size,) = await reader.readexactly(1)
+                host = (await reader.readexactly(size)).decode()
+            else:
+                writer.write(b"\x05\x08\x00\x01" + bytes(6))
+                return
+            port = int.from_bytes(await reader.readexactly(2), "big")
+            self.connections.append((host, port))
+            up_reader, up_writer = await asyncio.open_connection(host, port)
+            writer.write(b"\x05\x00\x00\x01" + bytes(6))
+            await writer.drain()
+            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()

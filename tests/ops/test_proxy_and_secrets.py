@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.store import open_store
 from tests.botapi.server import BotApiEmulator
 from tests.ops.conftest import BotProcess, bot_env
-from tests.ops.proxy import LoopbackProxy
+from tests.ops.proxy import LoopbackProxy, LoopbackSocks5
 
 USER = "reader"
 PASSWORD = "pr0xy/Secret:pw"  # a slash and a colon: percent-encoded in the URL
@@ -99,4 +99,34 @@ async def test_a_wrong_proxy_password_is_refused_without_showing_it(
     assert proxy.refused >= 1 and botapi.sent_count == 0
     assert "the proxy refused its credentials (407)" in run.output, run.output
     assert "not-the-" not in run.output
+    assert_no_secret(run.output, botapi.token)
+
+
+async def test_deliver_once_pushes_through_a_socks5_proxy(
+    botapi: BotApiEmulator, database_url: str, tmp_path: Path
+) -> None:
+    store = await open_store(database_url)
+    try:
+        await store.ensure_chat(
+            4343, type="private", language="zh", timezone="UTC", digest_time=time(0, 0)
+        )
+        await store.add_subscription(4343, "topic", "volunteer")
+    finally:
+        await store.close()
+    async with LoopbackSocks5(USER, PASSWORD) as socks:
+        env = bot_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=botapi.token,
+            TELEGRAM_BASE_URL=botapi.base_url,
+            TELEGRAM_PROXY=f"socks5://{USER}:{ENCODED}@127.0.0.1:{socks.port}",
+            DATABASE_URL=database_url,
+            LOG_LEVEL="DEBUG",
+        )
+        async with BotProcess(env, "deliver", "--once", cwd=tmp_path) as run:
+            assert run.process is not None
+            code = await asyncio.wait_for(run.process.wait(), 60)
+    assert code == 0, run.output
+    assert "sent    chat 4343" in run.output
+    assert socks.connections and socks.refused == 0
+    assert all(target == ("127.0.0.1", botapi.port) for target in socks.connections)
     assert_no_secret(run.output, botapi.token)
