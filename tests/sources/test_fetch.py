@@ -258,3 +258,23 @@ async def test_a_reason_phrase_is_quoted_short_and_printable(
     message = str(failure.value)
     assert message.startswith("HTTP 404 ") and len(message) <= len("HTTP 404 ") + 40
     assert message.isprintable()
+
+
+@pytest.mark.parametrize(
+    ("location", "start"),
+    [
+        ("http://" + "x" * 600 + ".test/feed", "cannot resolve xxx"),
+        ("a" * 600 + "://elsewhere/", "only http and https URLs are fetched, not 'aaa"),
+    ],
+)
+async def test_a_redirect_target_is_quoted_short(
+    server: LocalServer, settings: Settings, no_sleep: NoSleep, location: str, start: str
+) -> None:
+    server.route("/go", Reply(302, headers={"Location": location}))
+    policy = AddressPolicy(allow_private=False, allowed=frozenset({LOOPBACK}))
+    async with httpx.AsyncClient(trust_env=False) as client:
+        fetcher = fetcher_for(client, settings, no_sleep, policy=policy, resolver=fake_resolver)
+        with pytest.raises(RefusedSource) as refusal:
+            await fetcher.fetch(server.url("/go"))
+    assert str(refusal.value).startswith(start)
+    assert len(str(refusal.value)) < 200
