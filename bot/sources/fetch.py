@@ -198,7 +198,7 @@ class Fetcher:
             async with clock.running():
                 return await check_url(url, policy=self._policy, resolver=self._resolver)
         except TimeoutError:
-            host = httpx.URL(url).host
+            host = excerpt(httpx.URL(url).host)
             raise FetchFailed(f"no answer within {clock.total:g} s (looking up {host})") from None
 
     async def _with_retries(

@@ -12,6 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.sources.client import make_fetcher
 from bot.sources.errors import FetchFailed
+from bot.sources.safety import AddressPolicy, IPAddress
 from tests.sources.conftest import NoSleep
 from tests.sources.server import LocalServer, Reply, running_raw_server
 
@@ -97,3 +98,17 @@ async def test_waiting_for_the_hosts_turn_is_not_counted(
     results = await asyncio.gather(*(fetcher.fetch(server.url("/slowish")) for _ in range(3)))
     assert [r.body for r in results] == [b"ok"] * 3
     assert server.max_in_flight == 1
+
+
+async def test_a_lookup_that_hangs_ends_at_the_deadline(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    async def hanging(host: str, port: int) -> list[IPAddress]:
+        await asyncio.sleep(30)
+        return []
+
+    strict = AddressPolicy(allow_private=False)
+    fetcher = make_fetcher(client, settings, policy=strict, resolver=hanging)
+    message, elapsed = await timed_failure(fetcher.fetch("http://slow-dns.test/feed.xml"))
+    assert message == "no answer within 1 s (looking up slow-dns.test)"
+    assert elapsed < BOUND
