@@ -8,9 +8,30 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("data") / "wenzhai.db"
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def proxy_url_problem(url: str) -> str | None:
+    """What is wrong with a proxy URL (scheme, host, port), or None when it is usable."""
+    if "://" not in url:
+        return "no scheme"
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return "invalid port or address"
+    scheme = parts.scheme.lower()
+    if scheme not in PROXY_SCHEMES:
+        return f"scheme {scheme[:10]!r} is not supported"
+    if not parts.hostname:
+        return "no host"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return "a proxy URL has no path"
+    return None
 
 
 class Settings(BaseSettings):
@@ -45,6 +66,8 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     fetch_per_host_concurrency: int = Field(default=2, ge=1)
     allow_private_sources: bool = False
+    feed_max_entries: int = Field(default=50, ge=1)
+    sources_proxy: SecretStr | None = None
 
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -74,11 +97,21 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in parts if part.strip())
         return value
 
-    @field_validator("telegram_proxy", mode="after")
+    @field_validator("sources_proxy", "telegram_proxy")
     @classmethod
-    def _check_telegram_proxy(cls, value: SecretStr | None) -> SecretStr | None:
+    def _check_proxy(cls, value: SecretStr | None) -> SecretStr | None:
+        # One rule for both proxies (SOURCES_PROXY for sources, TELEGRAM_PROXY for the Bot API).
         if value is not None:
-            check_proxy_url(value.get_secret_value(), "TELEGRAM_PROXY")
+            problem = proxy_url_problem(value.get_secret_value())
+            if problem:
+                # PydanticCustomError keeps the message as written (no "Value error, " prefix);
+                # the URL itself is not quoted, as it may hold a password.
+                raise PydanticCustomError(
+                    "proxy_url",
+                    "not a proxy URL ({problem}): use http://, https:// or socks5:// with a host "
+                    "and a port, for example socks5://127.0.0.1:1080",
+                    {"problem": problem},
+                )
         return value
 
     @model_validator(mode="after")
@@ -104,25 +137,6 @@ class Settings(BaseSettings):
     def token(self) -> str | None:
         """The bot token in clear, for the one place that must hand it to Telegram."""
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
-
-
-PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
-
-
-def check_proxy_url(url: str, setting: str) -> None:
-    """Raise ValueError with one sentence (never quoting the URL) unless it is a usable proxy."""
-    example = f"{setting} must be a URL such as socks5://user:password@127.0.0.1:1080"
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        raise ValueError(f"{example} (its port is not a number from 1 to 65535)") from None
-    if parts.scheme.lower() not in PROXY_SCHEMES:
-        raise ValueError(f"{example}; the scheme must be http, https, socks5 or socks5h")
-    if not parts.hostname:
-        raise ValueError(f"{example}; it names no host")
-    if port == 0 or parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"{example}; only scheme, credentials, host and port are allowed")
 
 
 def proxy_display(url: str) -> str:
