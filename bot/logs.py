@@ -139,12 +139,9 @@ def settings_redactor(settings: Settings) -> SecretRedactor:
     pairs: list[tuple[str, str]] = []
     if settings.token:
         pairs += [(form, "<token>") for form in secret_forms(settings.token)]
-    # SOURCES_PROXY is read when the sources' settings define it.
-    for name in ("telegram_proxy", "sources_proxy"):
-        value: object = getattr(settings, name, None)
-        url = value.get_secret_value() if isinstance(value, SecretStr) else value
-        if isinstance(url, str) and url:
-            pairs += [(form, "<password>") for form in proxy_secret_forms(url)]
+    for proxy in (settings.telegram_proxy, settings.sources_proxy):
+        if isinstance(proxy, SecretStr) and proxy.get_secret_value():
+            pairs += [(form, "<password>") for form in proxy_secret_forms(proxy.get_secret_value())]
     return SecretRedactor(pairs)
 
 

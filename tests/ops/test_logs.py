@@ -35,10 +35,12 @@ def test_proxy_password_is_scrubbed_in_every_form() -> None:
         _env_file=None,
         telegram_bot_token="123:tok-EN",
         telegram_proxy="socks5://me:p%40ss%2Fw0rd@127.0.0.1:1080",
+        sources_proxy="http://fetcher:src-Pw-42@127.0.0.1:3128",
     )
     redactor = settings_redactor(settings)
     basic = base64.b64encode(b"me:p@ss/w0rd").decode()
-    for shown in ("p@ss/w0rd", "p%40ss%2Fw0rd", basic, "123:tok-EN", "123%3Atok-EN"):
+    shown_forms = ("p@ss/w0rd", "p%40ss%2Fw0rd", basic, "123:tok-EN", "123%3Atok-EN", "src-Pw-42")
+    for shown in shown_forms:
         line = _emit(_record("value %s here", shown), redactor)
         assert shown not in line and "here" in line
     url_line = _emit(_record("proxy %s", settings.telegram_proxy_url), redactor)
