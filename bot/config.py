@@ -76,6 +76,11 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # -- operations: Telegram proxy, health and metrics (docs/operations.md) ------------------
+    telegram_proxy: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "127.0.0.1"
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _parse_admin_ids(cls, value: object) -> object:
@@ -92,9 +97,10 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in parts if part.strip())
         return value
 
-    @field_validator("sources_proxy")
+    @field_validator("sources_proxy", "telegram_proxy")
     @classmethod
-    def _check_sources_proxy(cls, value: SecretStr | None) -> SecretStr | None:
+    def _check_proxy(cls, value: SecretStr | None) -> SecretStr | None:
+        # One rule for both proxies (SOURCES_PROXY for sources, TELEGRAM_PROXY for the Bot API).
         if value is not None:
             problem = proxy_url_problem(value.get_secret_value())
             if problem:
@@ -123,6 +129,18 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def telegram_proxy_url(self) -> str | None:
+        """The Telegram proxy URL in clear (credentials included), for the HTTP client only."""
+        return self.telegram_proxy.get_secret_value() if self.telegram_proxy else None
+
+    @property
     def token(self) -> str | None:
         """The bot token in clear, for the one place that must hand it to Telegram."""
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+
+def proxy_display(url: str) -> str:
+    """A proxy URL without its credentials, safe for a log line or a message."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
