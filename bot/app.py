@@ -41,6 +41,7 @@ from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
 from bot.handlers.fallback import on_error, unknown_command
 from bot.i18n import plain
+from bot.ingest import Ingestor, open_store
 from bot.logs import describe_error, scrub
 from bot.services.admin import AdminService
 from bot.services.chats import ChatService
@@ -129,14 +130,13 @@ async def _set_commands(application: BotApplication) -> None:
 
 
 async def _load_seeds_on_first_start(
-    store: Store, settings: Settings, topics: Sequence[Topic]
+    store: Store, settings: Settings, topics: Sequence[Topic], ingestor: Ingestor | None = None
 ) -> None:
     """An empty store gets the articles shipped in SEEDS_DIR, so a new bot has something to say."""
-    from bot.services.ingest import ingest_paths
-
     if await store.count_articles() or not settings.seeds_dir.is_dir():
         return
-    report = await ingest_paths(store, [settings.seeds_dir], topics=topics, settings=settings)
+    ingestor = ingestor or Ingestor(store, settings=settings, topics=topics)
+    report = await ingestor.files([settings.seeds_dir])
     log.info(
         "first start: %d articles loaded from %s (%d refused)",
         report.added,
@@ -154,11 +154,12 @@ def _make_post_init(settings: Settings) -> Any:
         from bot.sources.feed_store import FeedStore
         from bot.sources.jobs import install_feed_poll_job
         from bot.sources.registry import FeedRegistry
-        from bot.store import open_store
 
         store = await open_store(settings.database_url)
         topics = tuple(load_topics(settings.topics_file))
-        await _load_seeds_on_first_start(store, settings, topics)
+        # One ingestor for the process: /ingest, the seeds and the feed poll share its writer.
+        ingestor = Ingestor(store, settings=settings, topics=topics)
+        await _load_seeds_on_first_start(store, settings, topics, ingestor)
         chats = ChatService(
             store,
             default_timezone=settings.default_timezone,
@@ -171,12 +172,11 @@ def _make_post_init(settings: Settings) -> Any:
             chats=chats,
             subscriptions=SubscriptionService(store, chats, topics),
             search=SearchService(store, topics),
-            admin=AdminService(store, settings=settings, topics=topics),
+            admin=AdminService(store, settings=settings, topics=topics, ingestor=ingestor),
             digests=DigestService(store, chats, max_articles=settings.digest_max_articles),
         )
-        application.bot_data[FEED_REGISTRY_KEY] = FeedRegistry(
-            await FeedStore.open(store), settings=settings
-        )
+        feeds = await FeedStore.open(store)
+        application.bot_data[FEED_REGISTRY_KEY] = FeedRegistry(feeds, settings=settings)
 
         async def notify_admins(message: str) -> None:
             for admin_id in settings.admin_ids:
@@ -187,7 +187,10 @@ def _make_post_init(settings: Settings) -> Any:
 
         install_push_job(application, settings=settings, store=store, topics=topics)
         install_feed_poll_job(
-            application, settings=settings, store=store, topics=topics, notify_admins=notify_admins
+            application,
+            settings=settings,
+            poll_round=lambda now: ingestor.poll_feeds(now, feeds=feeds),
+            notify_admins=notify_admins,
         )
         await ops_server.start_ops_server(application, settings, store)
         await _set_commands(application)

@@ -64,17 +64,15 @@ def _news_pages(folder: Path, count: int = 40) -> list[Path]:
 
 
 async def _seed(database_url: str, news: list[Path]) -> None:
-    from bot.services.ingest import ingest_paths
+    from bot.ingest import Ingestor, open_store
     from bot.services.topics import load_topics
-    from bot.store import open_store
 
     store = await open_store(database_url)
     try:
         topics = load_topics(REPO / "seeds" / "topics.toml")
         settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
-        report = await ingest_paths(
-            store, [REPO / "seeds", *news], settings=settings, topics=topics
-        )
+        ingestor = Ingestor(store, settings=settings, topics=topics)
+        report = await ingestor.files([REPO / "seeds", *news])
         assert report.added > 0, report
     finally:
         await store.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.callbacks import key_digest
+from bot.ingest import open_store
 from bot.services.chats import ChatRef, ChatService
 from bot.services.digest import DigestService
 from bot.services.search import PAGE_SIZE, QueryMemo, SearchService
@@ -21,8 +22,9 @@ from bot.services.subscriptions import (
     normalize_subject,
 )
 from bot.services.topics import load_topics
-from bot.store import SqlStore, open_store
+from bot.store import SqlStore
 from bot.store.records import NewArticle
+from summaries.tokens import search_tokens
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "000_a9c33694dae72277.txt"
@@ -69,6 +71,8 @@ def _article(body: str, *, topics: tuple[str, ...] = (), hours_ago: int = 0) -> 
         source=SEED.name,
         content_hash=hashlib.sha256(body.encode()).hexdigest(),
         published_at=datetime(2024, 5, 1, tzinfo=UTC) - timedelta(hours=hours_ago),
+        title_tokens=tuple(search_tokens(body[:18])),
+        body_tokens=tuple(search_tokens(body)),
     )
 
 
