@@ -32,7 +32,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.handlers import admin, membership, schedule, search, start, subscriptions
+from bot.handlers import admin, feeds, membership, schedule, search, start, subscriptions
 from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
 from bot.handlers.fallback import on_error, unknown_command
@@ -40,6 +40,7 @@ from bot.i18n import plain
 from bot.services.admin import AdminService
 from bot.services.chats import ChatService
 from bot.services.digest import DigestService
+from bot.services.feeds import FeedService
 from bot.services.search import SearchService
 from bot.services.subscriptions import SubscriptionService
 from bot.store.api import Store
@@ -136,13 +137,16 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
     handlers: list[BaseHandler[Any, Any, Any]] = [
         CommandHandler(name, callback) for name, callback in commands
     ]
-    handlers += [
-        CommandHandler("stats", admin.stats, filters=admins),
-        CommandHandler("ingest", admin.ingest, filters=admins),
+    admin_commands: list[tuple[str, Any]] = [
+        ("stats", admin.stats),
+        ("ingest", admin.ingest),
+        ("addfeed", feeds.add_feed),
+        ("delfeed", feeds.delete_feed),
+        ("feeds", feeds.list_feeds),
     ]
-    from bot.handlers.feeds import feed_handlers
-
-    handlers += feed_handlers(settings.admin_ids)
+    handlers += [
+        CommandHandler(name, callback, filters=admins) for name, callback in admin_commands
+    ]
     text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     handlers += [
         MessageHandler(filters.StatusUpdate.MIGRATE, membership.chat_moved),
@@ -186,7 +190,6 @@ def _make_post_init(settings: Settings) -> Any:
     async def post_init(application: BotApplication) -> None:
         """Open the store, load topics, make the services, start the jobs, set the menu."""
         from bot.delivery.jobs import install_push_job
-        from bot.handlers.feeds import FEED_REGISTRY_KEY
         from bot.services.topics import load_topics
         from bot.sources.feed_store import FeedStore
         from bot.sources.jobs import install_feed_poll_job
@@ -210,9 +213,7 @@ def _make_post_init(settings: Settings) -> Any:
             search=SearchService(store, topics),
             admin=AdminService(store, settings=settings, topics=topics),
             digests=DigestService(store, chats, max_articles=settings.digest_max_articles),
-        )
-        application.bot_data[FEED_REGISTRY_KEY] = FeedRegistry(
-            await FeedStore.open(store), settings=settings
+            feeds=FeedService(FeedRegistry(await FeedStore.open(store), settings=settings)),
         )
 
         async def notify_admins(message: str) -> None:
