@@ -36,6 +36,7 @@ from bot.handlers import admin, feeds, membership, schedule, search, start, subs
 from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
 from bot.handlers.fallback import on_error, unknown_command
+from bot.handlers.flood import FLOOD_GROUP, flood_handler
 from bot.i18n import plain
 from bot.services.admin import AdminService
 from bot.services.chats import ChatService
@@ -274,6 +275,10 @@ def build_application(settings: Settings) -> BotApplication:
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
     application: BotApplication = builder.build()
+    flood = flood_handler(
+        burst=settings.flood_burst, rate=settings.flood_rate, admin_ids=settings.admin_ids
+    )
+    application.add_handler(flood, group=FLOOD_GROUP)
     application.add_handlers(_handlers(settings))
     application.add_error_handler(on_error)
     return application
