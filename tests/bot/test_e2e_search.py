@@ -97,6 +97,29 @@ async def test_no_hits_and_bad_queries_get_clear_answers(
     assert english.text
 
 
+async def test_no_hit_suggestions_find_articles_in_english_and_chinese(
+    any_mode_bot: RunningBot, emu: BotApiEmulator
+) -> None:
+    english = await _say(emu, 2251, "volunteers", language_code="en")
+    assert "No articles found" in english.text
+    # Chinese words that match the Chinese articles, with the topic's name for the reader.
+    assert "You could try: 志愿服务 (Volunteering)" in english.text
+    assert "Volunteering," not in english.text.split("志愿服务")[0]
+    click = emu.click(english, text="🔍 志愿服务", user=User(2251, language_code="en"))
+    await emu.callback_answer(click)
+    await emu.edits_after(click)
+    assert "“志愿服务”" in english.text and "articles, 1–" in english.text
+
+    chinese = await _say(emu, 2252, "量子纠缠超导")
+    assert "没有找到" in chinese.text and "可以试试：" in chinese.text
+    suggested = chinese.text.split("可以试试：")[1].split("、")
+    labels = [b["text"] for b in chinese.buttons]
+    assert labels == [f"🔍 {word}" for word in suggested]
+    for word in suggested:  # every suggestion finds something
+        page = await _say(emu, 2253, word)
+        assert "第 1–" in page.text, word
+
+
 async def test_forged_and_stale_buttons(bot: RunningBot, emu: BotApiEmulator) -> None:
     page = await _say(emu, 2301, "党建")
     for data in (
