@@ -30,6 +30,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.handlers import admin, feeds, membership, schedule, search, start, subscriptions
@@ -37,6 +38,7 @@ from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
 from bot.handlers.fallback import on_error, unknown_command
 from bot.handlers.flood import FLOOD_GROUP, flood_handler
+from bot.handlers.intake import UpdateScreen, install_webhook_screen
 from bot.i18n import plain
 from bot.services.admin import AdminService
 from bot.services.chats import ChatService
@@ -271,6 +273,8 @@ def build_application(settings: Settings) -> BotApplication:
         )
         .post_init(_make_post_init(settings))
         .post_shutdown(_post_shutdown)
+        # An update PTB cannot read is skipped instead of fetched again forever.
+        .get_updates_request(UpdateScreen(HTTPXRequest(connection_pool_size=1)))
     )
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
@@ -288,6 +292,7 @@ def run_application(application: BotApplication, settings: Settings, **run: Any)
     """Run until stopped: a webhook server when WEBHOOK_URL is set, else long polling."""
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        install_webhook_screen()
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,

@@ -104,7 +104,7 @@ def _matching(settings: Settings, update: Update) -> list[str]:
     """Names of the application's handler callbacks that would take this update."""
     application = build_application(settings)
     return [
-        handler.callback.__name__
+        getattr(handler.callback, "__name__", "")
         for group in application.handlers.values()
         for handler in group
         if handler.check_update(update)
