@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import time
 from functools import cache
@@ -137,8 +138,8 @@ def parse_timezone(raw: str) -> ZoneChoice | None:
     key = " ".join(normalize_query_text(raw).split())
     if not key or len(key) > 64:
         return None
-    # What the user typed, as typed (case kept), to say how it was understood.
-    cleaned = " ".join(raw.split())
+    # What the user typed, in half-width with its case kept, to say how it was understood.
+    cleaned = " ".join(unicodedata.normalize("NFKC", raw).split())
     offset = _OFFSET.match(key)
     if offset:
         return _offset_zone(offset.group(1), int(offset.group(2)), int(offset.group(3) or 0))
