@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.store.api import Store
@@ -23,6 +24,8 @@ _SUGGESTION_TRIES = 12
 # (volunteers ~ Volunteering); shorter ones must match a whole word.
 _STEM = 5
 _LATIN_WORD = re.compile(r"[a-z]{3,}")
+# The topics with the most articles change only with ingest: counted again after this long.
+_POPULAR_TTL_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,17 @@ def _latin_stem_match(word: str, name: str) -> bool:
 class SearchService:
     """Full-text search over the store, with paging and suggestions."""
 
-    def __init__(self, store: Store, topics: Sequence[Topic]):
+    def __init__(
+        self,
+        store: Store,
+        topics: Sequence[Topic],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._store = store
         self._topics = tuple(topics)
+        self._clock = clock
+        self._popular: tuple[float, list[Suggestion]] | None = None
 
     async def search(self, raw: str, *, page: int = 0) -> SearchPage:
         """One page (PAGE_SIZE hits) of articles for ``raw``, best first."""
@@ -109,13 +120,23 @@ class SearchService:
             if len(found) == limit:
                 return found
         if not found:
-            # Nothing close: the topics that have the most articles.
-            for topic in self._topics:
-                result = await self._store.search(topic.name_zh, limit=1)
-                if result.total > 0:
-                    found.append(Suggestion(topic.name_zh, result.total, topic.slug))
-            found.sort(key=lambda s: -s.hits)
+            found = await self._popular_topics()
         return found[:limit]
+
+    async def _popular_topics(self) -> list[Suggestion]:
+        """Topics whose name finds articles, the most first (counted every few minutes)."""
+        now = self._clock()
+        if self._popular is not None and now - self._popular[0] < _POPULAR_TTL_SECONDS:
+            return self._popular[1]
+        popular: list[Suggestion] = []
+        for topic in self._topics:
+            result = await self._store.search(topic.name_zh, limit=1)
+            if result.total > 0:
+                popular.append(Suggestion(topic.name_zh, result.total, topic.slug))
+        popular.sort(key=lambda s: -s.hits)
+        if popular:  # an empty store is asked again next time: articles may have come
+            self._popular = (now, popular)
+        return popular
 
     async def _keywords(self) -> list[str]:
         """Keywords of the newest articles, most frequent first."""

@@ -225,6 +225,21 @@ async def test_an_empty_store_suggests_nothing(store: SqlStore) -> None:
     assert await SearchService(store, TOPICS).suggestions("志愿者协会") == []
 
 
+async def test_popular_topics_are_counted_again_after_a_while(store: SqlStore) -> None:
+    now = [0.0]
+    search = SearchService(store, TOPICS, clock=lambda: now[0])
+    assert await search.suggestions("xyzzy") == []  # nothing yet, and nothing remembered
+    await store.add_articles([_article(p) for p in _paragraphs("志愿")])
+    first = await search.suggestions("xyzzy")
+    assert first and first[0].topic == "volunteer"
+    await store.add_articles([_article(p) for p in _paragraphs("党建")])
+    now[0] += 60
+    assert await search.suggestions("xyzzy") == first  # counted a minute ago
+    now[0] += 300
+    again = await search.suggestions("xyzzy")
+    assert again != first and "party" in [s.topic for s in again]
+
+
 async def test_inline_answers_newest_for_an_empty_query(store: SqlStore) -> None:
     paragraphs = _paragraphs("工作")
     await store.add_articles([_article(p, hours_ago=n) for n, p in enumerate(paragraphs)])
