@@ -45,8 +45,10 @@ async def test_an_unreadable_update_is_skipped_and_the_bot_goes_on(
     skipped = [r for r in caplog.records if f"skipped update {update_id}" in r.getMessage()]
     assert len(skipped) == 1 and skipped[0].exc_info is None
     if mode == "webhook":
-        tries = [d for d in emu.webhook_deliveries if d.update_id == update_id]
-        assert [d.status for d in tries] == [200]  # acknowledged once, not sent again
+        # Answered once with 200, not sent again. (A first try may find the server not yet
+        # listening: PTB sets the webhook before it serves; such a try has no status.)
+        answers = [d.status for d in emu.webhook_deliveries if d.update_id == update_id]
+        assert [status for status in answers if status is not None] == [200]
 
 
 async def test_a_webhook_body_that_is_not_an_update_gets_400(
