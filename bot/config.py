@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     digest_max_articles: int = Field(default=10, ge=1, le=50)
     send_rate_per_second: float = Field(default=30.0, gt=0)
     delivery_lease_seconds: float = Field(default=900.0, gt=0)
+    flood_burst: int = Field(default=5, ge=1)
+    flood_rate: float = Field(default=1.0, gt=0)
 
     seeds_dir: Path = Path("seeds")
     topics_file: Path = Path("seeds/topics.toml")

@@ -116,6 +116,8 @@ def bot_settings(emu: BotApiEmulator, database_url: str, *, mode: str, **extra: 
         "default_digest_time": time(23, 59),
         "digest_tick_seconds": 3600,
         "feed_poll_minutes": 600,
+        # These tests type far faster than people do; flood control has its own tests.
+        "flood_burst": 1000,
     }
     if mode == "webhook":
         port = free_port()
