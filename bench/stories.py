@@ -22,10 +22,11 @@ import argparse
 import json
 import logging
 import math
+import os
 import random
+import resource
 import sys
 import time
-import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.common import eval_dir  # noqa: E402
 from summaries.stories import THRESHOLD, StoryIndex  # noqa: E402
-from summaries.story_signature import StorySigner, StorySignature, title_bigrams  # noqa: E402
+from summaries.story_signature import StorySignature, StorySigner, title_bigrams  # noqa: E402
 from summaries.words import jieba_words  # noqa: E402
 
 GRID = tuple(round(0.16 + 0.02 * k, 2) for k in range(12))  # thresholds tried when tuning
@@ -68,7 +69,9 @@ def grouping_scores(labels: Sequence[object], events: Sequence[object]) -> Score
     return pair_scores(same, truth)
 
 
-def group(signatures: Sequence[StorySignature], order: Sequence[int], threshold: float) -> list[object]:
+def group(
+    signatures: Sequence[StorySignature], order: Sequence[int], threshold: float
+) -> list[object]:
     """Story of each article when they arrive in ``order``."""
     index = StoryIndex(threshold=threshold)
     labels: list[object] = [None] * len(signatures)
@@ -90,7 +93,9 @@ def orders(n: int, count: int) -> list[list[int]]:
 def ours(signatures: Sequence[StorySignature], events: Sequence[object], threshold: float,
          count: int) -> tuple[Scores, Scores]:  # fmt: skip
     """Mean scores over the arrival orders, and the scores of the worst order."""
-    runs = [grouping_scores(group(signatures, o, threshold), events) for o in orders(len(events), count)]
+    runs = [
+        grouping_scores(group(signatures, o, threshold), events) for o in orders(len(events), count)
+    ]
     mean = tuple(sum(r[k] for r in runs) / len(runs) for k in range(3))
     return (mean[0], mean[1], mean[2]), min(runs, key=lambda r: r[2])
 
@@ -153,7 +158,10 @@ def tune(rows: Sequence[dict[str, Any]], signer: StorySigner, count: int) -> Non
             articles.setdefault(key, side)
             parent.setdefault(key, key)
         if int(row["label"]):
-            a, b = find((row["a"]["title"], row["a"]["text"])), find((row["b"]["title"], row["b"]["text"]))
+            a, b = (
+                find((row["a"]["title"], row["a"]["text"])),
+                find((row["b"]["title"], row["b"]["text"])),
+            )
             parent[a] = b
     keys = list(articles)
     events = [find(k) for k in keys]
@@ -198,7 +206,9 @@ def held_out(rows: Sequence[dict[str, Any]], signatures: Sequence[StorySignature
     random.Random(0).shuffle(events)
     folds = [set(events[::2]), set(events[1::2])]
     pairs = list(combinations(range(len(rows)), 2))
-    print("\n== event-disjoint check: threshold tuned on one half of the events, scored on the other")
+    print(
+        "\n== event-disjoint check: threshold tuned on one half of the events, scored on the other"
+    )
     print("method                        fold  threshold  precision / recall / F1")
     for k, (tune_on, score_on) in enumerate((folds, folds[::-1]), start=1):
         a = [i for i, r in enumerate(rows) if r["event_id"] in tune_on]
@@ -213,8 +223,14 @@ def held_out(rows: Sequence[dict[str, Any]], signatures: Sequence[StorySignature
         print(f"{'ours':<30}{k:>4}  {chosen:>9.2f}  {fmt(ours_on(b, chosen))}")
         for name, all_scores in scored.items():
             sub = {(i, j): s for (i, j), s in zip(pairs, all_scores, strict=True)}
-            ta = [(sub[p], rows[p[0]]["event_id"] == rows[p[1]]["event_id"]) for p in combinations(a, 2)]
-            tb = [(sub[p], rows[p[0]]["event_id"] == rows[p[1]]["event_id"]) for p in combinations(b, 2)]
+            ta = [
+                (sub[p], rows[p[0]]["event_id"] == rows[p[1]]["event_id"])
+                for p in combinations(a, 2)
+            ]
+            tb = [
+                (sub[p], rows[p[0]]["event_id"] == rows[p[1]]["event_id"])
+                for p in combinations(b, 2)
+            ]
             threshold, _ = best_threshold([s for s, _ in ta], [t for _, t in ta])
             result = at_threshold([s for s, _ in tb], [t for _, t in tb], threshold)
             print(f"{name.split(' (')[0]:<30}{k:>4}  {threshold:>9.3f}  {fmt(result)}")
@@ -241,29 +257,31 @@ def scale(corpus: list[dict[str, Any]], signer: StorySigner) -> None:
 
     batch = 2000
     plan = stream(100_000 + batch)
-    for trace in (False, True):
-        if trace:
-            tracemalloc.start()
-        index = StoryIndex()
-        done = 0
-        print("articles stored  us per article (next 2,000)  open stories  joined" if not trace
-              else "articles stored  index memory (traced)")  # fmt: skip
-        for mark in (10_000, 100_000):
-            for k in range(done, mark):
-                index.assign(k, plan[k])
-            done = mark
-            if trace:
-                print(f"{mark:>15,}  {tracemalloc.get_traced_memory()[0] / 2**20:.1f} MB")
-                continue
-            joined = 0
-            started = time.perf_counter()
-            for k in range(mark, mark + batch):
-                joined += index.assign(k, plan[k]).joined
-            micro = 1e6 * (time.perf_counter() - started) / batch
-            done = mark + batch
-            print(f"{mark:>15,}  {micro:>27.0f}  {len(index):>12,}  {joined / batch:>6.0%}")
-        if trace:
-            tracemalloc.stop()
+    index = StoryIndex()
+    done = 0
+    print("articles stored  us per article (next 2,000)  open stories  joined  process RSS")
+    for mark in (10_000, 100_000):
+        for k in range(done, mark):
+            index.assign(k, plan[k])
+        joined = 0
+        started = time.perf_counter()
+        for k in range(mark, mark + batch):
+            joined += index.assign(k, plan[k]).joined
+        micro = 1e6 * (time.perf_counter() - started) / batch
+        done = mark + batch
+        print(
+            f"{mark:>15,}  {micro:>27.0f}  {len(index):>12,}  {joined / batch:>6.0%}"
+            f"  {resident_mb():>8.0f} MB"
+        )
+
+
+def resident_mb() -> float:
+    """The process's resident memory now (Linux), else its peak."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:

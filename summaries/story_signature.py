@@ -117,9 +117,9 @@ class StorySigner:
 
     def sign(self, title: str, text: str, published: datetime | None = None) -> StorySignature:
         """The signature of an article from its title, body and publication time."""
-        counts: Counter[str] = Counter(self._words(text[: self.lead_chars]))
+        counts: dict[str, float] = dict(Counter(self._words(text[: self.lead_chars])))
         for word in self._words(title):
-            counts[word] += self.title_weight
+            counts[word] = counts.get(word, 0.0) + self.title_weight
         weights = {w: n * self.idf.get(w, self.unknown_idf) for w, n in counts.items()}
         top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[: self.max_terms]
         length = math.sqrt(sum(w * w for _, w in top)) or 1.0
@@ -135,7 +135,9 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float], b_norm: float) -> flo
     return dot / b_norm if b_norm else 0.0
 
 
-def bigram_cosine(bigrams: tuple[str, ...], counts: Mapping[str, float], counts_norm: float) -> float:
+def bigram_cosine(
+    bigrams: tuple[str, ...], counts: Mapping[str, float], counts_norm: float
+) -> float:
     """Cosine of a title's bigram set and a (summed) bigram count vector."""
     if not bigrams or not counts_norm:
         return 0.0
@@ -143,7 +145,9 @@ def bigram_cosine(bigrams: tuple[str, ...], counts: Mapping[str, float], counts_
     return dot / (math.sqrt(len(bigrams)) * counts_norm)
 
 
-def story_similarity(a: StorySignature, b: StorySignature, *, term_share: float = TERM_SHARE) -> float:
+def story_similarity(
+    a: StorySignature, b: StorySignature, *, term_share: float = TERM_SHARE
+) -> float:
     """Similarity of two articles in [0, 1]: the score ``StoryIndex`` uses against a centroid."""
     terms_b = dict(b.terms)
     term_part = cosine(dict(a.terms), terms_b, math.sqrt(sum(w * w for w in terms_b.values())))
