@@ -1,4 +1,5 @@
-"""Extractive digests of Chinese news: page splitting, sentences, digests, keywords, topics.
+"""Extractive digests of Chinese news: page splitting, sentences, digests, keywords, topics,
+and story grouping.
 
 Pure Python over jieba: no Telegram, no database, no network.
 """
@@ -8,6 +9,8 @@ from summaries.keywords import extract_keywords, keywords_from_tokens
 from summaries.model import Article, Section, Summary, Topic
 from summaries.pages import article_from_text, split_page
 from summaries.pipeline import summarize_article
+from summaries.stories import Assignment, Story, StoryIndex
+from summaries.story_signature import StorySignature, StorySigner, story_similarity
 from summaries.summarizer import Summarizer
 from summaries.text import clean_text, decode_text, split_sentences
 from summaries.topics import parse_topics, tag_topics
@@ -15,7 +18,12 @@ from summaries.words import Tokenizer, jieba_words
 
 __all__ = [
     "Article",
+    "Assignment",
     "Section",
+    "Story",
+    "StoryIndex",
+    "StorySignature",
+    "StorySigner",
     "Summarizer",
     "Summary",
     "Tokenizer",
@@ -30,6 +38,7 @@ __all__ = [
     "select_digest",
     "split_page",
     "split_sentences",
+    "story_similarity",
     "summarize_article",
     "tag_topics",
 ]

@@ -21,6 +21,7 @@ from typing import IO, Any
 from summaries.model import Article, Summary, Topic
 from summaries.pages import article_from_text, split_page
 from summaries.pipeline import summarize_article
+from summaries.story_grouper import StoryGrouper
 from summaries.text import decode_text
 from summaries.topics import parse_topics
 
@@ -54,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--max-chars", type=_positive, default=150, help="digest budget (150)")
     parser.add_argument("--max-sentences", type=_positive, default=3, help="at most (3)")
+    parser.add_argument(
+        "--stories",
+        action="store_true",
+        help='with --jsonl: add "story" (the id of the story\'s first article) to each line',
+    )
     parser.add_argument(
         "--topics",
         type=Path,
@@ -180,9 +186,12 @@ def jsonl_line(raw: bytes, args: argparse.Namespace, topics: Sequence[Topic]) ->
 def run_jsonl(stream: IO[bytes], args: argparse.Namespace, topics: Sequence[Topic]) -> int:
     """Digest each JSON line of ``stream`` in order; returns the number of lines that failed."""
     failed = 0
+    stories = StoryGrouper() if args.stories else None
     for number, raw in enumerate(stream, start=1):
         try:
             record = jsonl_line(raw, args, topics)
+            if stories is not None:
+                record["story"] = stories.story_of(number, record, json.loads(decode_text(raw)))
         except ValueError as exc:
             _error(f"line {number}", str(exc))
             record = {"id": _id_of(raw), "error": str(exc)}
@@ -209,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("give at least one FILE, or --jsonl to read JSON lines from stdin")
     if args.jsonl and args.files:
         parser.error("--jsonl reads stdin; do not give FILE arguments with it")
+    if args.stories and not args.jsonl:
+        parser.error("--stories works with --jsonl")
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(encoding="utf-8")
     # jieba announces its dictionary loading on stderr; keep stderr for our own errors.
