@@ -47,7 +47,7 @@ def eval_dir() -> Path | None:
     return path if (path / "sohu_news_corpus.jsonl").is_file() else None
 
 
-def _news_pages(folder: Path, count: int = 40) -> list[Path]:
+def _news_pages(folder: Path, count: int = 60) -> list[Path]:
     """A few real news articles from the eval corpus as text files, so searches have pages."""
     import json
 
