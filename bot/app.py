@@ -8,6 +8,7 @@ closed in ``post_shutdown``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -28,18 +29,26 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
+from bot import ops_server
 from bot.config import Settings
-from bot.handlers import admin, membership, schedule, search, start, subscriptions
+from bot.connect import bot_request, updates_request, wait_for_bot_api
+from bot.handlers import admin, feeds, membership, schedule, search, start, subscriptions
 from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
 from bot.handlers.fallback import on_error, unknown_command
+from bot.handlers.flood import FLOOD_GROUP, flood_handler
+from bot.handlers.intake import UpdateScreen, install_webhook_screen
 from bot.i18n import plain
+from bot.ingest import Ingestor, open_store
+from bot.logs import describe_error, scrub
 from bot.services.admin import AdminService
 from bot.services.chats import ChatService
 from bot.services.digest import DigestService
+from bot.services.feeds import FeedService
 from bot.services.search import SearchService
 from bot.services.subscriptions import SubscriptionService
 from bot.store.api import Store
@@ -75,48 +84,6 @@ For inline mode (@yourbot words) also send /setinline to @BotFather.
 """
 
 
-class TokenRedactor(logging.Filter):
-    """Replaces the bot token in every log record a handler emits, tracebacks included."""
-
-    def __init__(self, token: str):
-        super().__init__()
-        # Bot API URLs may carry the token with its colon percent-encoded.
-        self._forms = (token, token.replace(":", "%3A"))
-
-    def scrub(self, value: str) -> str:
-        """``value`` with every form of the token replaced."""
-        for form in self._forms:
-            value = value.replace(form, "<token>")
-        return value
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message and traceback without the token; never drop a record."""
-        message = record.getMessage()
-        scrubbed = self.scrub(message)
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, None
-        # PTB's InvalidToken quotes the token; format the traceback now so it can be scrubbed
-        # (formatters reuse exc_text when it is set).
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.scrub(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.scrub(record.stack_info)
-        return True
-
-
-def _protect_token(token: str) -> TokenRedactor:
-    # httpx logs request URLs (which carry the token) at INFO; keep it quiet, and scrub the
-    # token from anything else that reaches a handler.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    redactor = TokenRedactor(token)
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, TokenRedactor) for f in handler.filters):
-            handler.addFilter(redactor)
-    return redactor
-
-
 def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
     admins = filters.User(user_id=list(settings.admin_ids))
     commands: list[tuple[str, Any]] = [
@@ -136,13 +103,16 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
     handlers: list[BaseHandler[Any, Any, Any]] = [
         CommandHandler(name, callback) for name, callback in commands
     ]
-    handlers += [
-        CommandHandler("stats", admin.stats, filters=admins),
-        CommandHandler("ingest", admin.ingest, filters=admins),
+    admin_commands: list[tuple[str, Any]] = [
+        ("stats", admin.stats),
+        ("ingest", admin.ingest),
+        ("addfeed", feeds.add_feed),
+        ("delfeed", feeds.delete_feed),
+        ("feeds", feeds.list_feeds),
     ]
-    from bot.handlers.feeds import feed_handlers
-
-    handlers += feed_handlers(settings.admin_ids)
+    handlers += [
+        CommandHandler(name, callback, filters=admins) for name, callback in admin_commands
+    ]
     text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     handlers += [
         MessageHandler(filters.StatusUpdate.MIGRATE, membership.chat_moved),
@@ -166,14 +136,13 @@ async def _set_commands(application: BotApplication) -> None:
 
 
 async def _load_seeds_on_first_start(
-    store: Store, settings: Settings, topics: Sequence[Topic]
+    store: Store, settings: Settings, topics: Sequence[Topic], ingestor: Ingestor | None = None
 ) -> None:
     """An empty store gets the articles shipped in SEEDS_DIR, so a new bot has something to say."""
-    from bot.services.ingest import ingest_paths
-
     if await store.count_articles() or not settings.seeds_dir.is_dir():
         return
-    report = await ingest_paths(store, [settings.seeds_dir], topics=topics, settings=settings)
+    ingestor = ingestor or Ingestor(store, settings=settings, topics=topics)
+    report = await ingestor.files([settings.seeds_dir])
     log.info(
         "first start: %d articles loaded from %s (%d refused)",
         report.added,
@@ -186,16 +155,17 @@ def _make_post_init(settings: Settings) -> Any:
     async def post_init(application: BotApplication) -> None:
         """Open the store, load topics, make the services, start the jobs, set the menu."""
         from bot.delivery.jobs import install_push_job
-        from bot.handlers.feeds import FEED_REGISTRY_KEY
         from bot.services.topics import load_topics
         from bot.sources.feed_store import FeedStore
         from bot.sources.jobs import install_feed_poll_job
         from bot.sources.registry import FeedRegistry
-        from bot.store import open_store
 
         store = await open_store(settings.database_url)
         topics = tuple(load_topics(settings.topics_file))
-        await _load_seeds_on_first_start(store, settings, topics)
+        # One ingestor for the process: /ingest, the seeds and the feed poll share its writer.
+        ingestor = Ingestor(store, settings=settings, topics=topics)
+        feeds = await FeedStore.open(store)
+        await _load_seeds_on_first_start(store, settings, topics, ingestor)
         chats = ChatService(
             store,
             default_timezone=settings.default_timezone,
@@ -208,11 +178,9 @@ def _make_post_init(settings: Settings) -> Any:
             chats=chats,
             subscriptions=SubscriptionService(store, chats, topics),
             search=SearchService(store, topics),
-            admin=AdminService(store, settings=settings, topics=topics),
+            admin=AdminService(store, settings=settings, topics=topics, ingestor=ingestor),
             digests=DigestService(store, chats, max_articles=settings.digest_max_articles),
-        )
-        application.bot_data[FEED_REGISTRY_KEY] = FeedRegistry(
-            await FeedStore.open(store), settings=settings
+            feeds=FeedService(FeedRegistry(feeds, settings=settings)),
         )
 
         async def notify_admins(message: str) -> None:
@@ -224,8 +192,12 @@ def _make_post_init(settings: Settings) -> Any:
 
         install_push_job(application, settings=settings, store=store, topics=topics)
         install_feed_poll_job(
-            application, settings=settings, store=store, topics=topics, notify_admins=notify_admins
+            application,
+            settings=settings,
+            poll_round=lambda now: ingestor.poll_feeds(now, feeds=feeds),
+            notify_admins=notify_admins,
         )
+        await ops_server.start_ops_server(application, settings, store)
         await _set_commands(application)
         me = application.bot.username
         log.info("bot @%s ready: %d topics, store %s", me, len(topics), store.backend)
@@ -234,7 +206,8 @@ def _make_post_init(settings: Settings) -> Any:
 
 
 async def _post_shutdown(application: BotApplication) -> None:
-    """Close the store."""
+    """Stop the health and metrics server, close the store."""
+    await ops_server.stop_ops_server(application)
     services = application.bot_data.get(SERVICES_KEY)
     if isinstance(services, Services):
         await services.store.close()
@@ -251,6 +224,9 @@ def build_application(settings: Settings) -> BotApplication:
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
+        .request(bot_request(settings))
+        # An update PTB cannot read is skipped instead of fetched again forever.
+        .get_updates_request(UpdateScreen(updates_request(settings)))
         .context_types(ContextTypes(context=BotContext))
         .defaults(
             Defaults(
@@ -273,6 +249,11 @@ def build_application(settings: Settings) -> BotApplication:
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
     application: BotApplication = builder.build()
+    application.add_handler(TypeHandler(Update, ops_server.count_update), group=-2)
+    flood = flood_handler(
+        burst=settings.flood_burst, rate=settings.flood_rate, admin_ids=settings.admin_ids
+    )
+    application.add_handler(flood, group=FLOOD_GROUP)
     application.add_handlers(_handlers(settings))
     application.add_error_handler(on_error)
     return application
@@ -282,6 +263,7 @@ def run_application(application: BotApplication, settings: Settings, **run: Any)
     """Run until stopped: a webhook server when WEBHOOK_URL is set, else long polling."""
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        install_webhook_screen()
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
@@ -296,7 +278,12 @@ def run_application(application: BotApplication, settings: Settings, **run: Any)
 
 
 def run_bot(settings: Settings) -> int:
-    """``python -m bot``: run the bot; 2 when there is no token (and how to get one)."""
+    """``python -m bot``: run the bot; 2 when there is no token (and how to get one).
+
+    While Telegram cannot be reached (no network, Telegram blocked) it says so in one line per
+    try and tries again with a growing pause, before start and whenever start fails on the
+    network; a refused token ends it with one line.
+    """
     token = settings.token
     if not token:
         print(NO_TOKEN_HELP, file=sys.stderr, end="")
@@ -305,9 +292,16 @@ def run_bot(settings: Settings) -> int:
         # Without the secret anyone who finds the URL could post updates as any user.
         print("error: WEBHOOK_URL is set but WEBHOOK_SECRET is not; set both.", file=sys.stderr)
         return 2
-    redactor = _protect_token(token)
     try:
-        run_application(build_application(settings), settings)
+        while True:
+            asyncio.run(wait_for_bot_api(settings))
+            # asyncio.run leaves no current loop; PTB runs (and closes) the one set here.
+            asyncio.set_event_loop(asyncio.new_event_loop())
+            try:
+                run_application(build_application(settings), settings)
+                return 0
+            except NetworkError as exc:  # lost between the check and the start: wait again
+                log.warning("Telegram unreachable while starting (%s)", describe_error(exc))
     except InvalidToken:
         # PTB's message quotes the token: say what happened without it.
         print(
@@ -316,9 +310,11 @@ def run_bot(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    except OSError as exc:  # e.g. METRICS_PORT or WEBHOOK_PORT already taken
+        print(f"error: {scrub(describe_error(exc))}", file=sys.stderr)
+        return 1
     except Exception as exc:  # one scrubbed line for the operator, never the raw token
         # The traceback goes through the scrubbing handlers (shown at LOG_LEVEL=DEBUG).
         log.debug("the bot stopped", exc_info=True)
-        print(f"error: {redactor.scrub(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        print(f"error: {scrub(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
         return 1
-    return 0

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.delivery.jobs import make_pusher, push_config
 from bot.delivery.lean_request import push_request
 from bot.delivery.push import ChatResult, TickReport
+from bot.logs import scrub
 
 
 def _print_result(result: ChatResult) -> None:
@@ -31,8 +32,9 @@ async def deliver_once_main(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    from bot.ingest import open_store
     from bot.services.topics import TopicsFileError, load_topics
-    from bot.store import DatabaseUrlError, open_store
+    from bot.store import DatabaseUrlError
 
     try:
         topics = load_topics(settings.topics_file)
@@ -42,7 +44,7 @@ async def deliver_once_main(settings: Settings) -> int:
         return 2
     try:
         config = push_config(settings)
-        request = push_request(config.concurrency)
+        request = push_request(config.concurrency, settings.telegram_proxy_url)
         async with Bot(token, base_url=settings.telegram_base_url, request=request) as bot:
             pusher = make_pusher(settings=settings, store=store, bot=bot, topics=topics)
             report: TickReport = await pusher.tick(on_result=_print_result)
@@ -50,7 +52,7 @@ async def deliver_once_main(settings: Settings) -> int:
         print("error: Telegram refused the bot token", file=sys.stderr)
         return 1
     except NetworkError as exc:
-        print(f"error: cannot reach the Bot API: {exc}", file=sys.stderr)
+        print(f"error: cannot reach the Bot API: {scrub(str(exc))}", file=sys.stderr)
         return 1
     finally:
         await store.close()

@@ -37,6 +37,7 @@ from bot.delivery.sender import (
 from bot.render import render_digest
 from bot.store.deliveries import Claim, Cutoffs, DeliveryLog, DueChat, SentMark
 from bot.store.digest_batch import articles_for_chats
+from bot.store.fulltext import Analyzer
 from bot.store.records import StoredArticle
 from summaries.model import Topic
 
@@ -55,6 +56,7 @@ class PushStore(Protocol):
 
     engine: AsyncEngine
     backend: str
+    analyzer: Analyzer
 
     async def articles_for_chat(
         self, chat_id: int, *, limit: int = 10, since: datetime | None = None
@@ -336,7 +338,11 @@ class Pusher:
             return {}
         try:
             return await articles_for_chats(
-                self.store.engine, self.store.backend, chat_ids, limit=self.config.max_articles
+                self.store.engine,
+                self.store.backend,
+                chat_ids,
+                limit=self.config.max_articles,
+                analyzer=self.store.analyzer,
             )
         except Exception:  # each chat then asks on its own, inside its own error handling
             log.exception("batch article query failed; querying chat by chat")

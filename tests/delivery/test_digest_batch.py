@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.delivery.marks import SentMarks
-from bot.store import open_store
+from bot.ingest import open_store
 from bot.store.deliveries import Cutoffs, DeliveryLog, SentMark
 from bot.store.digest_batch import articles_for_chats
 from bot.store.schema import chats
@@ -89,7 +89,12 @@ async def test_batch_query_agrees_with_articles_for_chat(
     chat_ids = list(subscriptions)
     for limit, window in [(10, 50), (3, 1), (2, 2), (15, 4), (1, 1)]:
         batch = await articles_for_chats(
-            store.engine, store.backend, chat_ids, limit=limit, first_window=window
+            store.engine,
+            store.backend,
+            chat_ids,
+            limit=limit,
+            first_window=window,
+            analyzer=store.analyzer,
         )
         assert set(batch) == set(chat_ids)
         for chat_id in chat_ids:
@@ -97,7 +102,9 @@ async def test_batch_query_agrees_with_articles_for_chat(
             assert [a.id for a in batch[chat_id]] == [a.id for a in single], (chat_id, limit)
             assert batch[chat_id] == single
     # The history really shapes the answers (the test would not notice a missing exclusion).
-    first = await articles_for_chats(store.engine, store.backend, chat_ids, limit=10)
+    first = await articles_for_chats(
+        store.engine, store.backend, chat_ids, limit=10, analyzer=store.analyzer
+    )
     assert first[1] and first[6] == [] and first[7] == []
     assert [a.id for a in first[2]] == [
         i for i in volunteer if i not in volunteer[:4] + [volunteer[5]]

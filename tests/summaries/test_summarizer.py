@@ -70,9 +70,7 @@ def test_an_injected_tokenizer_is_used(seed_articles: list[Article]) -> None:
     assert summary.keywords != Summarizer().summarize(article).keywords
 
 
-def test_results_are_deterministic(
-    seed_articles: list[Article], topics: tuple[Topic, ...]
-) -> None:
+def test_results_are_deterministic(seed_articles: list[Article], topics: tuple[Topic, ...]) -> None:
     summarizer = Summarizer(topics=topics)
     first = [summarizer.summarize(a) for a in seed_articles]
     backwards = [summarizer.summarize(a) for a in reversed(seed_articles)][::-1]
