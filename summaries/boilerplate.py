@@ -25,15 +25,16 @@ _OUTLET_THEN_PLACE = re.compile(
     r"[\u4e00-\u9fff]{{0,6}}".format(known="|".join(_KNOWN_OUTLETS))
 )
 _OUTLET_LOOKBACK = 14
-# Where a dateline, a tag or a web page's time stamp (发布日期:2015-01-2808:34:12) stands, the
-# text on either side is a separate piece: a headline glued to the body, or a tag between two
-# paragraphs.
+# Where a dateline, a tag, an editor's note or a web page's time stamp (发布日期:2015-01-28
+# 08:34:12) stands, the text on either side is a separate piece: a headline glued to the body,
+# or a tag between two paragraphs.
 _STAMP_LABEL = r"(?:(?:发布|更新)?(?:日期|时间)[:：]\s*)"
 _STAMP_DATE = r"(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}"
 _BREAK = re.compile(
     r"(?P<dated>\d{1,2}月\d{1,2}日[讯电])"
     r"|(?P<undated>(?:据)?(?:本报讯|新华社电|中新社电|中新网电))"
     r"|(?P<tag>【[^】\n]{0,40}】)"
+    r"|(?P<note>[□■●◆◇]?编者按[:：]?)"
     rf"|(?P<stamp>{_STAMP_LABEL}?{_STAMP_DATE}\s*\d{{1,2}}:\d\d(?::\d\d)?"
     rf"|{_STAMP_LABEL}{_STAMP_DATE})"
 )
@@ -47,7 +48,7 @@ _AFTER_DATELINE = re.compile(r"\s*(?:[（(][^（）()\n]{0,40}[)）])?[\s:：]*"
 _DROP = re.compile(
     r"[（(][^（）()\n]{0,12}?(?:记者|通讯员|实习生)[^（）()\n]{0,30}[)）]"
     r"|[（(](?:责任编辑|编辑|来源|文字来源|图片来源|稿源|原标题)[:：][^（）()\n]{0,60}[)）]"
-    r"|[（(][^（）()\n]{0,20}编者按[)）]"
+    r"|[（(][^（）()\n]{0,20}编者按[^（）()\n]{0,30}[)）]"
     r"|[（(]完[)）]"
     r"|责任编辑[:：]\s*[^\s，。,；;！？!?（）()]{1,12}"
     r"|(?:编辑|来源)[:：]\s*[^\s，。,；;！？!?（）()]{1,12}$"
