@@ -21,20 +21,20 @@ _KNOWN_OUTLETS = (
     "法制网", "正义网", "红网", "荆楚网", "大河网", "东方网", "千龙网", "北青网", "南方网",
 )  # fmt: skip
 _OUTLET_THEN_PLACE = re.compile(
-    r"(?:{known}|[\u4e00-\u9fff]{{2,4}}(?:日报|晚报|晨报|时报|商报|都市报|新闻|网|社|台))"
+    r"(?:{known}|[\u4e00-\u9fff]{{2,4}}(?:日报|晚报|晨报|时报|商报|都市报|新闻|在线|网|社|台))"
     r"[\u4e00-\u9fff]{{0,6}}".format(known="|".join(_KNOWN_OUTLETS))
 )
 _OUTLET_LOOKBACK = 14
-# Where a dateline, a tag, an editor's note or a web page's time stamp (发布日期:2015-01-28
-# 08:34:12) stands, the text on either side is a separate piece: a headline glued to the body,
-# or a tag between two paragraphs.
+# Where a dateline, a tag, a label (编者按, 原标题:, 来源:) or a web page's time stamp
+# (发布日期:2015-01-2808:34:12) stands, the text on either side is a separate piece: a headline
+# glued to the body, or a tag between two paragraphs.
 _STAMP_LABEL = r"(?:(?:发布|更新)?(?:日期|时间)[:：]\s*)"
 _STAMP_DATE = r"(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}"
 _BREAK = re.compile(
     r"(?P<dated>\d{1,2}月\d{1,2}日[讯电])"
     r"|(?P<undated>(?:据)?(?:本报讯|新华社电|中新社电|中新网电))"
     r"|(?P<tag>【[^】\n]{0,40}】)"
-    r"|(?P<note>[□■●◆◇]?编者按[:：]?)"
+    r"|(?P<note>[□■●◆◇]?编者按[:：]?|原标题[:：]|(?:文章|文字|图片)?来源[:：])"
     rf"|(?P<stamp>{_STAMP_LABEL}?{_STAMP_DATE}\s*\d{{1,2}}:\d\d(?::\d\d)?"
     rf"|{_STAMP_LABEL}{_STAMP_DATE})"
 )
