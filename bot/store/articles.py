@@ -11,6 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import fulltext
+from bot.store.deliveries import sent_article_ids
+from bot.store.dialect import Dialect
 from bot.store.records import AddResult, NewArticle, StoredArticle
 from bot.store.rows import article_values, stored_article
 from bot.store.schema import (
@@ -132,24 +134,8 @@ def subscription_match(
 
 
 def _sent_article_ids(backend: str, chat_id: int) -> sa.Select[Any]:
-    sent = sa.and_(deliveries.c.chat_id == chat_id, deliveries.c.status == "sent")
-    if backend == "sqlite":
-        each = sa.func.json_each(deliveries.c.article_ids).table_valued("value").alias("each")
-        return (
-            sa.select(sa.cast(each.c.value, sa.BigInteger))
-            .select_from(deliveries.join(each, sa.true()))
-            .where(sent)
-        )
-    elements = (
-        sa.func.jsonb_array_elements_text(sa.cast(deliveries.c.article_ids, postgresql.JSONB))
-        .table_valued("value")
-        .alias("each")
-    )
-    return (
-        sa.select(sa.cast(elements.c.value, sa.BigInteger))
-        .select_from(deliveries.join(elements, sa.true()))
-        .where(sent)
-    )
+    joined, article_id = sent_article_ids(Dialect(backend))
+    return sa.select(article_id).select_from(joined).where(deliveries.c.chat_id == chat_id)
 
 
 async def articles_for_chat(

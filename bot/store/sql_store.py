@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store import articles as article_queries
 from bot.store import chats as chat_queries
+from bot.store import digest_batch
 from bot.store import search as search_queries
+from bot.store.deliveries import DeliveryLog
+from bot.store.dialect import Dialect
 from bot.store.engine import WRITE_OPTION
 from bot.store.records import (
     AddResult,
@@ -38,6 +41,8 @@ class SqlStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.backend = engine.dialect.name  # "sqlite" or "postgresql"
+        self.dialect = Dialect(self.backend)
+        self.deliveries = DeliveryLog(engine)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -187,6 +192,15 @@ class SqlStore:
         async with self._read() as conn:
             return await article_queries.articles_for_chat(
                 conn, self.backend, chat_id, limit=limit, since=since
+            )
+
+    async def articles_for_chats(
+        self, chat_ids: Sequence[int], *, limit: int, first_window: int = digest_batch.FIRST_WINDOW
+    ) -> dict[int, list[StoredArticle]]:
+        """``articles_for_chat`` (no ``since``) for a whole batch of chats, in a few queries."""
+        async with self._read() as conn:
+            return await digest_batch.articles_for_chats(
+                conn, self.dialect, chat_ids, limit=limit, first_window=first_window
             )
 
     async def stats(self, *, today: date) -> StoreStats:

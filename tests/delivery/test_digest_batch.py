@@ -13,7 +13,6 @@ import pytest
 from bot.delivery.marks import SentMarks
 from bot.store import open_store
 from bot.store.deliveries import Cutoffs, DeliveryLog, SentMark
-from bot.store.digest_batch import articles_for_chats
 from bot.store.schema import chats
 from bot.store.sql_store import SqlStore
 from summaries.model import Topic
@@ -77,7 +76,7 @@ async def test_batch_query_agrees_with_articles_for_chat(
         await add_chat(store, chat_id, topics=slugs)
         for keyword in keywords:
             await store.add_subscription(chat_id, "keyword", keyword)
-    log = DeliveryLog(store.engine, store.backend)
+    log = store.deliveries
     volunteer = [a.id for a in await store.articles_for_chat(1, limit=50)]
     await _deliver(log, 2, date(2026, 3, 26), volunteer[:4], sent=True)
     await _deliver(log, 2, date(2026, 3, 27), volunteer[5:6], sent=True)
@@ -88,16 +87,14 @@ async def test_batch_query_agrees_with_articles_for_chat(
 
     chat_ids = list(subscriptions)
     for limit, window in [(10, 50), (3, 1), (2, 2), (15, 4), (1, 1)]:
-        batch = await articles_for_chats(
-            store.engine, store.backend, chat_ids, limit=limit, first_window=window
-        )
+        batch = await store.articles_for_chats(chat_ids, limit=limit, first_window=window)
         assert set(batch) == set(chat_ids)
         for chat_id in chat_ids:
             single = await store.articles_for_chat(chat_id, limit=limit)
             assert [a.id for a in batch[chat_id]] == [a.id for a in single], (chat_id, limit)
             assert batch[chat_id] == single
     # The history really shapes the answers (the test would not notice a missing exclusion).
-    first = await articles_for_chats(store.engine, store.backend, chat_ids, limit=10)
+    first = await store.articles_for_chats(chat_ids, limit=10)
     assert first[1] and first[6] == [] and first[7] == []
     assert [a.id for a in first[2]] == [
         i for i in volunteer if i not in volunteer[:4] + [volunteer[5]]
@@ -110,7 +107,7 @@ async def test_mark_sent_many_is_fenced_by_the_claim(store: SqlStore) -> None:
     """Rows held by another worker, or no longer claimed, are left as they are."""
     for chat_id in (11, 12, 13):
         await add_chat(store, chat_id)
-    log = DeliveryLog(store.engine, store.backend)
+    log = store.deliveries
     day = date(2026, 3, 28)
     claims = await log.claim([11, 12, 13], local_date=day, worker="me", now=NOW, cutoffs=CUT)
     by_chat = {c.chat_id: c for c in claims}
@@ -134,7 +131,7 @@ async def test_marks_arriving_together_share_a_transaction(store: SqlStore) -> N
     chat_ids = list(range(21, 61))
     for chat_id in chat_ids:
         await add_chat(store, chat_id)
-    log = DeliveryLog(store.engine, store.backend)
+    log = store.deliveries
     day = date(2026, 3, 28)
     claims = await log.claim(chat_ids, local_date=day, worker="me", now=NOW, cutoffs=CUT)
     stolen = claims[5]
@@ -168,7 +165,7 @@ async def test_claiming_thousands_of_chats_in_one_call(store: SqlStore) -> None:
                 for chat_id in chat_ids
             ],
         )
-    log = DeliveryLog(store.engine, store.backend)
+    log = store.deliveries
     day = date(2026, 3, 28)
     won = await log.claim(chat_ids, local_date=day, worker="me", now=NOW, cutoffs=CUT)
     assert [c.chat_id for c in won] == chat_ids

@@ -13,7 +13,7 @@ from telegram import Bot
 from bot.delivery.lean_request import LeanRequest
 from bot.delivery.push import PushConfig, Pusher, TickReport
 from bot.delivery.sender import RetryPolicy
-from bot.store.deliveries import NOTHING_NEW, DeliveryLog
+from bot.store.deliveries import DeliveryLog
 from bot.store.records import NewArticle
 from bot.store.sql_store import SqlStore
 from summaries.model import Topic
@@ -62,8 +62,7 @@ async def rig(
     emu = BotApiEmulator(clock=clock.timestamp, wall_clock=clock.timestamp)
     transport = LeanRequest() if request.param == "lean" else None
     async with emu, Bot(emu.token, base_url=emu.base_url, request=transport) as bot:
-        log = DeliveryLog(sqlite_store.engine, sqlite_store.backend)
-        yield Rig(sqlite_store, emu, bot, clock, topics, log)
+        yield Rig(sqlite_store, emu, bot, clock, topics, sqlite_store.deliveries)
 
 
 async def run_until(rig: Rig, pusher: Pusher, end: datetime, step: timedelta) -> TickReport:
@@ -164,7 +163,7 @@ async def test_nothing_new_sends_nothing_and_waits_for_new_articles(
     assert rig.emu.messages(301) == []
     assert len(calls) == 1, "checked once, then left alone until articles change"
     row = await rig.log.get(301, date(2026, 3, 28))
-    assert row is not None and row.status == "failed" and row.error == NOTHING_NEW
+    assert row is not None and row.status == "nothing_new" and row.error is None
     await rig.store.add_articles([a for a in articles if "safety" in a.topics])
     await run_until(rig, pusher, utc(2026, 3, 28, 1, 10), timedelta(minutes=1))
     assert len(rig.emu.messages(301)) == 1
@@ -322,7 +321,7 @@ async def test_batch_query_failure_falls_back_to_each_chat(
     async def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("batch query down")
 
-    monkeypatch.setattr("bot.delivery.push.articles_for_chats", broken)
+    monkeypatch.setattr(rig.store, "articles_for_chats", broken)
     report = await rig.pusher().tick()
     assert report.sent == 2
     expected = [a.id for a in await rig.store.articles_for_chat(901, limit=50)]

@@ -16,7 +16,6 @@ from telegram import Bot
 
 from bot.delivery.push import PushConfig, Pusher
 from bot.store import open_store
-from bot.store.deliveries import DeliveryLog
 from bot.store.records import NewArticle
 from bot.store.sql_store import SqlStore
 from summaries.model import Topic
@@ -69,7 +68,7 @@ async def finish(proc: asyncio.subprocess.Process, limit: float = 60) -> dict[st
 async def statuses(url: str) -> dict[str, int]:
     store = await open_store(url)
     try:
-        return await DeliveryLog(store.engine, store.backend).count_by_status()
+        return await store.deliveries.count_by_status()
     finally:
         await store.close()
 
