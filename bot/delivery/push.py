@@ -154,6 +154,16 @@ class _Progress:
         return len(self.sent) > self.recorded
 
 
+@dataclass(frozen=True)
+class _LeftClaim:
+    """A claim a tick could not end because the database went away; the next tick ends it."""
+
+    delivery_id: int
+    article_ids: tuple[int, ...] = ()
+    message_ids: tuple[int, ...] = ()  # sent, not yet recorded
+    complete: bool = False  # every part went out: mark it sent
+
+
 def new_worker_id() -> str:
     """A name for this process's claims, unique across machines and restarts."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -189,8 +199,8 @@ class Pusher:
             patience=config.store_patience, clock=lambda: clock().timestamp(), sleep=sleep
         )
         self.marks = SentMarks(self.deliveries, worker=self.worker, clock=clock, guard=self.guard)
-        # Sent digests whose marks a lost database kept out of the log: written next tick.
-        self._unsaved: list[tuple[SentMark, bool]] = []
+        # Claims a lost database kept this tick from ending: ended first thing next tick.
+        self._left: list[_LeftClaim] = []
         self._lock = asyncio.Lock()
         self._halted = False
         self._rendered: dict[tuple[tuple[int, ...], str, date], list[str]] = {}
@@ -215,7 +225,7 @@ class Pusher:
             outages = self.guard.outages
             self.guard.start_tick()
             try:
-                await self._save_unsaved()
+                await self._end_left_claims()
                 cutoffs = await self._cutoffs()
                 zones = await self.guard.call("due zones", self.deliveries.active_timezones)
                 for timezone in zones:
@@ -230,23 +240,22 @@ class Pusher:
             report.store_outages = self.guard.outages - outages
             return report
 
-    async def _save_unsaved(self) -> None:
-        """Write what an earlier tick sent but could not record, before sending anything."""
-        while self._unsaved:
-            mark, complete = self._unsaved[0]
-            if complete:
+    async def _end_left_claims(self) -> None:
+        """End the claims an earlier tick left when the database went away, before sending
+        anything: sent digests are marked, the others given back (without an attempt)."""
+        while self._left:
+            left = self._left[0]
+            if left.complete:
+                mark = SentMark(left.delivery_id, left.article_ids, left.message_ids)
                 await self.guard.call(
-                    "mark sent",
-                    self.deliveries.mark_sent_many,
-                    [mark],
-                    worker=self.worker,
+                    "mark sent", self.deliveries.mark_sent_many, [mark], worker=self.worker,
                     now=self.clock(),
-                )
+                )  # fmt: skip
             else:
-                # A digest cut short: its parts so far, then the claim back for a later tick.
-                await self._save_progress(mark.delivery_id, mark.article_ids, mark.message_ids)
-                await self._release(mark.delivery_id, "database outage", count=False)
-            self._unsaved.pop(0)
+                if left.message_ids:  # a digest cut short: a retry resumes after these parts
+                    await self._save_progress(left.delivery_id, left.article_ids, left.message_ids)
+                await self._give_back(left.delivery_id, "database outage", count=False)
+            self._left.pop(0)
 
     async def _cutoffs(self) -> Cutoffs:
         start = self.clock()
@@ -313,6 +322,7 @@ class Pusher:
         async def one(claim: Claim) -> None:
             async with gate:
                 if self.guard.lost:
+                    self._leave(claim)
                     result = ChatResult(claim.chat_id, "deferred", detail=DATABASE_AWAY)
                 elif self._halted:
                     await self._release(claim.delivery_id, "tick stopped", count=False)
@@ -336,9 +346,9 @@ class Pusher:
         try:
             return await self._attempt(claim, chat, fresh, progress)
         except StoreLost:
+            self._leave(claim, progress)
             if not progress.unsaved:
                 return ChatResult(progress.target, "deferred", detail=DATABASE_AWAY)
-            self._keep_unsaved(claim, progress)
             parts = self._new_parts(progress)
             return ChatResult(progress.target, "unsaved", parts, "sent, not recorded")
 
@@ -394,11 +404,18 @@ class Pusher:
     def _new_parts(progress: _Progress) -> int:
         return len(progress.sent) - progress.already
 
-    def _keep_unsaved(self, claim: Claim, progress: _Progress) -> None:
-        mark = SentMark(claim.delivery_id, progress.article_ids, tuple(progress.sent))
-        self._unsaved.append((mark, progress.complete))
+    def _leave(self, claim: Claim, progress: _Progress | None = None) -> None:
+        """Keep a claim the lost database would not let this tick end, for the next tick."""
+        if progress is None or not progress.unsaved:
+            self._left.append(_LeftClaim(claim.delivery_id))
+            return
+        self._left.append(
+            _LeftClaim(
+                claim.delivery_id, progress.article_ids, tuple(progress.sent), progress.complete
+            )
+        )
         log.error(
-            "chat %s: %d message(s) sent but not recorded; kept for the next tick",
+            "chat %s: %d message(s) sent but not recorded yet; kept for the next tick",
             progress.target,
             len(progress.sent) - progress.recorded,
         )
@@ -504,16 +521,19 @@ class Pusher:
     async def _release(self, delivery_id: int, error: str, *, count: bool = True) -> None:
         """Give a claim back for a later tick; on failure the lease frees it later."""
         try:
-            await self.guard.call(
-                "release",
-                self.deliveries.release,
-                delivery_id,
-                worker=self.worker,
-                now=self.clock(),
-                error=error,
-                count=count,
-            )
+            await self._give_back(delivery_id, error, count=count)
         except StoreLost:
             log.warning("delivery %s left to its lease: the database did not answer", delivery_id)
         except Exception as exc:
             log.error("could not release delivery %s: %s", delivery_id, describe(exc))
+
+    async def _give_back(self, delivery_id: int, error: str, *, count: bool) -> None:
+        await self.guard.call(
+            "release",
+            self.deliveries.release,
+            delivery_id,
+            worker=self.worker,
+            now=self.clock(),
+            error=error,
+            count=count,
+        )

@@ -19,6 +19,7 @@ from bot.store.sql_store import SqlStore
 from summaries import parse_topics, split_page, summarize_article
 from summaries.model import Topic
 from tests.postgres import fresh_database
+from tests.private_postgres import private_postgres  # noqa: F401  (a fixture for outage tests)
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_PAGE = REPO / "seeds" / "000_a9c33694dae72277.txt"
