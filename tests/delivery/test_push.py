@@ -13,6 +13,7 @@ from telegram import Bot
 from bot.delivery.lean_request import LeanRequest
 from bot.delivery.push import PushConfig, Pusher, TickReport
 from bot.delivery.sender import RetryPolicy
+from bot.render import render_digest
 from bot.store.deliveries import DeliveryLog
 from bot.store.records import NewArticle
 from bot.store.sql_store import SqlStore
@@ -291,7 +292,12 @@ async def test_long_digest_resumes_after_the_last_part_sent(
     assert len(set(texts)) == len(texts), "no part sent twice"
     row = await rig.log.get(701, date(2026, 3, 28))
     assert row is not None and row.status == "sent" and len(row.message_ids) == len(texts)
-    assert all(len(t) <= 4096 for t in texts)
+    # Exactly the digest's parts, each once and in order: none lost across the retry.
+    digest = [await rig.store.get_article(i) for i in row.article_ids]
+    parts = render_digest(
+        [a for a in digest if a is not None], topics=rig.topics, language="zh", today=row.local_date
+    )
+    assert [m.raw_text for m in rig.emu.messages(701)] == parts
 
 
 async def test_group_and_global_limits_hold_under_telegram_limits(
@@ -328,3 +334,100 @@ async def test_batch_query_failure_falls_back_to_each_chat(
     assert expected == []  # everything matching was sent, by the per-chat query
     row = await rig.log.get(902, date(2026, 3, 28))
     assert row is not None and row.status == "sent" and len(row.article_ids) > 0
+
+
+async def test_a_chat_that_subscribes_after_its_check_gets_its_digest_at_the_next_tick(
+    rig: Rig, articles: list[NewArticle]
+) -> None:
+    """/start, checked (nothing to receive), then /subscribe: no new article, yet it is sent."""
+    await rig.store.add_articles(articles)
+    await add_chat(rig.store, 1001, topics=())  # /start: a chat without subscriptions
+    rig.clock.set(utc(2026, 3, 28, 0, 0))
+    pusher = rig.pusher()
+    assert (await pusher.tick()).outcomes["nothing_new"] == 1
+    rig.clock.set(utc(2026, 3, 28, 0, 1))
+    assert not (await pusher.tick()).outcomes, "left alone while nothing changed"
+    await rig.store.add_subscription(1001, "topic", "volunteer")
+    rig.clock.set(utc(2026, 3, 28, 0, 2))
+    report = await pusher.tick()
+    assert report.sent == 1 and len(rig.emu.messages(1001)) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["subscribe", "unsubscribe", "keyword", "settime", "timezone", "resume", "unblock"],
+)
+async def test_every_change_to_what_a_chat_receives_makes_it_due_again(
+    rig: Rig, articles: list[NewArticle], change: str
+) -> None:
+    """A chat checked with nothing new is looked at again at the next tick after a change."""
+    await rig.store.add_articles([a for a in articles if "safety" not in a.topics])
+    await add_chat(rig.store, 1101, topics=("safety", "party"), at=time(7, 0))
+    rig.clock.set(utc(2026, 3, 28, 0, 0))  # 08:00 in Shanghai
+    pusher = rig.pusher()
+    checked: list[int] = []
+    original = pusher._fresh_articles
+
+    async def counting(claims: Any) -> Any:
+        checked.extend(claim.chat_id for claim in claims)
+        return await original(claims)
+
+    pusher._fresh_articles = counting  # type: ignore[method-assign]
+    # Everything 'party' sent, 'safety' has no article: checked, nothing new.
+    await pusher.tick()
+    rig.clock.set(utc(2026, 3, 29, 0, 0))
+    await pusher.tick()
+    assert checked == [1101, 1101]
+    row = await rig.log.get(1101, date(2026, 3, 29))
+    assert row is not None and row.status == "nothing_new"
+    if change == "resume":
+        await rig.store.update_chat(1101, paused=True)
+    if change == "unblock":
+        await rig.store.mark_blocked(1101, at=rig.clock())
+    rig.clock.set(utc(2026, 3, 29, 0, 1))
+    await pusher.tick()
+    assert checked == [1101, 1101], "no change, no second look"
+    store = rig.store
+    if change == "subscribe":
+        await store.add_subscription(1101, "topic", "health")
+    elif change == "unsubscribe":
+        await store.remove_subscription(1101, "topic", "party")
+    elif change == "keyword":
+        await store.add_subscription(1101, "keyword", "格尔木")
+    elif change == "settime":
+        await store.update_chat(1101, digest_time=time(7, 30))
+    elif change == "timezone":
+        await store.update_chat(1101, timezone="Asia/Chongqing")
+    elif change == "resume":
+        await store.update_chat(1101, paused=False)
+    else:
+        await store.ensure_chat(
+            1101, type="private", language="zh", timezone="Asia/Shanghai", digest_time=time(7, 0)
+        )
+    rig.clock.set(utc(2026, 3, 29, 0, 2))
+    await pusher.tick()
+    assert checked == [1101, 1101, 1101]
+
+
+async def test_a_subscription_made_while_the_chat_is_being_checked_is_not_missed(
+    rig: Rig, articles: list[NewArticle]
+) -> None:
+    """The check read the old subscriptions; the change landed before 'nothing new' was
+    written: the next tick still looks again (the claim noted the chat's revision)."""
+    await rig.store.add_articles(articles)
+    await add_chat(rig.store, 1201, topics=())
+    rig.clock.set(utc(2026, 3, 28, 0, 0))
+    pusher = rig.pusher()
+    original = pusher._fresh_articles
+
+    async def subscribe_meanwhile(claims: Any) -> Any:
+        fresh = await original(claims)
+        await rig.store.add_subscription(1201, "topic", "volunteer")
+        return fresh
+
+    pusher._fresh_articles = subscribe_meanwhile  # type: ignore[method-assign]
+    assert (await pusher.tick()).outcomes["nothing_new"] == 1
+    pusher._fresh_articles = original  # type: ignore[method-assign]
+    rig.clock.set(utc(2026, 3, 28, 0, 1))
+    assert (await pusher.tick()).sent == 1
+    assert len(rig.emu.messages(1201)) == 1
