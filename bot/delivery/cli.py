@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.delivery.jobs import make_pusher, push_config
 from bot.delivery.lean_request import push_request
 from bot.delivery.outage import describe
-from bot.delivery.push import ChatResult, TickReport
+from bot.delivery.report import ChatResult, TickReport
 from bot.store.dialect import is_unavailable
 
 

@@ -21,17 +21,18 @@ import logging
 import os
 import secrets
 import socket
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal, Protocol
+from typing import Protocol
 
 from telegram import Bot
 
+from bot.delivery.leftovers import LeftClaim, LeftClaims
 from bot.delivery.marks import SentMarks
 from bot.delivery.outage import StoreGuard, StoreLost, describe
 from bot.delivery.pacer import SendPacer, Sleep
+from bot.delivery.report import ChatResult, Outcome, TickReport
 from bot.delivery.schedule import local_moment
 from bot.delivery.sender import (
     BotUnauthorized,
@@ -51,9 +52,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 # Digests rendered per tick are mostly the same few (chats share topics): keep some at hand.
 RENDER_CACHE_SIZE = 256
-# 'lost': another worker took the claim over; 'deferred': left unsent because the database
-# stopped answering (its lease frees it); 'unsaved': sent, but the mark could not be written.
-Outcome = Literal["sent", "nothing_new", "failed", "blocked", "lost", "deferred", "unsaved"]
 # Fresh digest articles of a claimed batch, by chat; None when the batch query failed.
 Fresh = dict[int, list[StoredArticle]] | None
 DATABASE_AWAY = "left for later: the database is not answering"
@@ -102,41 +100,6 @@ class PushConfig:
         return max(1.0, self.lease_seconds / 3)
 
 
-@dataclass(frozen=True)
-class ChatResult:
-    """What one claimed chat came to."""
-
-    chat_id: int
-    outcome: Outcome
-    parts: int = 0
-    detail: str = ""
-
-
-@dataclass
-class TickReport:
-    """Counts of one tick (kept small: a tick may cover a million chats)."""
-
-    outcomes: Counter[str] = field(default_factory=Counter)
-    messages: int = 0
-    floods: int = 0
-    halted: bool = False  # the token was refused: nothing can be sent
-    store_outages: int = 0  # times the database stopped answering during the tick
-    store_error: str = ""  # why the tick stopped early because of the database, if it did
-
-    @property
-    def sent(self) -> int:
-        """Digests sent completely."""
-        return self.outcomes["sent"]
-
-    def summary(self) -> str:
-        """One line for logs and the command line."""
-        parts = ", ".join(f"{name} {n}" for name, n in sorted(self.outcomes.items()))
-        line = f"digests: {parts or 'none due'}; messages {self.messages}; 429s {self.floods}"
-        if self.store_outages:
-            line += f"; database outages {self.store_outages}"
-        return line
-
-
 @dataclass
 class _Progress:
     """Where one digest stands: the chat it goes to (a group may move) and the parts sent."""
@@ -152,16 +115,6 @@ class _Progress:
     def unsaved(self) -> bool:
         """Whether parts went out that the delivery log does not know of yet."""
         return len(self.sent) > self.recorded
-
-
-@dataclass(frozen=True)
-class _LeftClaim:
-    """A claim a tick could not end because the database went away; the next tick ends it."""
-
-    delivery_id: int
-    article_ids: tuple[int, ...] = ()
-    message_ids: tuple[int, ...] = ()  # sent, not yet recorded
-    complete: bool = False  # every part went out: mark it sent
 
 
 def new_worker_id() -> str:
@@ -199,8 +152,8 @@ class Pusher:
             patience=config.store_patience, clock=lambda: clock().timestamp(), sleep=sleep
         )
         self.marks = SentMarks(self.deliveries, worker=self.worker, clock=clock, guard=self.guard)
-        # Claims a lost database kept this tick from ending: ended first thing next tick.
-        self._left: list[_LeftClaim] = []
+        # Claims a lost database kept a tick from ending: ended first thing next tick.
+        self.left = LeftClaims(self.deliveries, self.guard, worker=self.worker, clock=clock)
         self._lock = asyncio.Lock()
         self._halted = False
         self._rendered: dict[tuple[tuple[int, ...], str, date], list[str]] = {}
@@ -225,7 +178,7 @@ class Pusher:
             outages = self.guard.outages
             self.guard.start_tick()
             try:
-                await self._end_left_claims()
+                await self.left.end_all()
                 cutoffs = await self._cutoffs()
                 zones = await self.guard.call("due zones", self.deliveries.active_timezones)
                 for timezone in zones:
@@ -239,23 +192,6 @@ class Pusher:
             report.halted = self._halted
             report.store_outages = self.guard.outages - outages
             return report
-
-    async def _end_left_claims(self) -> None:
-        """End the claims an earlier tick left when the database went away, before sending
-        anything: sent digests are marked, the others given back (without an attempt)."""
-        while self._left:
-            left = self._left[0]
-            if left.complete:
-                mark = SentMark(left.delivery_id, left.article_ids, left.message_ids)
-                await self.guard.call(
-                    "mark sent", self.deliveries.mark_sent_many, [mark], worker=self.worker,
-                    now=self.clock(),
-                )  # fmt: skip
-            else:
-                if left.message_ids:  # a digest cut short: a retry resumes after these parts
-                    await self._save_progress(left.delivery_id, left.article_ids, left.message_ids)
-                await self._give_back(left.delivery_id, "database outage", count=False)
-            self._left.pop(0)
 
     async def _cutoffs(self) -> Cutoffs:
         start = self.clock()
@@ -407,18 +343,12 @@ class Pusher:
     def _leave(self, claim: Claim, progress: _Progress | None = None) -> None:
         """Keep a claim the lost database would not let this tick end, for the next tick."""
         if progress is None or not progress.unsaved:
-            self._left.append(_LeftClaim(claim.delivery_id))
-            return
-        self._left.append(
-            _LeftClaim(
-                claim.delivery_id, progress.article_ids, tuple(progress.sent), progress.complete
+            self.left.leave(LeftClaim(claim.delivery_id))
+        else:
+            sent = tuple(progress.sent)
+            self.left.leave(
+                LeftClaim(claim.delivery_id, progress.article_ids, sent, progress.complete)
             )
-        )
-        log.error(
-            "chat %s: %d message(s) sent but not recorded yet; kept for the next tick",
-            progress.target,
-            len(progress.sent) - progress.recorded,
-        )
 
     async def _send_parts(self, claim: Claim, parts: list[str], progress: _Progress) -> bool:
         """Send the parts not sent yet, saving each; False when the claim was taken over."""
@@ -519,21 +449,13 @@ class Pusher:
         return latest, False
 
     async def _release(self, delivery_id: int, error: str, *, count: bool = True) -> None:
-        """Give a claim back for a later tick; on failure the lease frees it later."""
+        """Give a claim back for a later tick (the next tick's, if the database went away)."""
         try:
-            await self._give_back(delivery_id, error, count=count)
+            await self.guard.call(
+                "release", self.deliveries.release, delivery_id, worker=self.worker,
+                now=self.clock(), error=error, count=count,
+            )  # fmt: skip
         except StoreLost:
-            log.warning("delivery %s left to its lease: the database did not answer", delivery_id)
-        except Exception as exc:
+            self.left.leave(LeftClaim(delivery_id))
+        except Exception as exc:  # the lease frees it later
             log.error("could not release delivery %s: %s", delivery_id, describe(exc))
-
-    async def _give_back(self, delivery_id: int, error: str, *, count: bool) -> None:
-        await self.guard.call(
-            "release",
-            self.deliveries.release,
-            delivery_id,
-            worker=self.worker,
-            now=self.clock(),
-            error=error,
-            count=count,
-        )

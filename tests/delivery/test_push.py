@@ -11,7 +11,8 @@ import pytest
 from telegram import Bot
 
 from bot.delivery.lean_request import LeanRequest
-from bot.delivery.push import PushConfig, Pusher, TickReport
+from bot.delivery.push import PushConfig, Pusher
+from bot.delivery.report import TickReport
 from bot.delivery.sender import RetryPolicy
 from bot.render import render_digest
 from bot.store.deliveries import DeliveryLog
