@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.logs import configure_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=5)
     deliver = sub.add_parser("deliver", help="push digests that are due")
     deliver.add_argument("--once", action="store_true", required=True, help="run one tick now")
+    export = sub.add_parser("export", help="write the whole store as JSON Lines")
+    export.add_argument("file", nargs="?", metavar="FILE", help="default: standard output")
+    load = sub.add_parser("import", help="load a JSON Lines export into the store (idempotent)")
+    load.add_argument("file", metavar="FILE", help="an export file, or - for standard input")
     return parser
 
 
@@ -41,16 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]).upper()
         where = f"setting {field}: " if field else "settings: "
-        print(f"error: {where}{first['msg']}", file=sys.stderr)
+        message = first["msg"].removeprefix("Value error, ")
+        print(f"error: {where}{message}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL at INFO, and Bot API URLs carry the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    # Alembic narrates its plugin setup at INFO; `migrate` prints its own one-line summary.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # One setup for every command: the token and proxy passwords never reach a log line.
+    configure_logging(settings)
     # jieba attaches its own stderr handler and resets its level to DEBUG when imported, so
     # quiet it after importing it (the import is cheap: the dictionary loads on first use).
     import jieba
@@ -89,6 +89,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.delivery.cli import deliver_once_main
 
         return asyncio.run(deliver_once_main(settings))
+    if command in ("export", "import"):
+        from bot.store.export import export_main, import_main
+
+        if command == "export":
+            return asyncio.run(export_main(settings.database_url, args.file))
+        return asyncio.run(import_main(settings.database_url, args.file))
     return 2
 
 

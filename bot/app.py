@@ -8,6 +8,7 @@ closed in ``post_shutdown``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -28,15 +29,19 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
+from bot import ops_server
 from bot.config import Settings
+from bot.connect import bot_request, updates_request, wait_for_bot_api
 from bot.handlers import admin, membership, schedule, search, start, subscriptions
 from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
 from bot.handlers.fallback import on_error, unknown_command
 from bot.i18n import plain
+from bot.logs import describe_error, scrub
 from bot.services.admin import AdminService
 from bot.services.chats import ChatService
 from bot.services.digest import DigestService
@@ -73,48 +78,6 @@ username ending in "bot"; BotFather answers with a token like 123456789:AA...
 Put it in .env (TELEGRAM_BOT_TOKEN=...) or the environment, then run python -m bot again.
 For inline mode (@yourbot words) also send /setinline to @BotFather.
 """
-
-
-class TokenRedactor(logging.Filter):
-    """Replaces the bot token in every log record a handler emits, tracebacks included."""
-
-    def __init__(self, token: str):
-        super().__init__()
-        # Bot API URLs may carry the token with its colon percent-encoded.
-        self._forms = (token, token.replace(":", "%3A"))
-
-    def scrub(self, value: str) -> str:
-        """``value`` with every form of the token replaced."""
-        for form in self._forms:
-            value = value.replace(form, "<token>")
-        return value
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message and traceback without the token; never drop a record."""
-        message = record.getMessage()
-        scrubbed = self.scrub(message)
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, None
-        # PTB's InvalidToken quotes the token; format the traceback now so it can be scrubbed
-        # (formatters reuse exc_text when it is set).
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.scrub(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.scrub(record.stack_info)
-        return True
-
-
-def _protect_token(token: str) -> TokenRedactor:
-    # httpx logs request URLs (which carry the token) at INFO; keep it quiet, and scrub the
-    # token from anything else that reaches a handler.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    redactor = TokenRedactor(token)
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, TokenRedactor) for f in handler.filters):
-            handler.addFilter(redactor)
-    return redactor
 
 
 def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
@@ -226,6 +189,7 @@ def _make_post_init(settings: Settings) -> Any:
         install_feed_poll_job(
             application, settings=settings, store=store, topics=topics, notify_admins=notify_admins
         )
+        await ops_server.start_ops_server(application, settings, store)
         await _set_commands(application)
         me = application.bot.username
         log.info("bot @%s ready: %d topics, store %s", me, len(topics), store.backend)
@@ -234,7 +198,8 @@ def _make_post_init(settings: Settings) -> Any:
 
 
 async def _post_shutdown(application: BotApplication) -> None:
-    """Close the store."""
+    """Stop the health and metrics server, close the store."""
+    await ops_server.stop_ops_server(application)
     services = application.bot_data.get(SERVICES_KEY)
     if isinstance(services, Services):
         await services.store.close()
@@ -251,6 +216,8 @@ def build_application(settings: Settings) -> BotApplication:
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
+        .request(bot_request(settings))
+        .get_updates_request(updates_request(settings))
         .context_types(ContextTypes(context=BotContext))
         .defaults(
             Defaults(
@@ -273,6 +240,7 @@ def build_application(settings: Settings) -> BotApplication:
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
     application: BotApplication = builder.build()
+    application.add_handler(TypeHandler(Update, ops_server.count_update), group=-2)
     application.add_handlers(_handlers(settings))
     application.add_error_handler(on_error)
     return application
@@ -296,7 +264,12 @@ def run_application(application: BotApplication, settings: Settings, **run: Any)
 
 
 def run_bot(settings: Settings) -> int:
-    """``python -m bot``: run the bot; 2 when there is no token (and how to get one)."""
+    """``python -m bot``: run the bot; 2 when there is no token (and how to get one).
+
+    While Telegram cannot be reached (no network, Telegram blocked) it says so in one line per
+    try and tries again with a growing pause, before start and whenever start fails on the
+    network; a refused token ends it with one line.
+    """
     token = settings.token
     if not token:
         print(NO_TOKEN_HELP, file=sys.stderr, end="")
@@ -305,9 +278,16 @@ def run_bot(settings: Settings) -> int:
         # Without the secret anyone who finds the URL could post updates as any user.
         print("error: WEBHOOK_URL is set but WEBHOOK_SECRET is not; set both.", file=sys.stderr)
         return 2
-    redactor = _protect_token(token)
     try:
-        run_application(build_application(settings), settings)
+        while True:
+            asyncio.run(wait_for_bot_api(settings))
+            # asyncio.run leaves no current loop; PTB runs (and closes) the one set here.
+            asyncio.set_event_loop(asyncio.new_event_loop())
+            try:
+                run_application(build_application(settings), settings)
+                return 0
+            except NetworkError as exc:  # lost between the check and the start: wait again
+                log.warning("Telegram unreachable while starting (%s)", describe_error(exc))
     except InvalidToken:
         # PTB's message quotes the token: say what happened without it.
         print(
@@ -316,9 +296,11 @@ def run_bot(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    except OSError as exc:  # e.g. METRICS_PORT or WEBHOOK_PORT already taken
+        print(f"error: {scrub(describe_error(exc))}", file=sys.stderr)
+        return 1
     except Exception as exc:  # one scrubbed line for the operator, never the raw token
         # The traceback goes through the scrubbing handlers (shown at LOG_LEVEL=DEBUG).
         log.debug("the bot stopped", exc_info=True)
-        print(f"error: {redactor.scrub(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        print(f"error: {scrub(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
         return 1
-    return 0

@@ -5,11 +5,33 @@ from __future__ import annotations
 from datetime import time
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("data") / "wenzhai.db"
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def proxy_url_problem(url: str) -> str | None:
+    """What is wrong with a proxy URL (scheme, host, port), or None when it is usable."""
+    if "://" not in url:
+        return "no scheme"
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return "invalid port or address"
+    scheme = parts.scheme.lower()
+    if scheme not in PROXY_SCHEMES:
+        return f"scheme {scheme[:10]!r} is not supported"
+    if not parts.hostname:
+        return "no host"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return "a proxy URL has no path"
+    return None
 
 
 class Settings(BaseSettings):
@@ -44,6 +66,8 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     fetch_per_host_concurrency: int = Field(default=2, ge=1)
     allow_private_sources: bool = False
+    feed_max_entries: int = Field(default=50, ge=1)
+    sources_proxy: SecretStr | None = None
 
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -51,6 +75,11 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
 
     log_level: str = "INFO"
+
+    # -- operations: Telegram proxy, health and metrics (docs/operations.md) ------------------
+    telegram_proxy: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "127.0.0.1"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -68,6 +97,23 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in parts if part.strip())
         return value
 
+    @field_validator("sources_proxy", "telegram_proxy")
+    @classmethod
+    def _check_proxy(cls, value: SecretStr | None) -> SecretStr | None:
+        # One rule for both proxies (SOURCES_PROXY for sources, TELEGRAM_PROXY for the Bot API).
+        if value is not None:
+            problem = proxy_url_problem(value.get_secret_value())
+            if problem:
+                # PydanticCustomError keeps the message as written (no "Value error, " prefix);
+                # the URL itself is not quoted, as it may hold a password.
+                raise PydanticCustomError(
+                    "proxy_url",
+                    "not a proxy URL ({problem}): use http://, https:// or socks5:// with a host "
+                    "and a port, for example socks5://127.0.0.1:1080",
+                    {"problem": problem},
+                )
+        return value
+
     @model_validator(mode="after")
     def _add_feeds_file(self) -> Settings:
         # FEEDS_FILE holds one URL a line (blank lines and # comments ignored), added to FEEDS.
@@ -83,6 +129,18 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def telegram_proxy_url(self) -> str | None:
+        """The Telegram proxy URL in clear (credentials included), for the HTTP client only."""
+        return self.telegram_proxy.get_secret_value() if self.telegram_proxy else None
+
+    @property
     def token(self) -> str | None:
         """The bot token in clear, for the one place that must hand it to Telegram."""
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+
+def proxy_display(url: str) -> str:
+    """A proxy URL without its credentials, safe for a log line or a message."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"

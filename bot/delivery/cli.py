@@ -12,6 +12,7 @@ from bot.delivery.jobs import make_pusher, push_config
 from bot.delivery.lean_request import push_request
 from bot.delivery.outage import describe
 from bot.delivery.report import ChatResult, TickReport
+from bot.logs import scrub
 from bot.store.dialect import is_unavailable
 
 
@@ -49,11 +50,11 @@ async def deliver_once_main(settings: Settings) -> int:
     except Exception as exc:
         if not is_unavailable(exc):
             raise
-        print(f"error: cannot reach the database: {describe(exc)}", file=sys.stderr)
+        print(f"error: cannot reach the database: {scrub(describe(exc))}", file=sys.stderr)
         return 1
     try:
         config = push_config(settings)
-        request = push_request(config.concurrency)
+        request = push_request(config.concurrency, settings.telegram_proxy_url)
         async with Bot(token, base_url=settings.telegram_base_url, request=request) as bot:
             pusher = make_pusher(settings=settings, store=store, bot=bot, topics=topics)
             report: TickReport = await pusher.tick(on_result=_print_result)
@@ -61,7 +62,7 @@ async def deliver_once_main(settings: Settings) -> int:
         print("error: Telegram refused the bot token", file=sys.stderr)
         return 1
     except NetworkError as exc:
-        print(f"error: cannot reach the Bot API: {exc}", file=sys.stderr)
+        print(f"error: cannot reach the Bot API: {scrub(str(exc))}", file=sys.stderr)
         return 1
     finally:
         await store.close()
@@ -77,6 +78,6 @@ async def deliver_once_main(settings: Settings) -> int:
             if unsaved
             else ""
         )
-        print(f"error: push stopped: {report.store_error}{lost}", file=sys.stderr)
+        print(f"error: push stopped: {scrub(report.store_error)}{lost}", file=sys.stderr)
         return 1
     return 0

@@ -37,8 +37,13 @@ _PROXY_VARIABLES = (
 )
 
 
-def push_request(concurrency: int) -> BaseRequest:
-    """The transport for a pushing Bot: LeanRequest, or PTB's httpx one behind a proxy."""
+def push_request(concurrency: int, proxy: str | None = None) -> BaseRequest:
+    """The transport for a pushing Bot: LeanRequest, or PTB's httpx one behind a proxy
+    (TELEGRAM_PROXY given as ``proxy``, or the environment's proxy variables)."""
+    if proxy:
+        from bot.connect import ProxiedRequest
+
+        return ProxiedRequest(connection_pool_size=concurrency + 8, proxy=proxy)
     if any(os.environ.get(name) or os.environ.get(name.lower()) for name in _PROXY_VARIABLES):
         return HTTPXRequest(connection_pool_size=concurrency + 8)  # httpx honours the proxy
     return LeanRequest(pool_size=concurrency + 8)

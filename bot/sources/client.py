@@ -14,11 +14,14 @@ from bot.sources.safety import AddressPolicy, Resolver, resolve_host
 def make_client(settings: Settings) -> httpx.AsyncClient:
     """An AsyncClient for fetching sources: no redirects of its own, no proxies from the env.
 
-    Proxies are ignored because the address checks must judge the host actually connected to.
+    Proxies from the environment are ignored (they are meant for other traffic, and the address
+    checks must know where a request goes); ``SOURCES_PROXY`` is the one proxy for sources.
     """
+    proxy = settings.sources_proxy
     return httpx.AsyncClient(
         follow_redirects=False,
         trust_env=False,
+        proxy=proxy.get_secret_value().strip() if proxy else None,
         timeout=settings.fetch_timeout_seconds,
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
     )
@@ -33,7 +36,10 @@ def make_fetcher(
     sleep: Sleep = asyncio.sleep,
     resolver: Resolver = resolve_host,
 ) -> Fetcher:
-    """A Fetcher with the limits of ``settings`` (the policy defaults to ALLOW_PRIVATE_SOURCES)."""
+    """A Fetcher with the limits of ``settings`` (the policy defaults to ALLOW_PRIVATE_SOURCES).
+
+    With ``SOURCES_PROXY`` the target is still checked here, but not pinned: the proxy connects.
+    """
     return Fetcher(
         client,
         policy=policy or AddressPolicy(allow_private=settings.allow_private_sources),
@@ -43,4 +49,5 @@ def make_fetcher(
         retries=retries,
         sleep=sleep,
         resolver=resolver,
+        pin_addresses=settings.sources_proxy is None,
     )

@@ -3,10 +3,12 @@
 Redirects are followed here, not by httpx, so that every hop is checked against the address
 policy before it is contacted, and the request goes to the very address that was checked (the
 URL keeps naming the host for the Host header, TLS SNI and certificate verification), so a DNS
-answer that changes between the check and the connection cannot redirect it. Each attempt holds
-its host's semaphore, runs under one overall timeout and reads the body in chunks, stopping at
-the size limit. Network errors, 5xx and 429 are retried with exponential backoff; other 4xx are
-final.
+answer that changes between the check and the connection cannot redirect it. Through a proxy the
+name is still checked here, but connecting to it is the proxy's job. Each attempt holds its
+host's semaphore and reads the body in chunks, decompressing under the size limit. Network
+errors, 5xx and 429 are retried with exponential backoff; other 4xx are final. One deadline
+covers the whole fetch, lookups, attempts, redirects and backoff included; only the wait for a
+host's turn is not counted, since a busy host is not this source's fault.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ import asyncio
 import email.utils
 import ipaddress
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 
-from bot.sources.errors import FetchFailed
+from bot.sources.compression import BodyDecoder
+from bot.sources.errors import FetchFailed, excerpt, size_text
 from bot.sources.safety import AddressPolicy, IPAddress, Resolver, check_url, resolve_host
 
 log = logging.getLogger(__name__)
@@ -100,12 +104,47 @@ def _is_literal(host: str) -> bool:
     return True
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size} bytes"
+class _Clock:
+    """What is left of one fetch's time, and how its attempts went."""
+
+    def __init__(self, seconds: float) -> None:
+        self.total = seconds
+        self.left = seconds
+        self.attempts = 0
+        self.answered = False  # the current attempt has its status line and headers
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Run the body under the time left (TimeoutError past it), and count what it took."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        try:
+            async with asyncio.timeout(max(self.left, 0.0)):
+                yield
+        finally:
+            self.left -= loop.time() - start
+
+    def spend(self, seconds: float) -> None:
+        """Count a pause (a backoff) against the deadline."""
+        self.left -= seconds
+
+    def tried(self) -> str:
+        """'1 attempt', '3 attempts'."""
+        return f"{self.attempts} attempt" + ("" if self.attempts == 1 else "s")
+
+    def timed_out(self) -> FetchFailed:
+        """The failure once the deadline has passed, saying how far the source got."""
+        what = "the answer did not finish" if self.answered else "no answer"
+        return FetchFailed(f"{what} within {self.total:g} s ({self.tried()})")
+
+
+def _described(exc: Exception) -> str:
+    text = excerpt(str(exc))
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
 
 
 class Fetcher:
-    """Fetches URLs with safety checks, per-host limits, timeouts, size limit and retries."""
+    """Fetches URLs with safety checks, per-host limits, a deadline, size limit and retries."""
 
     def __init__(
         self,
@@ -119,7 +158,9 @@ class Fetcher:
         backoff: float = 0.5,
         sleep: Sleep = asyncio.sleep,
         resolver: Resolver = resolve_host,
+        pin_addresses: bool = True,
     ) -> None:
+        """``pin_addresses=False`` when ``client`` sends through a proxy, which then connects."""
         self._client = client
         self._policy = policy
         self._timeout = timeout
@@ -129,6 +170,7 @@ class Fetcher:
         self._backoff = backoff
         self._sleep = sleep
         self._resolver = resolver
+        self._pin_addresses = pin_addresses
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def fetch(
@@ -140,29 +182,43 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        clock = _Clock(self._timeout)
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            address = await check_url(current, policy=self._policy, resolver=self._resolver)
-            result, location = await self._with_retries(current, headers, address)
+            address = await self._check(current, clock)
+            result, location = await self._with_retries(current, headers, address, clock)
             if location is None:
                 assert result is not None
                 return result
             current = location
         raise FetchFailed(f"more than {MAX_REDIRECTS} redirects")
 
+    async def _check(self, url: str, clock: _Clock) -> IPAddress | None:
+        try:
+            async with clock.running():
+                return await check_url(url, policy=self._policy, resolver=self._resolver)
+        except TimeoutError:
+            host = excerpt(httpx.URL(url).host)
+            raise FetchFailed(f"no answer within {clock.total:g} s (looking up {host})") from None
+
     async def _with_retries(
-        self, url: str, headers: dict[str, str], address: IPAddress | None
+        self, url: str, headers: dict[str, str], address: IPAddress | None, clock: _Clock
     ) -> tuple[FetchResult | None, str | None]:
         attempt = 0
         while True:
             try:
-                return await self._attempt(url, headers, address)
+                return await self._attempt(url, headers, address, clock)
             except _Retry as retry:
                 if attempt >= self._retries:
-                    raise FetchFailed(str(retry)) from None
+                    raise FetchFailed(f"{retry} ({clock.tried()})") from None
                 delay = retry.delay if retry.delay is not None else self._backoff * 2**attempt
+                if delay >= clock.left:
+                    raise FetchFailed(
+                        f"{retry} ({clock.tried()}; no time left to retry within {clock.total:g} s)"
+                    ) from None
                 log.info("retrying %s in %.1fs: %s", url, delay, retry)
                 attempt += 1
+                clock.spend(delay)
                 await self._sleep(delay)
 
     def _semaphore(self, url: str) -> asyncio.Semaphore:
@@ -172,43 +228,48 @@ class Fetcher:
         return self._hosts[host]
 
     async def _attempt(
-        self, url: str, headers: dict[str, str], address: IPAddress | None
+        self, url: str, headers: dict[str, str], address: IPAddress | None, clock: _Clock
     ) -> tuple[FetchResult | None, str | None]:
         """One request: (result, None), or (None, next URL) for a redirect."""
         async with self._semaphore(url):
+            clock.attempts += 1
+            clock.answered = False
             try:
-                async with asyncio.timeout(self._timeout):
-                    return await self._request(url, headers, address)
+                async with clock.running():
+                    return await self._request(url, headers, address, clock)
             except TimeoutError:
-                raise _Retry(f"timeout after {self._timeout:g}s") from None
-            except httpx.TimeoutException:
-                raise _Retry(f"timeout after {self._timeout:g}s") from None
+                raise clock.timed_out() from None
+            except httpx.TimeoutException as exc:
+                # The injected client's own timeout, shorter than what is left of ours.
+                raise _Retry(f"no answer: {exc.__class__.__name__}") from None
             except httpx.TransportError as exc:
-                raise _Retry(f"network error: {exc.__class__.__name__}: {exc}") from None
+                raise _Retry(f"network error: {_described(exc)}") from None
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                # Undecodable compressed bodies, malformed URLs: trying again will not help.
-                raise FetchFailed(f"{exc.__class__.__name__}: {exc}") from None
+                # Malformed URLs and the like: trying again will not help.
+                raise FetchFailed(_described(exc)) from None
 
     async def _request(
-        self, url: str, headers: dict[str, str], address: IPAddress | None
+        self, url: str, headers: dict[str, str], address: IPAddress | None, clock: _Clock
     ) -> tuple[FetchResult | None, str | None]:
         """One GET of ``url``, connected to ``address`` (the checked one) when it is given."""
         request = self._client.build_request("GET", url, headers=headers)
         logical = request.url  # the URL as named, before it is pinned to the address
-        _pin(request, address)
+        if self._pin_addresses:
+            _pin(request, address)
         response = await self._client.send(request, stream=True, follow_redirects=False)
+        clock.answered = True
         try:
             status = response.status_code
+            phrase = f"HTTP {status} {excerpt(response.reason_phrase, 40)}".strip()
             if status in _REDIRECTS:
                 location = response.headers.get("location")
                 if not location:
                     raise FetchFailed(f"HTTP {status} redirect without a Location")
                 return None, str(logical.join(location))
             if status in _RETRYABLE:
-                delay = _retry_after(response.headers.get("retry-after"))
-                raise _Retry(f"HTTP {status} {response.reason_phrase}".strip(), delay)
+                raise _Retry(phrase, _retry_after(response.headers.get("retry-after")))
             if status != 304 and not 200 <= status < 300:
-                raise FetchFailed(f"HTTP {status} {response.reason_phrase}".strip())
+                raise FetchFailed(phrase)
             body = b"" if status == 304 else await self._read_limited(response)
             return (
                 FetchResult(
@@ -225,16 +286,28 @@ class Fetcher:
             await response.aclose()
 
     async def _read_limited(self, response: httpx.Response) -> bytes:
+        """The body, decompressed; FetchFailed as soon as either size passes the limit."""
+        limit = self._max_bytes
         declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self._max_bytes:
-            raise FetchFailed(
-                f"too large: {_megabytes(int(declared))} (limit {_megabytes(self._max_bytes)})"
-            )
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FetchFailed(f"too large: {size_text(int(declared))} (limit {size_text(limit)})")
+        if response.is_stream_consumed:
+            # A response made in memory (httpx.MockTransport) arrives read and decoded.
+            if len(response.content) > limit:
+                raise FetchFailed(f"too large: over the limit of {size_text(limit)}")
+            return response.content
+        encodings = response.headers.get_list("content-encoding", split_commas=True)
+        decoder = BodyDecoder(encodings, limit)
         chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise FetchFailed(f"too large: over the limit of {_megabytes(self._max_bytes)}")
-            chunks.append(chunk)
+        received = size = 0
+        # Raw bytes, decoded here: httpx would inflate each chunk whole, past any limit.
+        async for chunk in response.aiter_raw():
+            received += len(chunk)
+            if received > limit:
+                raise FetchFailed(f"too large: over the limit of {size_text(limit)}")
+            for piece in decoder.feed(chunk):
+                size += len(piece)
+                if size > limit:
+                    raise FetchFailed(f"too large: over the limit of {size_text(limit)}")
+                chunks.append(piece)
         return b"".join(chunks)

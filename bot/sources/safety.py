@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bot.sources.errors import RefusedSource
+from bot.sources.errors import RefusedSource, excerpt
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
@@ -71,10 +71,11 @@ def split_target(url: str) -> tuple[str, int]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise RefusedSource(f"invalid URL: {exc}") from None
+        raise RefusedSource(f"invalid URL: {excerpt(str(exc))}") from None
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
-        raise RefusedSource(f"only http and https URLs are fetched, not {scheme or 'no scheme'!r}")
+        shown = excerpt(scheme, 20) if scheme else "no scheme"
+        raise RefusedSource(f"only http and https URLs are fetched, not {shown!r}")
     if not parts.hostname:
         raise RefusedSource("the URL has no host")
     if parts.username or parts.password:
@@ -86,9 +87,10 @@ async def _resolve(host: str, port: int, resolver: Resolver) -> list[IPAddress]:
     try:
         addresses = await resolver(host, port)
     except OSError as exc:
-        raise RefusedSource(f"cannot resolve {host}: {exc.strerror or exc}") from None
+        reason = excerpt(str(exc.strerror or exc))
+        raise RefusedSource(f"cannot resolve {excerpt(host)}: {reason}") from None
     if not addresses:
-        raise RefusedSource(f"cannot resolve {host}")
+        raise RefusedSource(f"cannot resolve {excerpt(host)}")
     return addresses
 
 
@@ -111,6 +113,6 @@ async def check_url(
     for address in addresses:
         reason = policy.refusal(address)
         if reason:
-            where = "" if host.strip("[]") == str(address) else f"{host} resolves to a "
+            where = "" if host.strip("[]") == str(address) else f"{excerpt(host)} resolves to a "
             raise RefusedSource(f"refused address: {where}{reason}")
     return addresses[0]

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.app import TokenRedactor
+from bot.logs import token_redactor
 from tests.bot.conftest import REPO
 from tests.botapi.server import BotApiEmulator
 
@@ -18,7 +18,7 @@ TOKEN = "987654:WRONG-token-value"
 
 
 def test_redactor_scrubs_messages_arguments_and_tracebacks() -> None:
-    redactor = TokenRedactor(TOKEN)
+    redactor = token_redactor(TOKEN)
     try:
         raise ValueError(f"The token `{TOKEN}` was rejected by the server.")
     except ValueError:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 @dataclass
 class Reply:
-    """What a route answers; ``chunks`` are written one by one, with ``delay`` before each."""
+    """What a route answers: after ``delay``, the head, then ``chunks`` one by one, ``pause``
+    before each (or ``body`` at once)."""
 
     status: int = 200
     body: bytes = b""
@@ -19,6 +21,7 @@ class Reply:
     delay: float = 0.0
     chunks: list[bytes] | None = None
     content_length: bool = True
+    pause: float = 0.0
 
 
 Route = Callable[["Request"], Reply]
@@ -113,6 +116,8 @@ class LocalServer:
                     self.close_connection = True
                 self.end_headers()
                 for chunk in reply.chunks:
+                    if reply.pause and server._stop.wait(reply.pause):
+                        return
                     self.wfile.write(chunk)
                     self.wfile.flush()
 
@@ -140,3 +145,64 @@ def running_server() -> Iterator[LocalServer]:
         yield server
     finally:
         server.stop()
+
+
+class RawServer:
+    """A TCP port on 127.0.0.1 that is not an HTTP server.
+
+    With ``answer=None`` it accepts connections and never says anything; otherwise it sends
+    ``answer`` to each one (after reading what the client sent first) and closes it.
+    """
+
+    def __init__(self, answer: bytes | None = None) -> None:
+        self.answer = answer
+        self.connections = 0
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self.port = self._listener.getsockname()[1]
+        self._held: list[socket.socket] = []
+
+    def url(self, path: str = "/") -> str:
+        """An http URL on this port."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            if self.answer is None:
+                self._held.append(conn)  # kept open, silent, until stop()
+                continue
+            with conn:
+                conn.settimeout(1.0)
+                with suppress(OSError):
+                    conn.recv(65536)
+                    conn.sendall(self.answer)
+
+    def start(self) -> None:
+        """Accept in a daemon thread."""
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def stop(self) -> None:
+        """Close the port and every held connection."""
+        self._stop.set()
+        self._listener.close()
+        for conn in self._held:
+            conn.close()
+
+
+@contextmanager
+def running_raw_server(answer: bytes | None = None) -> Iterator[RawServer]:
+    """A started RawServer, stopped afterwards."""
+    raw = RawServer(answer)
+    raw.start()
+    try:
+        yield raw
+    finally:
+        raw.stop()

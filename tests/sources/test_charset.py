@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sources.charset import decode_body, normalize_charset
+from bot.sources.charset import decode_body, normalize_charset, utf8_xml
 from tests.sources.pages import article_page, seed_articles
 
 
@@ -46,3 +46,23 @@ def test_utf8_with_bom_and_plain_utf8() -> None:
     text = "<p>" + seed_articles()[2].paragraphs[0] + "</p>"
     assert decode_body(b"\xef\xbb\xbf" + text.encode("utf-8"), "") == text
     assert decode_body(text.encode("utf-8"), "text/html") == text
+
+
+def test_stray_bytes_in_utf8_keep_utf8() -> None:
+    text = "<p>" + "".join(seed_articles()[2].paragraphs) + "</p>"
+    head, tail = text[:20], text[20:]
+    raw = head.encode("utf-8") + b"\xff" + tail.encode("utf-8")
+    assert decode_body(raw, "text/html; charset=utf-8") == head + "\ufffd" + tail
+
+
+def test_gbk_bytes_declared_utf8_are_detected() -> None:
+    text = '<?xml version="1.0" encoding="utf-8"?><rss><title>' + seed_articles()[0].title
+    text += "</title><description>" + seed_articles()[0].paragraphs[0] + "</description></rss>"
+    assert decode_body(text.encode("gbk"), "application/rss+xml; charset=utf-8") == text
+
+
+def test_utf8_xml_rewrites_the_declaration_and_drops_forbidden_characters() -> None:
+    text = '<?xml version="1.0" encoding="GB2312"?><rss><title>文摘\x0b要闻</title></rss>'
+    assert utf8_xml(text.encode("gb18030")) == (
+        '<?xml version="1.0" encoding="utf-8"?><rss><title>文摘要闻</title></rss>'.encode()
+    )
