@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import fulltext
 from bot.store.deliveries import sent_article_ids
-from bot.store.dialect import Dialect
 from bot.store.records import AddResult, NewArticle, StoredArticle
 from bot.store.rows import article_values, stored_article
 from bot.store.schema import (
@@ -134,7 +133,7 @@ def subscription_match(
 
 
 def _sent_article_ids(backend: str, chat_id: int) -> sa.Select[Any]:
-    joined, article_id = sent_article_ids(Dialect(backend))
+    joined, article_id = sent_article_ids(backend)
     return sa.select(article_id).select_from(joined).where(deliveries.c.chat_id == chat_id)
 
 

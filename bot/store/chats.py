@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.store.dialect import Dialect
+from bot.store import dialect
 from bot.store.records import (
     AddSubscriptionOutcome,
     ChatRecord,
@@ -25,7 +25,7 @@ class UnknownChatError(LookupError):
 
 
 def _insert(backend: str, table: sa.Table) -> Any:
-    return Dialect(backend).insert(table)
+    return dialect.insert(backend, table)
 
 
 # Every change to what a chat would receive bumps its revision: a 'nothing new' check made at

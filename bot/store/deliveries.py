@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.dialect import Dialect
+from bot.store import dialect
 from bot.store.engine import WRITE_OPTION
 from bot.store.records import Delivery
 from bot.store.rows import dump_list, load_list
@@ -82,13 +82,13 @@ def _ids(value: str | None) -> tuple[int, ...]:
     return tuple(int(v) for v in load_list(value))
 
 
-def sent_article_ids(dialect: Dialect) -> tuple[Any, sa.ColumnElement[int]]:
+def sent_article_ids(backend: str) -> tuple[Any, sa.ColumnElement[int]]:
     """The delivery log joined with each article id of its sent deliveries, and that id.
 
     Select from the first, filter on ``deliveries`` columns (say, the chat), read the second.
     """
-    each, article_id = dialect.json_integers(d.article_ids)
-    return deliveries.join(each, d.status == "sent"), article_id
+    each = dialect.json_array_elements(backend, d.article_ids)
+    return deliveries.join(each, d.status == "sent"), sa.cast(each.c.value, sa.BigInteger)
 
 
 def _retryable(cut: Cutoffs, chat_revision: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
@@ -121,7 +121,7 @@ class DeliveryLog:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.dialect = Dialect(engine.dialect.name)
+        self.backend = engine.dialect.name  # "sqlite" or "postgresql"
         # SQLite writers take the write lock up front (see bot.store.engine).
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
 
@@ -269,7 +269,7 @@ class DeliveryLog:
         )
         columns = ["chat_id", "local_date", "status", "claimed_at", "claimed_by", "chat_revision"]
         return (
-            self.dialect.insert(deliveries)
+            dialect.insert(self.backend, deliveries)
             .from_select(columns, source)
             .on_conflict_do_nothing(index_elements=[d.chat_id, d.local_date])
             .returning(d.id, d.chat_id)
@@ -305,10 +305,11 @@ class DeliveryLog:
             return set()
         ids = sorted({mark.delivery_id for mark in marks})
         # The rows stay locked until the update: no takeover can slip in between.
-        held_query = self.dialect.lock_rows(
+        held_query = dialect.lock_rows(
+            self.backend,
             sa.select(d.id)
             .where(d.id.in_(ids), d.status.in_(("claimed", "sent")), d.claimed_by == worker)
-            .order_by(d.id)
+            .order_by(d.id),
         )
         update = (
             sa.update(deliveries)

@@ -1,20 +1,17 @@
 """What differs between SQLite and PostgreSQL, in one place.
 
-Query modules ask a ``Dialect`` for the few constructs that are spelled differently on the two
-backends (an upsert-capable INSERT, row locks, the elements of a JSON array column) instead of
-branching on the backend's name themselves; ``is_unavailable`` tells a database that does not
-answer (stopped, restarting, unreachable, or locked by another process) from a query at fault.
+Query modules call these with the store's ``backend`` name ("sqlite" or "postgresql") instead
+of branching on it themselves; ``is_unavailable`` tells a database that does not answer
+(stopped, restarting, unreachable, or locked by another process) from a query at fault.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
-
-Backend = Literal["sqlite", "postgresql"]
 
 # SQLSTATE classes of a server that cannot serve now: 08 connection exception, 53 insufficient
 # resources (too many connections, disk full), 57P operator intervention (shutting down,
@@ -25,35 +22,27 @@ _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
 _UNAVAILABLE_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN")
 
 
-class Dialect:
-    """The SQL constructs that differ between the backends, for one backend."""
+def _is_sqlite(backend: str) -> bool:
+    return backend == "sqlite"
 
-    def __init__(self, name: str) -> None:
-        if name not in ("sqlite", "postgresql"):
-            raise ValueError(f"unsupported database backend: {name}")
-        self.name = cast(Backend, name)
 
-    def insert(self, table: sa.Table) -> Any:
-        """An INSERT that supports ``on_conflict_do_nothing`` (both backends spell it alike)."""
-        return (postgresql.insert if self.name == "postgresql" else sqlite.insert)(table)
+def insert(backend: str, table: sa.Table) -> Any:
+    """An INSERT that supports ``on_conflict_do_nothing`` on either backend."""
+    return (sqlite.insert if _is_sqlite(backend) else postgresql.insert)(table)
 
-    def lock_rows(self, query: sa.Select[Any]) -> sa.Select[Any]:
-        """``query`` locking its rows until commit: FOR UPDATE on PostgreSQL; on SQLite a
-        write transaction (BEGIN IMMEDIATE) already excludes every other writer."""
-        return query.with_for_update() if self.name == "postgresql" else query
 
-    def json_integers(self, column: sa.ColumnElement[Any]) -> tuple[Any, sa.ColumnElement[int]]:
-        """A table of the elements of a JSON array of integers stored as text in ``column``
-        (to be joined ON TRUE), and its element as a BIGINT."""
-        if self.name == "sqlite":
-            each = sa.func.json_each(column).table_valued("value").alias("each")
-        else:
-            each = (
-                sa.func.jsonb_array_elements_text(sa.cast(column, postgresql.JSONB))
-                .table_valued("value")
-                .alias("each")
-            )
-        return each, sa.cast(each.c.value, sa.BigInteger)
+def json_array_elements(backend: str, column: sa.ColumnElement[Any]) -> Any:
+    """The elements of a JSON array column as a table-valued function with a ``value`` column."""
+    if _is_sqlite(backend):
+        return sa.func.json_each(column).table_valued("value").alias("each")
+    elements = sa.func.jsonb_array_elements_text(sa.cast(column, postgresql.JSONB))
+    return elements.table_valued("value").alias("each")
+
+
+def lock_rows(backend: str, query: sa.Select[Any]) -> sa.Select[Any]:
+    """``query`` locking its rows until commit: FOR UPDATE on PostgreSQL; on SQLite a write
+    transaction (BEGIN IMMEDIATE, see bot.store.engine) already excludes every other writer."""
+    return query if _is_sqlite(backend) else query.with_for_update()
 
 
 def is_unavailable(error: BaseException) -> bool:

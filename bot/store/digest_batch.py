@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.store import fulltext
 from bot.store.articles import NEWEST_FIRST, subscription_match
 from bot.store.deliveries import sent_article_ids
-from bot.store.dialect import Dialect
 from bot.store.records import StoredArticle
 from bot.store.rows import stored_article
 from bot.store.schema import articles, deliveries, subscriptions
@@ -46,7 +45,7 @@ def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
 
 async def articles_for_chats(
     conn: AsyncConnection,
-    dialect: Dialect,
+    backend: str,
     chat_ids: Sequence[int],
     *,
     limit: int,
@@ -61,7 +60,7 @@ async def articles_for_chats(
     groups = await _groups_by_subscriptions(conn, ids)
     picked: dict[int, list[int]] = {}
     for key, members in groups.items():
-        picked.update(await _pick(conn, dialect, key, members, limit, first_window))
+        picked.update(await _pick(conn, backend, key, members, limit, first_window))
     wanted = sorted({article_id for chosen in picked.values() for article_id in chosen})
     rows: dict[int, StoredArticle] = {}
     for part in _chunks(wanted):
@@ -95,16 +94,16 @@ async def _groups_by_subscriptions(
     return groups
 
 
-def _matches(dialect: Dialect, key: SubscriptionKey) -> sa.ColumnElement[bool]:
+def _matches(backend: str, key: SubscriptionKey) -> sa.ColumnElement[bool]:
     # Keys that can match nothing never get here (see _groups_by_subscriptions).
-    match = subscription_match(dialect.name, *key)
+    match = subscription_match(backend, *key)
     assert match is not None
     return match
 
 
 async def _pick(
     conn: AsyncConnection,
-    dialect: Dialect,
+    backend: str,
     key: SubscriptionKey,
     members: Sequence[int],
     limit: int,
@@ -117,13 +116,13 @@ async def _pick(
     while pending:
         newest = (
             sa.select(articles.c.id)
-            .where(_matches(dialect, key))
+            .where(_matches(backend, key))
             .order_by(*NEWEST_FIRST)
             .limit(window)
         )
         candidates = [int(i) for i in (await conn.execute(newest)).scalars()]
         exhausted = len(candidates) < window
-        sent = await _sent_among(conn, dialect, pending, newest) if candidates else {}
+        sent = await _sent_among(conn, backend, pending, newest) if candidates else {}
         short: list[int] = []
         for chat_id in pending:
             seen = sent.get(chat_id, set())
@@ -137,13 +136,13 @@ async def _pick(
 
 
 async def _sent_among(
-    conn: AsyncConnection, dialect: Dialect, chat_ids: Sequence[int], candidates: sa.Select[Any]
+    conn: AsyncConnection, backend: str, chat_ids: Sequence[int], candidates: sa.Select[Any]
 ) -> dict[int, set[int]]:
     """Which of the ``candidates`` (a query of ids) each chat received in a sent delivery."""
     sent: dict[int, set[int]] = defaultdict(set)
     # The candidates go in as a subquery, so a long window binds no long list of ids.
     candidate_ids = sa.select(candidates.subquery().c.id)
-    joined, article_id = sent_article_ids(dialect)
+    joined, article_id = sent_article_ids(backend)
     for part in _chunks(chat_ids):
         stmt = (
             sa.select(deliveries.c.chat_id, article_id)

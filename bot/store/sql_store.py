@@ -14,7 +14,6 @@ from bot.store import chats as chat_queries
 from bot.store import digest_batch
 from bot.store import search as search_queries
 from bot.store.deliveries import DeliveryLog
-from bot.store.dialect import Dialect
 from bot.store.engine import WRITE_OPTION
 from bot.store.records import (
     AddResult,
@@ -41,7 +40,6 @@ class SqlStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.backend = engine.dialect.name  # "sqlite" or "postgresql"
-        self.dialect = Dialect(self.backend)
         self.deliveries = DeliveryLog(engine)
 
     @asynccontextmanager
@@ -200,7 +198,7 @@ class SqlStore:
         """``articles_for_chat`` (no ``since``) for a whole batch of chats, in a few queries."""
         async with self._read() as conn:
             return await digest_batch.articles_for_chats(
-                conn, self.dialect, chat_ids, limit=limit, first_window=first_window
+                conn, self.backend, chat_ids, limit=limit, first_window=first_window
             )
 
     async def stats(self, *, today: date) -> StoreStats:
