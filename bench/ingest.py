@@ -3,7 +3,7 @@
 1,000 Sohu news articles (``../shared/eval/sohu_news_corpus.jsonl`` or WENZHAI_EVAL_DIR) are
 wrapped in realistic news-page HTML (navigation, ads, related links, comments, footer) and
 served by ``python -m http.server`` in a separate process on 127.0.0.1. They are ingested with
-``bot.sources.ingest_urls`` (fetch, charset, trafilatura, summarize, dedupe, SQLite store), and
+``bot.ingest.Ingestor.urls`` (fetch, charset, trafilatura, summarize, dedupe, SQLite store), and
 in the same run the same texts go through the digest alone (article_from_text +
 summarize_article) and through trafilatura alone, so the three rates sit side by side.
 
@@ -32,9 +32,8 @@ sys.path.insert(0, str(REPO))
 
 from bench.common import eval_dir  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.sources import ingest_urls  # noqa: E402
+from bot.ingest import Ingestor, open_store  # noqa: E402
 from bot.sources.parse import extract_page  # noqa: E402
-from bot.store import open_store  # noqa: E402
 from summaries import article_from_text, parse_topics, summarize_article  # noqa: E402
 
 NAV = "".join(
@@ -112,7 +111,7 @@ async def run_ingest(urls: list[str], database: Path, settings: Settings, topics
     store = await open_store(f"sqlite:///{database.as_posix()}")
     try:
         started = time.perf_counter()
-        report = await ingest_urls(store, urls, settings=settings, topics=topics)
+        report = await Ingestor(store, settings=settings, topics=topics).urls(urls)
         elapsed = time.perf_counter() - started
         stored = await store.count_articles()
     finally:

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import eval_dir  # noqa: E402
-from bot.sources.dedupe import NEAR_DUPLICATE_BITS  # noqa: E402
+from bot.ingest.dedupe import NEAR_DUPLICATE_BITS  # noqa: E402
 from summaries.pages import article_from_text, split_page  # noqa: E402
 from summaries.similarity import hamming_distance, simhash  # noqa: E402
 from summaries.tokens import search_tokens  # noqa: E402
@@ -33,7 +33,7 @@ TAIL = "（来源：新华社 责任编辑：王某）"
 
 
 def fingerprint(body: str) -> int:
-    # As bot.services.ingest.prepare_article does: SimHash of the body's search tokens.
+    # As the ingest pipeline (bot.ingest.prepare) does: SimHash of the body's search tokens.
     return simhash(search_tokens(body))
 
 

@@ -49,7 +49,7 @@ async def _worker(args: argparse.Namespace) -> None:
     from bot.delivery.lean_request import LeanRequest
     from bot.delivery.push import PushConfig, Pusher
     from bot.delivery.schedule import utc_now
-    from bot.store import open_store
+    from bot.ingest import open_store
     from summaries import parse_topics
 
     with (REPO / "seeds" / "topics.toml").open("rb") as handle:
@@ -99,6 +99,7 @@ def _seed_articles() -> list[Any]:
 
     from bot.store.records import NewArticle
     from summaries import parse_topics, split_page, summarize_article
+    from summaries.tokens import search_tokens
 
     with (REPO / "seeds" / "topics.toml").open("rb") as handle:
         topics = parse_topics(tomllib.load(handle)["topic"])
@@ -117,13 +118,15 @@ def _seed_articles() -> list[Any]:
                     content_hash=hashlib.sha256(article.body.encode()).hexdigest(),
                     kind=article.kind,
                     url=f"https://example.com/{page.stem}/{n}",
+                    title_tokens=tuple(search_tokens(article.title or summary.digest[0][:20])),
+                    body_tokens=tuple(search_tokens(article.body)),
                 )
             )
     return out
 
 
 async def _populate(url: str, chats: int, articles: list[Any]) -> None:
-    from bot.store import open_store
+    from bot.ingest import open_store
     from bot.store.schema import chats as chats_table
     from bot.store.schema import subscriptions
 

@@ -44,8 +44,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import eval_dir as shared_eval_dir  # noqa: E402
-from bot.services.ingest import content_hash  # noqa: E402
-from bot.store import SqlStore, open_store  # noqa: E402
+from bot.ingest import content_hash, open_store  # noqa: E402
+from bot.store import SqlStore  # noqa: E402
 from bot.store.records import NewArticle  # noqa: E402
 from summaries import article_from_text, split_page, summarize_article  # noqa: E402
 from summaries.model import Article  # noqa: E402
@@ -115,6 +115,8 @@ def make_articles(bases: list[Base], count: int) -> list[NewArticle]:
                 topics=base.topics,
                 source="bench",
                 content_hash=content_hash(title, body),
+                title_tokens=tuple(search_tokens(title)),
+                body_tokens=tuple(search_tokens(body)),
             )
         )
     return out

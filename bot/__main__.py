@@ -74,15 +74,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_bot(settings)
     if command == "migrate":
-        from bot.store import migrate
+        from bot.ingest import migrate
 
         return asyncio.run(migrate(settings.database_url))
     if command == "ingest":
-        from bot.services.ingest_cli import ingest_main
+        from bot.cli import ingest_main
 
         return asyncio.run(ingest_main(args.sources, settings))
     if command == "search":
-        from bot.services.ingest_cli import search_main
+        from bot.cli import search_main
 
         return asyncio.run(search_main(" ".join(args.words), settings, limit=args.limit))
     if command == "deliver":
@@ -90,11 +90,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return asyncio.run(deliver_once_main(settings))
     if command in ("export", "import"):
+        from bot.ingest.index import ANALYZER
         from bot.store.export import export_main, import_main
 
         if command == "export":
-            return asyncio.run(export_main(settings.database_url, args.file))
-        return asyncio.run(import_main(settings.database_url, args.file))
+            return asyncio.run(export_main(settings.database_url, args.file, analyzer=ANALYZER))
+        return asyncio.run(import_main(settings.database_url, args.file, analyzer=ANALYZER))
     return 2
 
 

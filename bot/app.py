@@ -36,15 +36,19 @@ from telegram.ext import (
 from bot import ops_server
 from bot.config import Settings
 from bot.connect import bot_request, updates_request, wait_for_bot_api
-from bot.handlers import admin, membership, schedule, search, start, subscriptions
+from bot.handlers import admin, feeds, membership, schedule, search, start, subscriptions
 from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
 from bot.handlers.fallback import on_error, unknown_command
+from bot.handlers.flood import FLOOD_GROUP, flood_handler
+from bot.handlers.intake import UpdateScreen, install_webhook_screen
 from bot.i18n import plain
+from bot.ingest import Ingestor, open_store
 from bot.logs import describe_error, scrub
 from bot.services.admin import AdminService
 from bot.services.chats import ChatService
 from bot.services.digest import DigestService
+from bot.services.feeds import FeedService
 from bot.services.search import SearchService
 from bot.services.subscriptions import SubscriptionService
 from bot.store.api import Store
@@ -99,13 +103,16 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
     handlers: list[BaseHandler[Any, Any, Any]] = [
         CommandHandler(name, callback) for name, callback in commands
     ]
-    handlers += [
-        CommandHandler("stats", admin.stats, filters=admins),
-        CommandHandler("ingest", admin.ingest, filters=admins),
+    admin_commands: list[tuple[str, Any]] = [
+        ("stats", admin.stats),
+        ("ingest", admin.ingest),
+        ("addfeed", feeds.add_feed),
+        ("delfeed", feeds.delete_feed),
+        ("feeds", feeds.list_feeds),
     ]
-    from bot.handlers.feeds import feed_handlers
-
-    handlers += feed_handlers(settings.admin_ids)
+    handlers += [
+        CommandHandler(name, callback, filters=admins) for name, callback in admin_commands
+    ]
     text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     handlers += [
         MessageHandler(filters.StatusUpdate.MIGRATE, membership.chat_moved),
@@ -129,14 +136,13 @@ async def _set_commands(application: BotApplication) -> None:
 
 
 async def _load_seeds_on_first_start(
-    store: Store, settings: Settings, topics: Sequence[Topic]
+    store: Store, settings: Settings, topics: Sequence[Topic], ingestor: Ingestor | None = None
 ) -> None:
     """An empty store gets the articles shipped in SEEDS_DIR, so a new bot has something to say."""
-    from bot.services.ingest import ingest_paths
-
     if await store.count_articles() or not settings.seeds_dir.is_dir():
         return
-    report = await ingest_paths(store, [settings.seeds_dir], topics=topics, settings=settings)
+    ingestor = ingestor or Ingestor(store, settings=settings, topics=topics)
+    report = await ingestor.files([settings.seeds_dir])
     log.info(
         "first start: %d articles loaded from %s (%d refused)",
         report.added,
@@ -149,16 +155,17 @@ def _make_post_init(settings: Settings) -> Any:
     async def post_init(application: BotApplication) -> None:
         """Open the store, load topics, make the services, start the jobs, set the menu."""
         from bot.delivery.jobs import install_push_job
-        from bot.handlers.feeds import FEED_REGISTRY_KEY
         from bot.services.topics import load_topics
         from bot.sources.feed_store import FeedStore
         from bot.sources.jobs import install_feed_poll_job
         from bot.sources.registry import FeedRegistry
-        from bot.store import open_store
 
         store = await open_store(settings.database_url)
         topics = tuple(load_topics(settings.topics_file))
-        await _load_seeds_on_first_start(store, settings, topics)
+        # One ingestor for the process: /ingest, the seeds and the feed poll share its writer.
+        ingestor = Ingestor(store, settings=settings, topics=topics)
+        feeds = await FeedStore.open(store)
+        await _load_seeds_on_first_start(store, settings, topics, ingestor)
         chats = ChatService(
             store,
             default_timezone=settings.default_timezone,
@@ -171,11 +178,9 @@ def _make_post_init(settings: Settings) -> Any:
             chats=chats,
             subscriptions=SubscriptionService(store, chats, topics),
             search=SearchService(store, topics),
-            admin=AdminService(store, settings=settings, topics=topics),
+            admin=AdminService(store, settings=settings, topics=topics, ingestor=ingestor),
             digests=DigestService(store, chats, max_articles=settings.digest_max_articles),
-        )
-        application.bot_data[FEED_REGISTRY_KEY] = FeedRegistry(
-            await FeedStore.open(store), settings=settings
+            feeds=FeedService(FeedRegistry(feeds, settings=settings)),
         )
 
         async def notify_admins(message: str) -> None:
@@ -187,7 +192,10 @@ def _make_post_init(settings: Settings) -> Any:
 
         install_push_job(application, settings=settings, store=store, topics=topics)
         install_feed_poll_job(
-            application, settings=settings, store=store, topics=topics, notify_admins=notify_admins
+            application,
+            settings=settings,
+            poll_round=lambda now: ingestor.poll_feeds(now, feeds=feeds),
+            notify_admins=notify_admins,
         )
         await ops_server.start_ops_server(application, settings, store)
         await _set_commands(application)
@@ -217,7 +225,8 @@ def build_application(settings: Settings) -> BotApplication:
         .token(token)
         .base_url(base_url)
         .request(bot_request(settings))
-        .get_updates_request(updates_request(settings))
+        # An update PTB cannot read is skipped instead of fetched again forever.
+        .get_updates_request(UpdateScreen(updates_request(settings)))
         .context_types(ContextTypes(context=BotContext))
         .defaults(
             Defaults(
@@ -241,6 +250,10 @@ def build_application(settings: Settings) -> BotApplication:
         builder = builder.base_file_url(base_file_url)
     application: BotApplication = builder.build()
     application.add_handler(TypeHandler(Update, ops_server.count_update), group=-2)
+    flood = flood_handler(
+        burst=settings.flood_burst, rate=settings.flood_rate, admin_ids=settings.admin_ids
+    )
+    application.add_handler(flood, group=FLOOD_GROUP)
     application.add_handlers(_handlers(settings))
     application.add_error_handler(on_error)
     return application
@@ -250,6 +263,7 @@ def run_application(application: BotApplication, settings: Settings, **run: Any)
     """Run until stopped: a webhook server when WEBHOOK_URL is set, else long polling."""
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        install_webhook_screen()
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,

@@ -53,11 +53,15 @@ class Settings(BaseSettings):
     digest_max_articles: int = Field(default=10, ge=1, le=50)
     send_rate_per_second: float = Field(default=30.0, gt=0)
     delivery_lease_seconds: float = Field(default=900.0, gt=0)
+    flood_burst: int = Field(default=5, ge=1)
+    flood_rate: float = Field(default=1.0, gt=0)
 
     seeds_dir: Path = Path("seeds")
     topics_file: Path = Path("seeds/topics.toml")
     digest_max_chars: int = Field(default=150, ge=10)
     digest_max_sentences: int = Field(default=3, ge=1)
+    # Folders /ingest in a chat may read (empty: SEEDS_DIR and the working folder).
+    ingest_roots: Annotated[tuple[Path, ...], NoDecode] = ()
 
     feeds: Annotated[tuple[str, ...], NoDecode] = ()
     feeds_file: Path | None = None
@@ -65,6 +69,7 @@ class Settings(BaseSettings):
     fetch_timeout_seconds: float = Field(default=15.0, gt=0)
     fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     fetch_per_host_concurrency: int = Field(default=2, ge=1)
+    feed_max_page_fetches: int = Field(default=20, ge=0)
     allow_private_sources: bool = False
     feed_max_entries: int = Field(default=50, ge=1)
     sources_proxy: SecretStr | None = None
@@ -114,6 +119,13 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @field_validator("ingest_roots", mode="before")
+    @classmethod
+    def _parse_ingest_roots(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(Path(part.strip()) for part in value.split(",") if part.strip())
+        return value
+
     @model_validator(mode="after")
     def _add_feeds_file(self) -> Settings:
         # FEEDS_FILE holds one URL a line (blank lines and # comments ignored), added to FEEDS.
@@ -132,6 +144,11 @@ class Settings(BaseSettings):
     def telegram_proxy_url(self) -> str | None:
         """The Telegram proxy URL in clear (credentials included), for the HTTP client only."""
         return self.telegram_proxy.get_secret_value() if self.telegram_proxy else None
+
+    @property
+    def ingest_root_paths(self) -> tuple[Path, ...]:
+        """What /ingest in a chat may read: INGEST_ROOTS, else SEEDS_DIR and the working folder."""
+        return self.ingest_roots or (self.seeds_dir, Path.cwd())
 
     @property
     def token(self) -> str | None:

@@ -14,10 +14,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.i18n import text, topic_name
+from bot.services.search import Suggestion
+from bot.services.subscriptions import MAX_KEYWORD_CHARS
+from bot.sources.registry import FeedListing
 from bot.store.records import SearchResult, StoredArticle, StoreStats
 from summaries.model import Topic
 
 MESSAGE_LIMIT = 4096
+# Per entry of a list (a search page, a digest, an inline card): an article's title and passage
+# are cut to these many characters, so one huge title never crowds the others out of a message.
+TITLE_CHARS = 200
+PASSAGE_CHARS = 400
 
 _TOKEN = re.compile(r"<[^<>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|[<&]", re.S)
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
@@ -38,6 +45,11 @@ def escape_attr(value: str) -> str:
 def utf16_len(value: str) -> int:
     """Length in UTF-16 code units (an emoji outside the BMP counts two)."""
     return len(value.encode("utf-16-le")) // 2
+
+
+def clip(value: str, limit: int) -> str:
+    """``value`` cut to ``limit`` characters, with an ellipsis when something was cut."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def link(url: str, label_html: str) -> str:
@@ -169,12 +181,12 @@ def _original_link(article: StoredArticle, language: str) -> list[str]:
 
 def _article_lines(article: StoredArticle, language: str, *, dated: bool) -> list[str]:
     """Bold title, (date), digest and link of one article."""
-    lines = [f"<b>{escape(article.title)}</b>"]
+    lines = [f"<b>{escape(clip(article.title, TITLE_CHARS))}</b>"]
     if dated:
         lines.append(f"<i>{article_date(article).isoformat()}</i>")
     digest = "".join(article.digest).strip()
     if digest:
-        lines.append(escape(digest))
+        lines.append(escape(clip(digest, PASSAGE_CHARS)))
     return lines + _original_link(article, language)
 
 
@@ -256,14 +268,15 @@ def render_search(query: str, result: SearchResult, *, first: int, language: str
     for number, hit in enumerate(result.hits, start=first):
         article = hit.article
         if hit.snippet:
-            passage = highlight(hit.snippet, hit.highlights)
+            snippet = clip(hit.snippet, PASSAGE_CHARS)
+            passage = highlight(snippet, hit.highlights)
         else:
-            passage = escape("".join(article.digest))
+            passage = escape(clip("".join(article.digest), PASSAGE_CHARS))
         blocks.append(
-            f"<b>{number}. {escape(article.title)}</b>\n"
+            f"<b>{number}. {escape(clip(article.title, TITLE_CHARS))}</b>\n"
             f"<i>{article_date(article).isoformat()}</i>\n{passage}"
         )
-    # One page is five short passages; the cap only guards against a runaway snippet.
+    # Entries are clipped, so a page of five always fits one message; the split only guards.
     return split_message("\n\n".join(blocks))[0]
 
 
@@ -272,12 +285,33 @@ def render_article_card(article: StoredArticle, *, language: str) -> str:
     return split_message("\n".join(_article_lines(article, language, dated=True)))[0]
 
 
-def render_no_hits(query: str, suggestions: Sequence[str], *, language: str) -> str:
-    """A search that found nothing: say so, and suggest close topics or keywords."""
+def suggestion_label(suggestion: Suggestion, *, topics: Sequence[Topic], language: str) -> str:
+    """The Chinese words to search, with the topic's English name for an English reader."""
+    topic = next((t for t in topics if t.slug == suggestion.topic), None)
+    if topic is None or language != "en":
+        return suggestion.query
+    return f"{suggestion.query} ({topic.name_en})"
+
+
+def render_no_hits(
+    query: str, suggestions: Sequence[Suggestion], *, topics: Sequence[Topic], language: str
+) -> str:
+    """A search that found nothing: say so, and suggest searches that do find articles."""
     reply = text(language, "search_no_hits", query=query)
-    if suggestions:
-        reply += "\n" + text(language, "search_suggest", words="、".join(suggestions))
-    return reply
+    if not suggestions:
+        return reply + "\n" + text(language, "search_suggest_none")
+    labels = [suggestion_label(s, topics=topics, language=language) for s in suggestions]
+    separator = ", " if language == "en" else "、"
+    return reply + "\n" + text(language, "search_suggest", words=separator.join(labels))
+
+
+def subscription_label(kind: str, value: str, *, topics: Sequence[Topic], language: str) -> str:
+    """How a subscription is named: the topic's name, or the keyword (long ones cut)."""
+    if kind == "topic":
+        topic = next((t for t in topics if t.slug == value), None)
+        if topic is not None:
+            return topic_name(topic, language)
+    return clip(value, MAX_KEYWORD_CHARS + 1)
 
 
 def render_stats(stats: StoreStats, *, topics: Sequence[Topic], language: str) -> list[str]:
@@ -309,3 +343,28 @@ def render_ingest(
         text(language, "ingest_refused", source=where, reason=why) for where, why in refused[:20]
     )
     return split_message("\n".join(lines))
+
+
+def _feed_when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def render_feeds(listing: FeedListing, *, language: str) -> str:
+    """The /feeds answer: one line per feed with its health."""
+    if not listing.feeds:
+        return text(language, "feeds_empty")
+    lines = [text(language, "feeds_title", count=len(listing.feeds))]
+    for number, feed in enumerate(listing.feeds, start=1):
+        origin = text(language, "feed_config") if feed.url in listing.configured else ""
+        error = feed.last_error or ""
+        if feed.failing:
+            state = text(language, "feed_failing", failures=feed.failures, error=error)
+        elif feed.failures:
+            state = text(language, "feed_errors", failures=feed.failures, error=error)
+        elif feed.last_ok_at is not None:
+            when = _feed_when(feed.last_ok_at)
+            state = text(language, "feed_ok") + " · " + text(language, "feed_last_ok", when=when)
+        else:
+            state = text(language, "feed_never")
+        lines.append(f"{number}. {escape(feed.url)}{origin}\n    {state}")
+    return "\n".join(lines)

@@ -18,9 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from summaries.categories import CategoryModel, CategoryModelError, CategoryResult
 from summaries.model import Article, Summary, Topic
 from summaries.pages import article_from_text, split_page
 from summaries.pipeline import summarize_article
+from summaries.story_grouper import StoryGrouper
 from summaries.text import decode_text
 from summaries.topics import parse_topics
 
@@ -55,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-chars", type=_positive, default=150, help="digest budget (150)")
     parser.add_argument("--max-sentences", type=_positive, default=3, help="at most (3)")
     parser.add_argument(
+        "--stories",
+        action="store_true",
+        help='with --jsonl: add "story" (the id of the story\'s first article) to each line',
+    )
+    parser.add_argument(
         "--topics",
         type=Path,
         help=f"topic list (TOML with [[topic]] tables); default {DEFAULT_TOPICS} if present",
@@ -76,7 +83,7 @@ def load_topics(path: Path | None) -> tuple[Topic, ...]:
     return parse_topics(entries)
 
 
-def article_record(article: Article, summary: Summary) -> dict[str, Any]:
+def article_record(article: Article, summary: Summary, category: CategoryResult) -> dict[str, Any]:
     """The --json object of one article."""
     return {
         "title": article.title,
@@ -90,10 +97,18 @@ def article_record(article: Article, summary: Summary) -> dict[str, Any]:
         "digest": list(summary.digest),
         "keywords": list(summary.keywords),
         "topics": list(summary.topics),
+        **category_fields(category),
     }
 
 
-def _print_article(article: Article, summary: Summary, out: IO[str]) -> None:
+def category_fields(category: CategoryResult) -> dict[str, Any]:
+    """The category keys of an output object: the Chinese name and the confidence."""
+    return {"category": category.name_zh, "category_confidence": category.confidence}
+
+
+def _print_article(
+    article: Article, summary: Summary, category: CategoryResult, out: IO[str]
+) -> None:
     head = article.title or "(untitled)"
     if article.subtitle:
         head += f" {article.subtitle}"
@@ -102,6 +117,7 @@ def _print_article(article: Article, summary: Summary, out: IO[str]) -> None:
     if article.authors:
         meta.append(" ".join(article.authors))
     out.write(f"   [{' | '.join(meta)}]\n")
+    out.write(f"   category: {category.name_zh} ({category.confidence:.2f})\n")
     for sentence in summary.digest:
         out.write(f"   - {sentence}\n")
     out.write(f"   keywords: {', '.join(summary.keywords) or '-'}\n")
@@ -114,7 +130,12 @@ def _error(where: str, message: str) -> None:
     sys.stderr.write(f"{_PROG}: {where}: {message}\n")
 
 
-def run_files(paths: Sequence[str], args: argparse.Namespace, topics: Sequence[Topic]) -> int:
+def run_files(
+    paths: Sequence[str],
+    args: argparse.Namespace,
+    topics: Sequence[Topic],
+    categories: CategoryModel,
+) -> int:
     """Digest each file; returns the number of files that failed."""
     failed = 0
     for name in paths:
@@ -139,15 +160,18 @@ def run_files(paths: Sequence[str], args: argparse.Namespace, topics: Sequence[T
                 max_chars=args.max_chars,
                 max_sentences=args.max_sentences,
             )
+            category = categories.classify(article.title, article.body)
             if args.json:
-                record = {"file": name, **article_record(article, summary)}
+                record = {"file": name, **article_record(article, summary, category)}
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
             else:
-                _print_article(article, summary, sys.stdout)
+                _print_article(article, summary, category, sys.stdout)
     return failed
 
 
-def jsonl_line(raw: bytes, args: argparse.Namespace, topics: Sequence[Topic]) -> dict[str, Any]:
+def jsonl_line(
+    raw: bytes, args: argparse.Namespace, topics: Sequence[Topic], categories: CategoryModel
+) -> dict[str, Any]:
     """The output object for one --jsonl input line; raises ValueError for a bad line."""
     if not raw.strip():
         raise ValueError("empty line")
@@ -158,6 +182,8 @@ def jsonl_line(raw: bytes, args: argparse.Namespace, topics: Sequence[Topic]) ->
     if not isinstance(item, dict):
         raise ValueError("expected a JSON object")
     text, title = item.get("text"), item.get("title", "")
+    if text is None and isinstance(title, str) and title.strip():
+        text = ""  # a headline alone is classified on its title; its digest is empty
     if not isinstance(text, str):
         raise ValueError("'text' must be a string")
     if title is None:
@@ -174,15 +200,21 @@ def jsonl_line(raw: bytes, args: argparse.Namespace, topics: Sequence[Topic]) ->
         "digest": list(summary.digest),
         "keywords": list(summary.keywords),
         "topics": list(summary.topics),
+        **category_fields(categories.classify(article.title, article.body)),
     }
 
 
-def run_jsonl(stream: IO[bytes], args: argparse.Namespace, topics: Sequence[Topic]) -> int:
+def run_jsonl(
+    stream: IO[bytes], args: argparse.Namespace, topics: Sequence[Topic], categories: CategoryModel
+) -> int:
     """Digest each JSON line of ``stream`` in order; returns the number of lines that failed."""
     failed = 0
+    stories = StoryGrouper() if args.stories else None
     for number, raw in enumerate(stream, start=1):
         try:
-            record = jsonl_line(raw, args, topics)
+            record = jsonl_line(raw, args, topics, categories)
+            if stories is not None:
+                record["story"] = stories.story_of(number, record, json.loads(decode_text(raw)))
         except ValueError as exc:
             _error(f"line {number}", str(exc))
             record = {"id": _id_of(raw), "error": str(exc)}
@@ -209,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("give at least one FILE, or --jsonl to read JSON lines from stdin")
     if args.jsonl and args.files:
         parser.error("--jsonl reads stdin; do not give FILE arguments with it")
+    if args.stories and not args.jsonl:
+        parser.error("--stories works with --jsonl")
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(encoding="utf-8")
     # jieba announces its dictionary loading on stderr; keep stderr for our own errors.
@@ -221,10 +255,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(args.topics or DEFAULT_TOPICS), f"cannot read topics: {exc}")
         return 2
     try:
+        categories = CategoryModel().load()
+    except CategoryModelError as exc:
+        _error("categories", str(exc))
+        return 2
+    try:
         if args.jsonl:
-            failed = run_jsonl(sys.stdin.buffer, args, topics)
+            failed = run_jsonl(sys.stdin.buffer, args, topics, categories)
         else:
-            failed = run_files(args.files, args, topics)
+            failed = run_files(args.files, args, topics, categories)
     except BrokenPipeError:
         # The reader went away (e.g. piped into head); nothing more to say.
         return 0

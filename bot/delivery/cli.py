@@ -38,8 +38,9 @@ async def deliver_once_main(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    from bot.ingest import open_store
     from bot.services.topics import TopicsFileError, load_topics
-    from bot.store import DatabaseUrlError, open_store
+    from bot.store import DatabaseUrlError
 
     try:
         topics = load_topics(settings.topics_file)

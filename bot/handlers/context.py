@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
+from bot.handlers.memo import QueryMemo
 from bot.i18n import language_for
 from bot.services.admin import AdminService
 from bot.services.chats import ChatRef, ChatService
 from bot.services.digest import DigestService
+from bot.services.feeds import FeedService
 from bot.services.search import SearchService
 from bot.services.subscriptions import SubscriptionService
 from bot.store.api import Store
@@ -33,6 +35,9 @@ class Services:
     search: SearchService
     admin: AdminService
     digests: DigestService
+    feeds: FeedService
+    # Search words that buttons refer to (Telegram's callback data holds 64 bytes).
+    memo: QueryMemo = field(default_factory=QueryMemo)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -7,8 +7,9 @@ from collections.abc import Collection, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.handlers.memo import QueryMemo
 from bot.i18n import plain, topic_name
-from bot.services.search import QueryMemo, SearchPage
+from bot.services.search import SearchPage, Suggestion
 from bot.services.subscriptions import can_follow
 from bot.store.records import Subscription
 from summaries.model import Topic
@@ -55,17 +56,23 @@ def topics_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
+def subscription_ref(subscription: Subscription) -> str:
+    """How a ❌ button names a subscription: the topic slug, or the keyword's digest.
+
+    A keyword goes by its digest because the word itself may not fit in 64 bytes.
+    """
+    if subscription.kind == "topic":
+        return subscription.value
+    return callbacks.key_digest(subscription.value)
+
+
 def subscriptions_keyboard(
     subscriptions: Sequence[Subscription], labels: Sequence[str]
 ) -> InlineKeyboardMarkup:
     """One ❌ button per subscription."""
     rows = []
     for subscription, label in zip(subscriptions, labels, strict=True):
-        ref = (
-            subscription.value
-            if subscription.kind == "topic"
-            else callbacks.key_digest(subscription.value)
-        )
+        ref = subscription_ref(subscription)
         data = callbacks.encode(callbacks.RemoveSubscription(subscription.kind, ref))
         rows.append([InlineKeyboardButton(f"❌ {label}", callback_data=data)])
     return InlineKeyboardMarkup(rows)
@@ -103,4 +110,21 @@ def search_keyboard(
     if extra:
         rows.append(extra)
     # Telegram refuses a keyboard without buttons.
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def suggestions_keyboard(
+    suggestions: Sequence[Suggestion], memo: QueryMemo, *, language: str
+) -> InlineKeyboardMarkup | None:
+    """One button per suggestion that shows its first page of hits in place."""
+    buttons = [
+        InlineKeyboardButton(
+            plain(language, "btn_suggest", word=suggestion.query),
+            callback_data=callbacks.encode(
+                callbacks.SearchPage(memo.reference(suggestion.query, "s", "0"), 0)
+            ),
+        )
+        for suggestion in suggestions
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     return InlineKeyboardMarkup(rows) if rows else None

@@ -12,11 +12,18 @@ from telegram.constants import ParseMode
 
 from bot import callbacks
 from bot.handlers.context import BotContext, chat_ref, user_language
-from bot.handlers.keyboards import search_keyboard
+from bot.handlers.keyboards import search_keyboard, suggestions_keyboard
 from bot.handlers.replies import NO_PREVIEW, answer
 from bot.handlers.subscriptions import subscribe_message
 from bot.i18n import plain, text
-from bot.render import render_article, render_article_card, render_no_hits, render_search
+from bot.render import (
+    TITLE_CHARS,
+    clip,
+    render_article,
+    render_article_card,
+    render_no_hits,
+    render_search,
+)
 from bot.services.search import MAX_QUERY_CHARS, SearchPage, clean_query
 
 
@@ -37,13 +44,15 @@ async def _search(update: Update, context: BotContext, raw: str) -> None:
     if len(query) > MAX_QUERY_CHARS:
         await answer(update, context.bot, text(language, "message_too_long", limit=MAX_QUERY_CHARS))
         return
-    service = context.services.search
-    page = await service.search(query)
+    services = context.services
+    page = await services.search.search(query)
     if page.result.reason is None and not page.result.hits:
-        words = await service.suggestions(query, language=language)
-        await answer(update, context.bot, render_no_hits(query, words, language=language))
+        found = await services.search.suggestions(query)
+        reply = render_no_hits(query, found, topics=services.topics, language=language)
+        markup = suggestions_keyboard(found, services.memo, language=language)
+        await answer(update, context.bot, reply, markup=markup)
         return
-    markup = None if page.result.reason else search_keyboard(page, service.memo, language=language)
+    markup = None if page.result.reason else search_keyboard(page, services.memo, language=language)
     await answer(update, context.bot, _search_reply(page, language), markup=markup)
 
 
@@ -85,19 +94,19 @@ async def on_search_page(update: Update, context: BotContext, data: callbacks.Se
     language = chat_ref(update).language
     query = update.callback_query
     assert query is not None
-    service = context.services.search
-    words = service.memo.recall(data.query)
+    services = context.services
+    words = services.memo.recall(data.query)
     if words is None:
         await query.answer(plain(language, "search_expired"), show_alert=True)
         return
     await query.answer()
-    page = await service.search(words, page=data.page)
+    page = await services.search.search(words, page=data.page)
     if not page.result.hits:
         await query.edit_message_text(text(language, "search_no_hits", query=words))
         return
     await query.edit_message_text(
         _search_reply(page, language),
-        reply_markup=search_keyboard(page, service.memo, language=language),
+        reply_markup=search_keyboard(page, services.memo, language=language),
     )
 
 
@@ -121,13 +130,15 @@ async def on_subscribe_word(
     chat = chat_ref(update)
     query = update.callback_query
     assert query is not None
-    words = context.services.search.memo.recall(data.query)
+    services = context.services
+    words = services.memo.recall(data.query)
     if words is None:
         await query.answer(plain(chat.language, "search_expired"), show_alert=True)
         return
-    outcome = await context.services.subscriptions.subscribe(chat, words)
+    outcome = await services.subscriptions.subscribe(chat, words)
     await query.answer()
-    await answer(update, context.bot, subscribe_message(outcome, chat.language))
+    reply = subscribe_message(outcome, topics=services.topics, language=chat.language)
+    await answer(update, context.bot, reply)
 
 
 async def inline_search(update: Update, context: BotContext) -> None:
@@ -140,8 +151,8 @@ async def inline_search(update: Update, context: BotContext) -> None:
     results = [
         InlineQueryResultArticle(
             id=str(article.id),
-            title=article.title[:200] or "…",
-            description="".join(article.digest)[:200],
+            title=clip(article.title, TITLE_CHARS) or "…",
+            description=clip("".join(article.digest), TITLE_CHARS),
             input_message_content=InputTextMessageContent(
                 render_article_card(article, language=language),
                 parse_mode=ParseMode.HTML,

@@ -26,7 +26,8 @@ async def start(update: Update, context: BotContext) -> None:
             await answer(update, context.bot, text(chat.language, "deep_link_unknown"))
         else:
             outcome = await services.subscriptions.subscribe(chat, slug)
-            await answer(update, context.bot, subscribe_message(outcome, chat.language))
+            reply = subscribe_message(outcome, topics=services.topics, language=chat.language)
+            await answer(update, context.bot, reply)
     subscribed = await services.subscriptions.subscribed_topics(chat)
     greeting = text(
         chat.language,

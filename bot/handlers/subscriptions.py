@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import Update
 from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.handlers.context import BotContext, chat_ref
-from bot.handlers.keyboards import subscriptions_keyboard, topics_keyboard
+from bot.handlers.keyboards import subscription_ref, subscriptions_keyboard, topics_keyboard
 from bot.handlers.replies import answer
 from bot.i18n import plain, text
+from bot.render import subscription_label
+from bot.services.chats import ChatRef
 from bot.services.subscriptions import (
     MAX_KEYWORD_CHARS,
     MAX_SUBSCRIPTIONS,
     SubscribeOutcome,
+    Target,
     UnsubscribeOutcome,
 )
+from bot.store.records import Subscription
+from summaries.model import Topic
 
 _SUBSCRIBE_KEYS = {
     "exists": "already_subscribed",
@@ -26,7 +33,13 @@ _SUBSCRIBE_KEYS = {
 }
 
 
-def subscribe_message(outcome: SubscribeOutcome, language: str) -> str:
+def _name(target: Target | None, topics: Sequence[Topic], language: str) -> str:
+    if target is None:
+        return ""
+    return subscription_label(target.kind, target.value, topics=topics, language=language)
+
+
+def subscribe_message(outcome: SubscribeOutcome, *, topics: Sequence[Topic], language: str) -> str:
     """What to say after a subscribe attempt."""
     target = outcome.target
     if outcome.status == "added" and target is not None:
@@ -34,16 +47,25 @@ def subscribe_message(outcome: SubscribeOutcome, language: str) -> str:
     else:
         key = _SUBSCRIBE_KEYS.get(outcome.status, "subscribe_usage")
     limit = MAX_SUBSCRIPTIONS if outcome.status == "limit" else MAX_KEYWORD_CHARS
-    return text(language, key, name=target.label if target else "", limit=limit)
+    return text(language, key, name=_name(target, topics, language), limit=limit)
 
 
-def unsubscribe_message(outcome: UnsubscribeOutcome, language: str) -> str:
+def unsubscribe_message(
+    outcome: UnsubscribeOutcome, *, topics: Sequence[Topic], language: str
+) -> str:
     """What to say after an unsubscribe attempt."""
-    name = outcome.target.label if outcome.target else ""
     key = {"removed": "unsubscribed", "missing": "not_subscribed"}.get(
         outcome.status, "unsubscribe_usage"
     )
-    return text(language, key, name=name)
+    return text(language, key, name=_name(outcome.target, topics, language))
+
+
+def _labels(
+    subscriptions: Sequence[Subscription], topics: Sequence[Topic], language: str
+) -> list[str]:
+    return [
+        subscription_label(s.kind, s.value, topics=topics, language=language) for s in subscriptions
+    ]
 
 
 async def topics(update: Update, context: BotContext) -> None:
@@ -57,26 +79,30 @@ async def topics(update: Update, context: BotContext) -> None:
 async def subscribe(update: Update, context: BotContext) -> None:
     """/subscribe TOPIC_OR_WORD."""
     chat = chat_ref(update)
-    outcome = await context.services.subscriptions.subscribe(chat, " ".join(context.args or ()))
-    await answer(update, context.bot, subscribe_message(outcome, chat.language))
+    services = context.services
+    outcome = await services.subscriptions.subscribe(chat, " ".join(context.args or ()))
+    reply = subscribe_message(outcome, topics=services.topics, language=chat.language)
+    await answer(update, context.bot, reply)
 
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     """/unsubscribe TOPIC_OR_WORD."""
     chat = chat_ref(update)
-    outcome = await context.services.subscriptions.unsubscribe(chat, " ".join(context.args or ()))
-    await answer(update, context.bot, unsubscribe_message(outcome, chat.language))
+    services = context.services
+    outcome = await services.subscriptions.unsubscribe(chat, " ".join(context.args or ()))
+    reply = unsubscribe_message(outcome, topics=services.topics, language=chat.language)
+    await answer(update, context.bot, reply)
 
 
 async def mysubs(update: Update, context: BotContext) -> None:
     """The chat's subscriptions with a remove button each."""
     chat = chat_ref(update)
-    service = context.services.subscriptions
-    subscriptions = await service.list(chat)
+    services = context.services
+    subscriptions = await services.subscriptions.list(chat)
     if not subscriptions:
         await answer(update, context.bot, text(chat.language, "mysubs_empty"))
         return
-    labels = [service.label(s, chat.language) for s in subscriptions]
+    labels = _labels(subscriptions, services.topics, chat.language)
     markup = subscriptions_keyboard(subscriptions, labels)
     title = text(chat.language, "mysubs_title", count=len(subscriptions))
     await answer(update, context.bot, title, markup=markup)
@@ -110,7 +136,8 @@ async def on_toggle_topic(update: Update, context: BotContext, data: callbacks.T
         await query.answer(plain(chat.language, "sub_limit", limit=MAX_SUBSCRIPTIONS), True)
         return
     key = "topic_on" if outcome.status == "added" else "topic_off"
-    await query.answer(plain(chat.language, key, name=outcome.target.label))
+    name = _name(outcome.target, context.services.topics, chat.language)
+    await query.answer(plain(chat.language, key, name=name))
     await _show_topics_page(update, context, data.page)
 
 
@@ -129,18 +156,33 @@ async def on_remove(
     chat = chat_ref(update)
     query = update.callback_query
     assert query is not None
-    service = context.services.subscriptions
-    removed = await service.remove(chat, data.kind, data.value)
+    services = context.services
+    removed = await _remove_by_ref(context, chat, data)
     if removed is None:
         await query.answer(plain(chat.language, "callback_stale"))
         return
-    await query.answer(plain(chat.language, "removed", name=service.label(removed, chat.language)))
-    remaining = await service.list(chat)
+    name = subscription_label(
+        removed.kind, removed.value, topics=services.topics, language=chat.language
+    )
+    await query.answer(plain(chat.language, "removed", name=name))
+    remaining = await services.subscriptions.list(chat)
     if not remaining:
         await query.edit_message_text(text(chat.language, "mysubs_empty"))
         return
-    labels = [service.label(s, chat.language) for s in remaining]
     await query.edit_message_text(
         text(chat.language, "mysubs_title", count=len(remaining)),
-        reply_markup=subscriptions_keyboard(remaining, labels),
+        reply_markup=subscriptions_keyboard(
+            remaining, _labels(remaining, services.topics, chat.language)
+        ),
     )
+
+
+async def _remove_by_ref(
+    context: BotContext, chat: ChatRef, data: callbacks.RemoveSubscription
+) -> Subscription | None:
+    """Remove the chat's subscription a ❌ button names; None when it has none such."""
+    service = context.services.subscriptions
+    for subscription in await service.list(chat):
+        if subscription.kind == data.kind and subscription_ref(subscription) == data.value:
+            return await service.remove(chat, subscription.kind, subscription.value)
+    return None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.ingest import FilePolicy, Ingestor
 from bot.store.api import Store
 from bot.store.records import StoreStats
 from summaries.model import Topic
@@ -17,20 +16,33 @@ from summaries.model import Topic
 
 @dataclass(frozen=True)
 class IngestSummary:
-    """What one /ingest did."""
+    """What one /ingest did; ``duplicates`` counts near duplicates too, named with their
+    reason in ``near_duplicates``."""
 
     added: int
     duplicates: int
     refused: tuple[tuple[str, str], ...]
+    near_duplicates: tuple[tuple[str, str], ...] = ()
 
 
 class AdminService:
-    """What admins may ask: store counts, loading new articles."""
+    """What admins may ask: store counts, loading new articles.
 
-    def __init__(self, store: Store, *, settings: Settings, topics: Sequence[Topic]):
+    ``ingestor`` is the process's shared one (its writer's lock covers every source); without
+    it the service makes its own.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        settings: Settings,
+        topics: Sequence[Topic],
+        ingestor: Ingestor | None = None,
+    ):
         self._store = store
         self._settings = settings
-        self._topics = tuple(topics)
+        self._ingestor = ingestor or Ingestor(store, settings=settings, topics=topics)
 
     def today(self) -> date:
         """Today in the default time zone (what 'deliveries today' counts)."""
@@ -41,21 +53,13 @@ class AdminService:
         return await self._store.stats(today=self.today())
 
     async def ingest(self, source: str) -> IngestSummary:
-        """Load a URL (page or feed) or a local path; refusals come back with their reason."""
-        source = source.strip()
-        if source.lower().startswith(("http://", "https://")):
-            from bot.sources.urls import ingest_urls
-
-            report = await ingest_urls(
-                self._store, [source], settings=self._settings, topics=self._topics
-            )
-        else:
-            path = Path(source)
-            if not await asyncio.to_thread(path.exists):
-                return IngestSummary(0, 0, ((source, "no such file or folder"),))
-            from bot.services.ingest import ingest_paths
-
-            report = await ingest_paths(
-                self._store, [path], settings=self._settings, topics=self._topics
-            )
-        return IngestSummary(report.added, report.duplicates, tuple(report.refused))
+        """Load a URL (page or feed) or a .txt file or folder under INGEST_ROOTS; refusals
+        come back with their reason."""
+        policy = FilePolicy(roots=self._settings.ingest_root_paths)
+        report = await self._ingestor.sources([source.strip()], policy=policy)
+        return IngestSummary(
+            report.added,
+            report.duplicates,
+            tuple(report.refused),
+            tuple(report.near_duplicates),
+        )

@@ -9,6 +9,8 @@ from datetime import time
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from summaries.tokens import normalize_query_text
+
 _TIME = re.compile(r"^(\d{1,2})[:：.](\d{2})$")
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
 
@@ -85,7 +87,7 @@ _PLACES: dict[str, str] = {
 
 def parse_digest_time(raw: str) -> time | None:
     """A 24-hour HH:MM time (H:MM and full-width digits allowed), else None."""
-    match = _TIME.match(unicodedata.normalize("NFKC", raw).strip())
+    match = _TIME.match(normalize_query_text(raw).strip())
     if not match:
         return None
     hour, minute = int(match.group(1)), int(match.group(2))
@@ -133,10 +135,11 @@ def _offset_zone(sign: str, hours: int, minutes: int) -> ZoneChoice | None:
 
 def parse_timezone(raw: str) -> ZoneChoice | None:
     """An IANA zone for a name (Asia/Shanghai), an offset (UTC+8, +08:00) or a city (北京)."""
-    cleaned = " ".join(unicodedata.normalize("NFKC", raw).split()).strip()
-    if not cleaned or len(cleaned) > 64:
+    key = " ".join(normalize_query_text(raw).split())
+    if not key or len(key) > 64:
         return None
-    key = cleaned.lower()
+    # What the user typed, in half-width with its case kept, to say how it was understood.
+    cleaned = " ".join(unicodedata.normalize("NFKC", raw).split())
     offset = _OFFSET.match(key)
     if offset:
         return _offset_zone(offset.group(1), int(offset.group(2)), int(offset.group(3) or 0))

@@ -1,23 +1,32 @@
-"""Search: pages of matching articles, suggestions when nothing matches, inline answers."""
+"""Search: pages of matching articles, suggestions that find something, inline answers."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections import Counter, OrderedDict
-from collections.abc import Sequence
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.callbacks import fits, key_digest
-from bot.i18n import topic_name
+from bot import metrics
 from bot.store.api import Store
 from bot.store.records import SearchResult, StoredArticle
 from summaries.model import Topic
-from summaries.tokens import search_tokens
+from summaries.tokens import normalize_query_text, search_tokens
 
 PAGE_SIZE = 5
 INLINE_LIMIT = 20
 MAX_QUERY_CHARS = 100
-_MEMO_SIZE = 10_000
+SUGGESTIONS = 5
+# How many candidate words a no-hit search tries before it gives its suggestions: each try is
+# one search, so the answer stays as quick as a few searches.
+_SUGGESTION_TRIES = 12
+# Latin words of at least this many letters are matched against topic names by their start
+# (volunteers ~ Volunteering); shorter ones must match a whole word.
+_STEM = 5
+_LATIN_WORD = re.compile(r"[a-z]{3,}")
+# The topics with the most articles change only with ingest: counted again after this long.
+_POPULAR_TTL_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -40,50 +49,48 @@ class SearchPage:
         return self.result.ranked > (self.page + 1) * self.page_size
 
 
-class QueryMemo:
-    """Queries too long for callback data, remembered under a short reference.
+@dataclass(frozen=True)
+class Suggestion:
+    """A query that finds articles: Chinese words, and the slug of the topic they name."""
 
-    Buttons carry ``~<digest>``; a restarted bot (or another webhook worker) no longer knows
-    the reference, and the button then answers that the search expired.
-    """
-
-    def __init__(self, size: int = _MEMO_SIZE):
-        self._size = size
-        self._queries: OrderedDict[str, str] = OrderedDict()
-
-    def reference(self, query: str, *fields: str) -> str:
-        """The query itself when it fits next to ``fields`` in callback data, else ``~digest``."""
-        if "|" not in query and not query.startswith("~") and fits(*fields, query):
-            return query
-        ref = "~" + key_digest(query)
-        self._queries[ref] = query
-        self._queries.move_to_end(ref)
-        while len(self._queries) > self._size:
-            self._queries.popitem(last=False)
-        return ref
-
-    def recall(self, ref: str) -> str | None:
-        """The query a button refers to, None when it has been forgotten."""
-        return self._queries.get(ref) if ref.startswith("~") else ref
+    query: str
+    hits: int
+    topic: str | None = None
 
 
 def clean_query(raw: str) -> str:
-    """The query as searched: NFKC, whitespace collapsed, trimmed."""
-    return " ".join(unicodedata.normalize("NFKC", raw).split())
+    """The query as searched: normalized as index tokens are, whitespace collapsed, trimmed."""
+    return " ".join(normalize_query_text(raw).split())
+
+
+def _latin_stem_match(word: str, name: str) -> bool:
+    """Whether an English query word names the same thing as a word of a topic name."""
+    for part in _LATIN_WORD.findall(name.lower()):
+        if word == part or (len(word) >= _STEM and part[:_STEM] == word[:_STEM]):
+            return True
+    return False
 
 
 class SearchService:
     """Full-text search over the store, with paging and suggestions."""
 
-    def __init__(self, store: Store, topics: Sequence[Topic]):
+    def __init__(
+        self,
+        store: Store,
+        topics: Sequence[Topic],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._store = store
         self._topics = tuple(topics)
-        self.memo = QueryMemo()
+        self._clock = clock
+        self._popular: tuple[float, list[Suggestion]] | None = None
 
     async def search(self, raw: str, *, page: int = 0) -> SearchPage:
         """One page (PAGE_SIZE hits) of articles for ``raw``, best first."""
         query = clean_query(raw)
-        result = await self._store.search(query, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+        with metrics.search_seconds.time():
+            result = await self._store.search(query, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
         return SearchPage(query, page, result)
 
     async def article(self, article_id: int) -> StoredArticle | None:
@@ -98,20 +105,73 @@ class SearchService:
         result = await self._store.search(query, limit=INLINE_LIMIT)
         return [hit.article for hit in result.hits]
 
-    async def suggestions(self, raw: str, *, language: str, limit: int = 5) -> list[str]:
-        """Topics and keywords close to a query that found nothing (sharing characters)."""
-        chars = {ch for ch in clean_query(raw).lower() if ch.isalnum()}
-        scored: Counter[str] = Counter()
+    async def suggestions(self, raw: str, *, limit: int = SUGGESTIONS) -> list[Suggestion]:
+        """Queries that do find articles, for a query that found none.
+
+        Articles are Chinese, so what is suggested is Chinese: topic names and keywords that
+        share characters with the query, topics whose English name or slug matches an English
+        query word, and failing those the topics with the most articles. Every suggestion has
+        been searched and has hits.
+        """
+        candidates = self._candidates(clean_query(raw), await self._keywords())
+        found: list[Suggestion] = []
+        for query, slug in candidates[:_SUGGESTION_TRIES]:
+            result = await self._store.search(query, limit=1)
+            if result.total > 0:
+                found.append(Suggestion(query, result.total, slug))
+            if len(found) == limit:
+                return found
+        if not found:
+            found = await self._popular_topics()
+        return found[:limit]
+
+    async def _popular_topics(self) -> list[Suggestion]:
+        """Topics whose name finds articles, the most first (counted every few minutes)."""
+        now = self._clock()
+        if self._popular is not None and now - self._popular[0] < _POPULAR_TTL_SECONDS:
+            return self._popular[1]
+        popular: list[Suggestion] = []
         for topic in self._topics:
-            name = topic_name(topic, language)
-            overlap = max(len(chars & set(w.lower())) for w in (topic.name_zh, *topic.words))
-            if overlap:
-                scored[name] += overlap * 2
+            result = await self._store.search(topic.name_zh, limit=1)
+            if result.total > 0:
+                popular.append(Suggestion(topic.name_zh, result.total, topic.slug))
+        popular.sort(key=lambda s: -s.hits)
+        if popular:  # an empty store is asked again next time: articles may have come
+            self._popular = (now, popular)
+        return popular
+
+    async def _keywords(self) -> list[str]:
+        """Keywords of the newest articles, most frequent first."""
+        counts: Counter[str] = Counter()
         for article in await self._store.latest_articles(limit=50):
-            for keyword in article.keywords:
-                overlap = len(chars & set(keyword.lower()))
-                if overlap:
-                    scored[keyword] += overlap
-        if not scored:
-            return [topic_name(t, language) for t in self._topics[:3]]
-        return [word for word, _ in scored.most_common(limit)]
+            counts.update(article.keywords)
+        return [word for word, _ in counts.most_common()]
+
+    def _candidates(self, query: str, keywords: Sequence[str]) -> list[tuple[str, str | None]]:
+        """(Chinese query, topic slug or None) pairs, the closest to ``query`` first.
+
+        A topic scores two per character its name or words share with the query and four when
+        an English word of the query names it; a keyword one per shared character. Ties keep
+        the topic file's order, then the keywords' frequency order.
+        """
+        chars = {ch for ch in query if ch.isalnum() and not ch.isascii()}
+        latin = _LATIN_WORD.findall(query)
+        scored: list[tuple[int, int, str, str | None]] = []
+        for order, topic in enumerate(self._topics):
+            overlap = max(len(chars & set(word)) for word in (topic.name_zh, *topic.words))
+            names = (topic.name_en, topic.slug)
+            named = any(_latin_stem_match(word, name) for word in latin for name in names)
+            score = overlap * 2 + (4 if named else 0)
+            if score:
+                scored.append((-score, order, topic.name_zh, topic.slug))
+        for order, keyword in enumerate(keywords, start=len(self._topics)):
+            overlap = len(chars & set(keyword))
+            if overlap:
+                scored.append((-overlap, order, keyword, None))
+        seen: set[str] = set()
+        ordered: list[tuple[str, str | None]] = []
+        for _, _, word, slug in sorted(scored):
+            if word not in seen:
+                seen.add(word)
+                ordered.append((word, slug))
+        return ordered

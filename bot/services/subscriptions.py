@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.callbacks import key_digest
-from bot.i18n import topic_name
 from bot.services.chats import ChatRef, ChatService
+from bot.services.search import clean_query
 from bot.store.api import Store
 from bot.store.records import Subscription, SubscriptionKind
 from summaries.model import Topic
@@ -24,7 +22,8 @@ UnsubscribeStatus = Literal["removed", "missing", "empty"]
 
 def normalize_subject(raw: str) -> str:
     """Full-width to half-width (NFKC), whitespace collapsed and trimmed, Latin lower-cased."""
-    return " ".join(unicodedata.normalize("NFKC", raw).split()).lower()
+    # The same normalization as a search query: a followed word finds what a search finds.
+    return clean_query(raw)
 
 
 def keyword_problem(keyword: str) -> Literal["too_long", "no_tokens"] | None:
@@ -42,20 +41,12 @@ def can_follow(query: str) -> bool:
     return bool(subject) and keyword_problem(subject) is None
 
 
-def _keyword_label(keyword: str) -> str:
-    # Replies name what was typed; an over-long text is cut so the reply stays short.
-    if len(keyword) <= MAX_KEYWORD_CHARS:
-        return keyword
-    return keyword[:MAX_KEYWORD_CHARS] + "…"
-
-
 @dataclass(frozen=True)
 class Target:
-    """A resolved subscription subject: a topic slug or a keyword, and how to name it."""
+    """A resolved subscription subject: a topic slug or a keyword (normalized)."""
 
     kind: SubscriptionKind
     value: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -90,26 +81,19 @@ class SubscriptionService:
         """The topic with this slug."""
         return next((t for t in self.topics if t.slug == slug), None)
 
-    def label(self, subscription: Subscription, language: str) -> str:
-        """How to show a subscription: the topic's name, or the keyword itself."""
-        topic = self.topic(subscription.value) if subscription.kind == "topic" else None
-        if topic is None:
-            return _keyword_label(subscription.value)
-        return topic_name(topic, language)
-
-    def resolve(self, raw: str, language: str) -> Target | None:
+    def resolve(self, raw: str) -> Target | None:
         """A topic for a slug or name, else the normalized text as a keyword; None if empty."""
         subject = normalize_subject(raw)
         if not subject:
             return None
         topic = self._by_key.get(subject)
         if topic is not None:
-            return Target("topic", topic.slug, topic_name(topic, language))
-        return Target("keyword", subject, _keyword_label(subject))
+            return Target("topic", topic.slug)
+        return Target("keyword", subject)
 
     async def subscribe(self, chat: ChatRef, raw: str) -> SubscribeOutcome:
         """Subscribe the chat to a topic or keyword, within the limits."""
-        target = self.resolve(raw, chat.language)
+        target = self.resolve(raw)
         if target is None:
             return SubscribeOutcome("empty")
         problem = keyword_problem(target.value) if target.kind == "keyword" else None
@@ -123,7 +107,7 @@ class SubscriptionService:
 
     async def unsubscribe(self, chat: ChatRef, raw: str) -> UnsubscribeOutcome:
         """Remove a topic or keyword subscription."""
-        target = self.resolve(raw, chat.language)
+        target = self.resolve(raw)
         if target is None:
             return UnsubscribeOutcome("empty")
         await self._chats.ensure(chat)
@@ -148,7 +132,7 @@ class SubscriptionService:
         if topic is None:
             return None
         await self._chats.ensure(chat)
-        target = Target("topic", slug, topic_name(topic, chat.language))
+        target = Target("topic", slug)
         if await self._store.remove_subscription(chat.id, "topic", slug):
             return SubscribeOutcome("exists", target)
         outcome = await self._store.add_subscription(
@@ -156,15 +140,10 @@ class SubscriptionService:
         )
         return SubscribeOutcome(outcome, target)
 
-    async def remove(self, chat: ChatRef, kind: str, ref: str) -> Subscription | None:
-        """Remove the subscription a /mysubs button names (a slug, or a keyword's digest)."""
-        if kind not in ("topic", "keyword"):
-            return None
+    async def remove(self, chat: ChatRef, kind: str, value: str) -> Subscription | None:
+        """Remove one of the chat's subscriptions; None when the chat has no such one."""
         for subscription in await self.list(chat):
-            if subscription.kind != kind:
-                continue
-            named = subscription.value if kind == "topic" else key_digest(subscription.value)
-            if named == ref:
-                await self._store.remove_subscription(chat.id, kind, subscription.value)
+            if (subscription.kind, subscription.value) == (kind, value):
+                await self._store.remove_subscription(chat.id, subscription.kind, value)
                 return subscription
         return None

@@ -1,27 +1,58 @@
-"""The repeating job that polls feeds through python-telegram-bot's JobQueue."""
+"""The repeating job that polls feeds through python-telegram-bot's JobQueue.
+
+python-telegram-bot's ``Application.stop`` waits for running jobs to finish, and a round over
+many feeds can take minutes; so the round runs as its own task that is cancelled as soon as
+the application stops running (checked every ``STOP_CHECK_SECONDS``).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
-from bot.sources.client import make_client
-from bot.sources.poll import PollReport, poll_feeds_once
-from bot.store.api import Store
-from summaries.model import Topic
+from bot.sources.poll import PollReport
 
 log = logging.getLogger(__name__)
 
 NotifyAdmins = Callable[[str], Awaitable[None]]
+# One polling round at the given time (bot.ingest.Ingestor.poll_feeds).
+PollRound = Callable[[datetime], Awaitable[PollReport]]
 JOB_NAME = "feed-poll"
 # The first round starts shortly after start-up, not a whole interval later.
 FIRST_POLL_SECONDS = 15
+STOP_CHECK_SECONDS = 0.25
+
+
+async def run_until_stopped(
+    work: Awaitable[PollReport], running: Callable[[], bool]
+) -> PollReport | None:
+    """Await ``work``, cancelling it once ``running()`` turns false; None when cancelled.
+
+    Work started while ``running()`` was already false (a job run by hand) is not cancelled.
+    """
+    task = asyncio.ensure_future(work)
+    watch = running()
+    try:
+        while not task.done():
+            await asyncio.wait({task}, timeout=STOP_CHECK_SECONDS)
+            if watch and not task.done() and not running():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                return None
+        return task.result()
+    finally:
+        # Our own cancellation (the job cancelled from outside) must not leave the round behind.
+        if not task.done():
+            task.cancel()
 
 
 def admin_messages(report: PollReport) -> list[str]:
@@ -40,8 +71,7 @@ def install_feed_poll_job(
     application: Application[Any, Any, Any, Any, Any, Any],
     *,
     settings: Settings,
-    store: Store,
-    topics: Sequence[Topic],
+    poll_round: PollRound,
     notify_admins: NotifyAdmins,
 ) -> None:
     """Poll every feed each FEED_POLL_MINUTES; failing and recovered feeds go to admins."""
@@ -50,13 +80,15 @@ def install_feed_poll_job(
 
     async def poll(_context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
-            async with make_client(settings) as client:
-                report = await poll_feeds_once(
-                    store, client, settings=settings, topics=topics, now=datetime.now(UTC)
-                )
+            report = await run_until_stopped(
+                poll_round(datetime.now(UTC)), lambda: application.running
+            )
         except Exception:
             # One bad round must not kill the schedule; the next one tries again.
             log.exception("feed poll failed")
+            return
+        if report is None:
+            log.info("feed poll stopped: the bot is shutting down")
             return
         if report.polled:
             log.info(

@@ -1,26 +1,20 @@
 """One round of feed polling: every due feed fetched conditionally, its new entries stored.
 
 Plain async code with the time passed in, so tests drive it with their own clock; the job
-queue (bot.sources.jobs) only calls it on a schedule.
+queue (bot.sources.jobs) only calls it on a schedule. The entries go to the sink it is given
+(bot.ingest's pipeline and writer), like every other source's documents.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import httpx
-
-from bot.config import Settings
-from bot.sources.client import make_fetcher
+from bot.sources.documents import DocumentSink, IngestReport
 from bot.sources.feed_store import FeedRecord, FeedStore
-from bot.sources.fetch import Fetcher
-from bot.sources.ingest import Ingestor, SourceOutcome
-from bot.store.api import Store
-from summaries.model import Topic
+from bot.sources.web import SourceOutcome, WebSource
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +26,33 @@ DUE_FRACTION = 0.9
 
 @dataclass
 class PollReport:
-    """What one polling round did."""
+    """What one polling round did; ``articles`` is the round's ingest report."""
 
     polled: list[str] = field(default_factory=list)
     not_due: list[str] = field(default_factory=list)
     not_modified: list[str] = field(default_factory=list)
-    added: int = 0
-    duplicates: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
     # Feeds marked failing in this round, and feeds that were failing and read fine again.
     newly_failing: list[tuple[str, str]] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
-    # Items of readable feeds that could not be stored (e.g. a linked page answered 404).
-    refused_items: list[tuple[str, str]] = field(default_factory=list)
+    # Entries left for the next round because of the page-fetch cap.
+    deferred: int = 0
+    articles: IngestReport = field(default_factory=IngestReport)
+
+    @property
+    def added(self) -> int:
+        """Articles stored in this round."""
+        return self.articles.added
+
+    @property
+    def duplicates(self) -> int:
+        """Entries already stored (same URL, same text, or nearly the same text)."""
+        return self.articles.duplicates
+
+    @property
+    def refused_items(self) -> list[tuple[str, str]]:
+        """Items of readable feeds that could not be stored (e.g. a linked page answered 404)."""
+        return self.articles.refused
 
 
 def is_due(feed: FeedRecord, *, now: datetime, interval: timedelta) -> bool:
@@ -53,37 +61,29 @@ def is_due(feed: FeedRecord, *, now: datetime, interval: timedelta) -> bool:
 
 
 async def poll_feeds_once(
-    store: Store,
-    client: httpx.AsyncClient,
+    registry: FeedStore,
+    web: WebSource,
+    sink: DocumentSink,
     *,
-    settings: Settings,
-    topics: Sequence[Topic],
+    configured: tuple[str, ...],
     now: datetime,
-    fetcher: Fetcher | None = None,
-    feed_store: FeedStore | None = None,
+    interval: timedelta,
 ) -> PollReport:
-    """Poll every due feed once (configured FEEDS are registered first)."""
-    registry = feed_store or await FeedStore.open(store)  # type: ignore[arg-type]
-    await registry.ensure(settings.feeds)
-    interval = timedelta(minutes=settings.feed_poll_minutes)
-    report = PollReport()
+    """Poll every due feed once (``configured`` feeds, from FEEDS, are registered first)."""
+    await registry.ensure(configured)
+    report = PollReport(articles=sink.report)
     due: list[FeedRecord] = []
     for feed in await registry.list():
         if is_due(feed, now=now, interval=interval):
             due.append(feed)
         else:
             report.not_due.append(feed.url)
-    if not due:
-        return report
-    ingestor = await Ingestor.open(
-        store, fetcher or make_fetcher(client, settings), settings=settings, topics=topics
-    )
     gate = asyncio.Semaphore(FEED_CONCURRENCY)
 
     async def one(feed: FeedRecord) -> None:
         async with gate:
-            outcome = await ingestor.ingest(
-                feed.url, etag=feed.etag, last_modified=feed.last_modified, feed_only=True
+            outcome = await web.read(
+                feed.url, sink, etag=feed.etag, last_modified=feed.last_modified, feed_only=True
             )
         await _record(registry, feed, outcome, now=now, report=report)
 
@@ -100,9 +100,7 @@ async def _record(
     report: PollReport,
 ) -> None:
     report.polled.append(feed.url)
-    report.added += outcome.added
-    report.duplicates += outcome.duplicates
-    report.refused_items.extend(outcome.refused)
+    report.deferred += outcome.deferred
     if outcome.error is not None:
         log.warning("feed %s failed: %s", feed.url, outcome.error)
         report.errors.append((feed.url, outcome.error))

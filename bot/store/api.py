@@ -47,14 +47,19 @@ class Store(Protocol):
     async def has_url(self, url: str) -> bool:
         """Whether an article with this url is stored."""
 
-    async def fingerprints(self) -> list[tuple[int, int]]:
-        """(article id, fingerprint) of every article that has one, for near-duplicate checks."""
+    async def has_content(self, content_hash: str) -> bool:
+        """Whether an article with this content hash is stored."""
+
+    async def fingerprints(self, *, after: int = 0) -> list[tuple[int, int]]:
+        """(article id, fingerprint) of every article with an id above ``after`` that has one,
+        in id order, for near-duplicate checks."""
 
     async def count_articles(self) -> int:
         """How many articles are stored."""
 
     async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchResult:
-        """Full-text search over jieba tokens; user input is safe here (never a syntax error)."""
+        """Full-text search, the query tokenized by the store's analyzer; user input is safe
+        here (never a syntax error)."""
 
     # -- chats --------------------------------------------------------------------------
     async def ensure_chat(

@@ -1,4 +1,8 @@
-"""Article queries: add with dedupe and indexing, read, and the chat's matching articles."""
+"""Article queries: add with dedupe and indexing, read, and the chat's matching articles.
+
+Articles are indexed with the tokens they carry; keyword subscriptions are tokenized by the
+store's ``Analyzer`` (see bot.store.fulltext): no language processing happens here.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.store import fulltext
+from bot.store import dialect, fulltext
 from bot.store.deliveries import sent_article_ids
 from bot.store.records import AddResult, NewArticle, StoredArticle
 from bot.store.rows import article_values, stored_article
@@ -18,61 +21,38 @@ from bot.store.schema import (
     article_topics,
     articles,
     deliveries,
-    postgresql_articles_fts,
-    sqlite_articles_fts,
     subscriptions,
 )
-from summaries.tokens import search_tokens
 
 NEWEST_FIRST = (articles.c.sort_at.desc(), articles.c.id.desc())
-
-
-def _insert(backend: str, table: sa.Table) -> Any:
-    return (postgresql.insert if backend == "postgresql" else sqlite.insert)(table)
 
 
 async def add_articles(
     conn: AsyncConnection, backend: str, batch: Sequence[NewArticle], *, now: datetime
 ) -> AddResult:
     """Insert new articles with their index rows; duplicates (hash or url) are skipped."""
-    added: list[int] = []
-    duplicates = 0
+    ids: list[int | None] = []
     for article in batch:
         values = article_values(article, now=now)
         # ON CONFLICT DO NOTHING covers both unique keys (content_hash and url), also against
         # a row another process committed a moment ago.
-        stmt = _insert(backend, articles).values(values).on_conflict_do_nothing()
+        stmt = dialect.insert(backend, articles).values(values).on_conflict_do_nothing()
         article_id = (await conn.execute(stmt.returning(articles.c.id))).scalar_one_or_none()
-        if article_id is None:
-            duplicates += 1
-            continue
-        added.append(article_id)
-        await _index(conn, backend, article_id, article, sort_at=values["sort_at"])
-    return AddResult(added=tuple(added), duplicates=duplicates)
+        ids.append(article_id)
+        if article_id is not None:
+            await _index(conn, backend, article_id, article, sort_at=values["sort_at"])
+    added = tuple(i for i in ids if i is not None)
+    return AddResult(added=added, duplicates=len(ids) - len(added), ids=tuple(ids))
 
 
 async def _index(
     conn: AsyncConnection, backend: str, article_id: int, article: NewArticle, *, sort_at: datetime
 ) -> None:
-    title_tokens = search_tokens(article.title)
-    body_tokens = search_tokens(article.body)
-    if backend == "sqlite":
-        await conn.execute(
-            sqlite_articles_fts.insert().values(
-                rowid=article_id,
-                title=fulltext.document_text(title_tokens),
-                body=fulltext.document_text(body_tokens),
-            )
+    await conn.execute(
+        dialect.index_row(
+            backend, article_id, article.title_tokens, article.body_tokens, sort_at=sort_at
         )
-    else:
-        document = fulltext.tsvector_text(title_tokens, body_tokens)
-        await conn.execute(
-            postgresql_articles_fts.insert().values(
-                article_id=article_id,
-                document=sa.cast(sa.literal(document, sa.Text), postgresql.TSVECTOR),
-                sort_at=sort_at,
-            )
-        )
+    )
     topics = list(dict.fromkeys(article.topics))
     if topics:
         await conn.execute(
@@ -86,28 +66,10 @@ async def get_article(conn: AsyncConnection, article_id: int) -> StoredArticle |
     return stored_article(row) if row is not None else None
 
 
-async def articles_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, StoredArticle]:
-    """Articles by id (missing ids are left out)."""
-    if not ids:
-        return {}
-    rows = await conn.execute(sa.select(articles).where(articles.c.id.in_(list(ids))))
-    return {row.id: stored_article(row) for row in rows}
-
-
 async def latest_articles(conn: AsyncConnection, *, limit: int, offset: int) -> list[StoredArticle]:
     """Newest first."""
     stmt = sa.select(articles).order_by(*NEWEST_FIRST).limit(limit).offset(offset)
     return [stored_article(row) for row in await conn.execute(stmt)]
-
-
-def fts_match_ids(backend: str, query: str) -> sa.Select[Any]:
-    """Ids of articles whose index matches a prepared FTS5 query or tsquery text."""
-    if backend == "sqlite":
-        fts = sqlite_articles_fts
-        return sa.select(fts.c.rowid).where(sa.literal_column("articles_fts").op("MATCH")(query))
-    pg = postgresql_articles_fts
-    tsquery = sa.cast(sa.literal(query, sa.Text), postgresql.TSQUERY)
-    return sa.select(pg.c.article_id).where(pg.c.document.op("@@")(tsquery))
 
 
 def subscription_match(
@@ -123,12 +85,8 @@ def subscription_match(
         )
         matches.append(articles.c.id.in_(by_topic))
     if groups:
-        query = (
-            fulltext.fts5_any_query(groups)
-            if backend == "sqlite"
-            else fulltext.tsquery_any_text(groups)
-        )
-        matches.append(articles.c.id.in_(fts_match_ids(backend, query)))
+        query = dialect.any_group_query(backend, groups)
+        matches.append(articles.c.id.in_(dialect.match_ids(backend, query)))
     return sa.or_(*matches) if matches else None
 
 
@@ -138,7 +96,13 @@ def _sent_article_ids(backend: str, chat_id: int) -> sa.Select[Any]:
 
 
 async def articles_for_chat(
-    conn: AsyncConnection, backend: str, chat_id: int, *, limit: int, since: datetime | None
+    conn: AsyncConnection,
+    backend: str,
+    analyzer: fulltext.Analyzer,
+    chat_id: int,
+    *,
+    limit: int,
+    since: datetime | None,
 ) -> list[StoredArticle]:
     """Newest articles matching the chat's topics or keywords, minus those already sent."""
     subs = (
@@ -149,7 +113,9 @@ async def articles_for_chat(
         )
     ).all()
     topics = [value for kind, value in subs if kind == "topic"]
-    keyword_groups = [fulltext.query_tokens(value) for kind, value in subs if kind == "keyword"]
+    keyword_groups = [
+        fulltext.query_tokens(value, analyzer) for kind, value in subs if kind == "keyword"
+    ]
     match = subscription_match(backend, topics, keyword_groups)
     if match is None:
         return []

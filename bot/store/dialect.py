@@ -1,17 +1,24 @@
 """What differs between SQLite and PostgreSQL, in one place.
 
 Query modules call these with the store's ``backend`` name ("sqlite" or "postgresql") instead
-of branching on it themselves; ``is_unavailable`` tells a database that does not answer
-(stopped, restarting, unreachable, or locked by another process) from a query at fault.
+of branching on it themselves. Ranked search (bm25 against ts_rank_cd) is the one exception:
+two different algorithms, kept side by side in bot.store.search. ``is_unavailable`` tells a
+database that does not answer (stopped, restarting, unreachable, or locked by another process)
+from a query at fault.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.store import fulltext
+from bot.store.schema import postgresql_articles_fts, sqlite_articles_fts
 
 # SQLSTATE classes of a server that cannot serve now: 08 connection exception, 53 insufficient
 # resources (too many connections, disk full), 57P operator intervention (shutting down,
@@ -37,6 +44,51 @@ def json_array_elements(backend: str, column: sa.ColumnElement[Any]) -> Any:
         return sa.func.json_each(column).table_valued("value").alias("each")
     elements = sa.func.jsonb_array_elements_text(sa.cast(column, postgresql.JSONB))
     return elements.table_valued("value").alias("each")
+
+
+def index_row(
+    backend: str,
+    article_id: int,
+    title_tokens: Sequence[str],
+    body_tokens: Sequence[str],
+    *,
+    sort_at: datetime,
+) -> Any:
+    """The INSERT of one article's full-text index row, from its tokens."""
+    if _is_sqlite(backend):
+        return sqlite_articles_fts.insert().values(
+            rowid=article_id,
+            title=fulltext.document_text(title_tokens),
+            body=fulltext.document_text(body_tokens),
+        )
+    document = fulltext.tsvector_text(title_tokens, body_tokens)
+    return postgresql_articles_fts.insert().values(
+        article_id=article_id,
+        document=sa.cast(sa.literal(document, sa.Text), postgresql.TSVECTOR),
+        sort_at=sort_at,
+    )
+
+
+def all_tokens_query(backend: str, tokens: Sequence[str]) -> str:
+    """Full-text query text that requires every token (FTS5 query or tsquery input)."""
+    return fulltext.fts5_query(tokens) if _is_sqlite(backend) else fulltext.tsquery_text(tokens)
+
+
+def any_group_query(backend: str, groups: Sequence[Sequence[str]]) -> str:
+    """Full-text query text that matches when all tokens of any one group occur."""
+    if _is_sqlite(backend):
+        return fulltext.fts5_any_query(groups)
+    return fulltext.tsquery_any_text(groups)
+
+
+def match_ids(backend: str, query: str) -> sa.Select[Any]:
+    """Ids of articles whose index matches query text from the two functions above."""
+    if _is_sqlite(backend):
+        fts = sqlite_articles_fts
+        return sa.select(fts.c.rowid).where(sa.literal_column("articles_fts").op("MATCH")(query))
+    pg = postgresql_articles_fts
+    tsquery = sa.cast(sa.literal(query, sa.Text), postgresql.TSQUERY)
+    return sa.select(pg.c.article_id).where(pg.c.document.op("@@")(tsquery))
 
 
 def lock_rows(backend: str, query: sa.Select[Any]) -> sa.Select[Any]:

@@ -49,15 +49,17 @@ async def articles_for_chats(
     chat_ids: Sequence[int],
     *,
     limit: int,
+    analyzer: fulltext.Analyzer,
     first_window: int = FIRST_WINDOW,
 ) -> dict[int, list[StoredArticle]]:
     """For each chat, what ``articles_for_chat(chat_id, limit=limit)`` returns (no ``since``);
-    ``conn`` is in one transaction, so that every read sees the same articles."""
+    keywords are tokenized by ``analyzer`` (the store's). ``conn`` is in one transaction, so
+    that every read sees the same articles."""
     ids = sorted(set(chat_ids))
     out: dict[int, list[StoredArticle]] = {chat_id: [] for chat_id in ids}
     if not ids or limit <= 0:
         return out
-    groups = await _groups_by_subscriptions(conn, ids)
+    groups = await _groups_by_subscriptions(conn, ids, analyzer)
     picked: dict[int, list[int]] = {}
     for key, members in groups.items():
         picked.update(await _pick(conn, backend, key, members, limit, first_window))
@@ -74,7 +76,7 @@ async def articles_for_chats(
 
 
 async def _groups_by_subscriptions(
-    conn: AsyncConnection, chat_ids: Sequence[int]
+    conn: AsyncConnection, chat_ids: Sequence[int], analyzer: fulltext.Analyzer
 ) -> dict[SubscriptionKey, list[int]]:
     topics: dict[int, set[str]] = defaultdict(set)
     keywords: dict[int, set[tuple[str, ...]]] = defaultdict(set)
@@ -84,7 +86,7 @@ async def _groups_by_subscriptions(
         for chat_id, kind, value in found:
             if kind == "topic":
                 topics[int(chat_id)].add(value)
-            elif kind == "keyword" and (tokens := fulltext.query_tokens(value)):
+            elif kind == "keyword" and (tokens := fulltext.query_tokens(value, analyzer)):
                 keywords[int(chat_id)].add(tokens)
     groups: dict[SubscriptionKey, list[int]] = defaultdict(list)
     for chat_id in chat_ids:

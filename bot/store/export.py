@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import articles as article_queries
 from bot.store.engine import WRITE_OPTION, DatabaseUrlError
+from bot.store.fulltext import Analyzer
 from bot.store.records import NewArticle
 from bot.store.rows import dump_list
 from bot.store.schema import articles, deliveries, metadata
@@ -202,6 +203,8 @@ class Importer:
             topics=tuple(json.loads(values.get("topics") or "[]")),
             source=values["source"],
             content_hash=values["content_hash"],
+            title_tokens=tuple(self.store.analyzer.tokens(values["title"])),
+            body_tokens=tuple(self.store.analyzer.tokens(values["body"])),
         )
         await article_queries._index(
             conn, self.store.backend, values["id"], article, sort_at=values["sort_at"]
@@ -275,13 +278,13 @@ def _output(file: str | None) -> Iterator[IO[str]]:
         yield handle
 
 
-async def export_main(database_url: str, file: str | None) -> int:
+async def export_main(database_url: str, file: str | None, *, analyzer: Analyzer) -> int:
     """``python -m bot export [FILE]``: the exit status; the summary goes to stderr."""
     from bot.store import open_store
 
     counts: dict[str, int] = {}
     try:
-        store = await open_store(database_url)
+        store = await open_store(database_url, analyzer=analyzer)
     except DatabaseUrlError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -304,8 +307,11 @@ async def export_main(database_url: str, file: str | None) -> int:
     return 0
 
 
-async def import_main(database_url: str, file: str) -> int:
-    """``python -m bot import FILE`` (``-``: standard input): the exit status."""
+async def import_main(database_url: str, file: str, *, analyzer: Analyzer) -> int:
+    """``python -m bot import FILE`` (``-``: standard input): the exit status.
+
+    ``analyzer`` tokenizes each imported article for the target's full-text index.
+    """
     from bot.store import open_store
 
     # Blocking reads are fine here: this command does nothing else while it imports.
@@ -315,7 +321,7 @@ async def import_main(database_url: str, file: str) -> int:
         print(f"error: cannot read {file}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     try:
-        store = await open_store(database_url)
+        store = await open_store(database_url, analyzer=analyzer)
     except DatabaseUrlError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -8,15 +8,30 @@ word that starts with 志. Only the first ``MAX_QUERY_TOKENS`` distinct tokens o
 
 Each token is quoted (FTS5 string, tsquery lexeme), so no character the user typed can act as
 query syntax: AND, OR, NOT, NEAR, *, ^, :, - and quotes are plain words or dropped punctuation.
+
+The store holds no language processing: articles arrive with their index tokens (made by the
+ingest pipeline), and queries are tokenized by the ``Analyzer`` the store was opened with, the
+same one the pipeline uses (``bot.ingest.index``), so index and queries agree token for token.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from summaries.tokens import search_tokens, unique_tokens
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 MAX_QUERY_TOKENS = 32
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    """How text becomes search tokens, handed to the store by whoever opens it.
+
+    ``tokens`` turns text into index tokens (in order, repeats kept); ``normalize`` is the
+    character normalization tokens are made from, which snippets use to find matched words.
+    """
+
+    tokens: Callable[[str], Sequence[str]]
+    normalize: Callable[[str], str]
 
 # PostgreSQL tsvector limits: positions run 1..16383 and a lexeme keeps at most 256 of them.
 _PG_MAX_POSITION = 16383
@@ -29,9 +44,9 @@ def _indexable(token: str) -> bool:
     return len(token.encode("utf-8")) <= _MAX_TOKEN_BYTES
 
 
-def query_tokens(text: str) -> tuple[str, ...]:
+def query_tokens(text: str, analyzer: Analyzer) -> tuple[str, ...]:
     """The distinct search tokens of a query, at most MAX_QUERY_TOKENS of them."""
-    tokens = [t for t in unique_tokens(search_tokens(text)) if _indexable(t)]
+    tokens = [t for t in dict.fromkeys(analyzer.tokens(text)) if _indexable(t)]
     return tuple(tokens[:MAX_QUERY_TOKENS])
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.engine import WRITE_OPTION
+from bot.store.fulltext import Analyzer
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -51,18 +52,25 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def _upgrade(connection: Connection, target: str) -> MigrationOutcome:
+def _upgrade(connection: Connection, target: str, analyzer: Analyzer | None) -> MigrationOutcome:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
     before = _current(connection)
     config = alembic_config()
     config.attributes["connection"] = connection
+    # Revisions that index stored articles (0002) tokenize with the caller's analyzer.
+    config.attributes["analyzer"] = analyzer
     command.upgrade(config, target)
     return MigrationOutcome(before=before, after=_current(connection))
 
 
-async def upgrade(engine: AsyncEngine, target: str = "head") -> MigrationOutcome:
-    """Bring the schema to ``target`` (the newest by default) in one transaction."""
+async def upgrade(
+    engine: AsyncEngine, target: str = "head", *, analyzer: Analyzer | None = None
+) -> MigrationOutcome:
+    """Bring the schema to ``target`` (the newest by default) in one transaction.
+
+    ``analyzer`` is needed only to index articles stored before revision 0002.
+    """
     alembic_log = logging.getLogger("alembic")
     if alembic_log.level == logging.NOTSET:
         # Alembic narrates every plugin and step at INFO; the caller reports the outcome.
@@ -70,7 +78,7 @@ async def upgrade(engine: AsyncEngine, target: str = "head") -> MigrationOutcome
     async with engine.connect() as conn:
         await conn.execution_options(**{WRITE_OPTION: True})
         async with conn.begin():
-            return await conn.run_sync(_upgrade, target)
+            return await conn.run_sync(_upgrade, target, analyzer)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -14,7 +14,11 @@ AddSubscriptionOutcome = Literal["added", "exists", "limit"]
 
 @dataclass(frozen=True)
 class NewArticle:
-    """An article ready to store: text plus what the summarizer said about it."""
+    """An article ready to store: text, what the summarizer said about it, and its index tokens.
+
+    ``title_tokens`` and ``body_tokens`` are what the full-text index holds (the ingest pipeline
+    makes them); the store indexes them as given and never tokenizes an article itself.
+    """
 
     title: str
     body: str
@@ -30,6 +34,8 @@ class NewArticle:
     published_at: datetime | None = None
     # 64-bit SimHash over jieba tokens (signed, to fit BIGINT), for near-duplicate checks.
     fingerprint: int | None = None
+    title_tokens: tuple[str, ...] = field(kw_only=True)
+    body_tokens: tuple[str, ...] = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -55,10 +61,14 @@ class StoredArticle:
 
 @dataclass(frozen=True)
 class AddResult:
-    """What one add_articles call did: ids of new rows, and how many were already there."""
+    """What one add_articles call did: ids of new rows, and how many were already there.
+
+    ``ids`` has one entry per article given, in order: its new id, or None for a duplicate.
+    """
 
     added: tuple[int, ...]
     duplicates: int
+    ids: tuple[int | None, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.store import fulltext
-from bot.store.articles import fts_match_ids
+from bot.store import dialect, fulltext
 from bot.store.lexeme_stats import lexeme_stats
 from bot.store.records import SearchHit, SearchResult
 from bot.store.rows import stored_article
@@ -117,28 +116,33 @@ def _postgresql_ranking(query: str, *, count: bool) -> sa.Select[Any]:
 
 
 async def _count(conn: AsyncConnection, backend: str, query: str) -> int:
-    matched = fts_match_ids(backend, query).subquery()
+    matched = dialect.match_ids(backend, query).subquery()
     return int((await conn.execute(sa.select(sa.func.count()).select_from(matched))).scalar_one())
 
 
 async def search(
-    conn: AsyncConnection, backend: str, text: str, *, limit: int, offset: int
+    conn: AsyncConnection,
+    backend: str,
+    analyzer: fulltext.Analyzer,
+    text: str,
+    *,
+    limit: int,
+    offset: int,
 ) -> SearchResult:
     """A page of hits for user text, ranked among the newest matches (see module docstring);
     an empty result with a reason when nothing is usable."""
     if not text.strip():
         return SearchResult(hits=(), tokens=(), reason="empty_query")
-    tokens = fulltext.query_tokens(text)
+    tokens = fulltext.query_tokens(text, analyzer)
     if not tokens:
         return SearchResult(hits=(), tokens=(), reason="no_tokens")
     limit = max(0, limit)
     offset = max(0, offset)
+    query = dialect.all_tokens_query(backend, tokens)
     if backend == "sqlite":
-        query = fulltext.fts5_query(tokens)
         rows = (await conn.execute(_sqlite_ranking(query).limit(limit).offset(offset))).all()
         walk, estimate = False, 0
     else:
-        query = fulltext.tsquery_text(tokens)
         stats = await lexeme_stats(conn)
         share = stats.share(tokens)
         walk = share >= WALK_SHARE
@@ -156,7 +160,9 @@ async def search(
     hits = []
     for row in rows:
         article = stored_article(row)
-        snippet, highlights = make_snippet(article.digest, article.body, tokens)
+        snippet, highlights = make_snippet(
+            article.digest, article.body, tokens, normalize=analyzer.normalize
+        )
         hits.append(
             SearchHit(
                 article=article, score=float(row.score), snippet=snippet, highlights=highlights

@@ -3,37 +3,41 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-
-from summaries.tokens import normalize_query_text
 
 SNIPPET_CHARS = 120
 _SENTENCE_END = re.compile(r"[。！？!?；;…]")
 
 
+Normalize = Callable[[str], str]
+
+
 @lru_cache(maxsize=8192)
-def _normalize_char(char: str) -> str:
+def _normalize_char(normalize: Normalize, char: str) -> str:
     # Snippets normalize article bodies one character at a time; the same few thousand
     # characters recur, so each is normalized once per process.
-    return normalize_query_text(char)
+    return normalize(char)
 
 
-def _normalized_with_map(text: str) -> tuple[str, list[int]]:
+def _normalized_with_map(text: str, normalize: Normalize) -> tuple[str, list[int]]:
     # Normalize one character at a time (NFKC can change lengths) and remember, for each
     # normalized character, which original character it came from.
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        for produced in _normalize_char(char):
+        for produced in _normalize_char(normalize, char):
             chars.append(produced)
             origin.append(index)
     return "".join(chars), origin
 
 
-def find_matches(text: str, tokens: Sequence[str]) -> list[tuple[int, int]]:
-    """Merged (start, end) character spans of ``text`` where any token occurs."""
-    normalized, origin = _normalized_with_map(text)
+def find_matches(
+    text: str, tokens: Sequence[str], *, normalize: Normalize
+) -> list[tuple[int, int]]:
+    """Merged (start, end) character spans of ``text`` where any token occurs, comparing
+    ``normalize``d text (the normalization the tokens were made from)."""
+    normalized, origin = _normalized_with_map(text, normalize)
     spans: list[tuple[int, int]] = []
     for token in tokens:
         start = normalized.find(token)
@@ -67,18 +71,18 @@ def _window(body: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[in
 
 
 def make_snippet(
-    digest: Sequence[str], body: str, tokens: Sequence[str]
+    digest: Sequence[str], body: str, tokens: Sequence[str], *, normalize: Normalize
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The digest sentence with the most matched words, else a body window around the first
     match, else the digest's first sentence; with highlight spans into the returned text."""
     best: tuple[int, str, list[tuple[int, int]]] | None = None
     for sentence in digest:
-        spans = find_matches(sentence, tokens)
+        spans = find_matches(sentence, tokens, normalize=normalize)
         if spans and (best is None or len(spans) > best[0]):
             best = (len(spans), sentence, spans)
     if best is not None:
         return best[1], tuple(best[2])
-    spans = find_matches(body, tokens)
+    spans = find_matches(body, tokens, normalize=normalize)
     if spans:
         text, inside = _window(body, spans)
         return text, tuple(inside)

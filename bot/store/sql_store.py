@@ -15,6 +15,7 @@ from bot.store import digest_batch
 from bot.store import search as search_queries
 from bot.store.deliveries import DeliveryLog
 from bot.store.engine import WRITE_OPTION
+from bot.store.fulltext import Analyzer
 from bot.store.records import (
     AddResult,
     AddSubscriptionOutcome,
@@ -35,11 +36,15 @@ def _now() -> datetime:
 
 
 class SqlStore:
-    """Articles, search, chats, subscriptions and deliveries on SQLite or PostgreSQL."""
+    """Articles, search, chats, subscriptions and deliveries on SQLite or PostgreSQL.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    ``analyzer`` tokenizes queries and keyword subscriptions; articles bring their own tokens.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, analyzer: Analyzer) -> None:
         self.engine = engine
         self.backend = engine.dialect.name  # "sqlite" or "postgresql"
+        self.analyzer = analyzer
         self.deliveries = DeliveryLog(engine)
 
     @asynccontextmanager
@@ -82,11 +87,17 @@ class SqlStore:
             found = await conn.execute(sa.select(articles.c.id).where(articles.c.url == url))
             return found.first() is not None
 
-    async def fingerprints(self) -> list[tuple[int, int]]:
-        """(article id, fingerprint) of every article that has one."""
+    async def has_content(self, content_hash: str) -> bool:
+        """Whether an article with this content hash is stored."""
+        async with self._read() as conn:
+            stmt = sa.select(articles.c.id).where(articles.c.content_hash == content_hash)
+            return (await conn.execute(stmt)).first() is not None
+
+    async def fingerprints(self, *, after: int = 0) -> list[tuple[int, int]]:
+        """(article id, fingerprint) of every article with an id above ``after`` that has one."""
         stmt = (
             sa.select(articles.c.id, articles.c.fingerprint)
-            .where(articles.c.fingerprint.is_not(None))
+            .where(articles.c.fingerprint.is_not(None), articles.c.id > after)
             .order_by(articles.c.id)
         )
         async with self._read() as conn:
@@ -102,7 +113,7 @@ class SqlStore:
         """Full-text search (see bot.store.fulltext for the matching rule)."""
         async with self._read() as conn:
             return await search_queries.search(
-                conn, self.backend, query, limit=limit, offset=offset
+                conn, self.backend, self.analyzer, query, limit=limit, offset=offset
             )
 
     # -- chats --------------------------------------------------------------------------
@@ -189,7 +200,7 @@ class SqlStore:
         this chat contained; ``since`` bounds published_at (else ingested_at) from below."""
         async with self._read() as conn:
             return await article_queries.articles_for_chat(
-                conn, self.backend, chat_id, limit=limit, since=since
+                conn, self.backend, self.analyzer, chat_id, limit=limit, since=since
             )
 
     async def articles_for_chats(
@@ -198,7 +209,12 @@ class SqlStore:
         """``articles_for_chat`` (no ``since``) for a whole batch of chats, in a few queries."""
         async with self._read() as conn:
             return await digest_batch.articles_for_chats(
-                conn, self.backend, chat_ids, limit=limit, first_window=first_window
+                conn,
+                self.backend,
+                chat_ids,
+                limit=limit,
+                analyzer=self.analyzer,
+                first_window=first_window,
             )
 
     async def stats(self, *, today: date) -> StoreStats:

@@ -47,7 +47,7 @@ def eval_dir() -> Path | None:
     return path if (path / "sohu_news_corpus.jsonl").is_file() else None
 
 
-def _news_pages(folder: Path, count: int = 40) -> list[Path]:
+def _news_pages(folder: Path, count: int = 60) -> list[Path]:
     """A few real news articles from the eval corpus as text files, so searches have pages."""
     import json
 
@@ -64,17 +64,15 @@ def _news_pages(folder: Path, count: int = 40) -> list[Path]:
 
 
 async def _seed(database_url: str, news: list[Path]) -> None:
-    from bot.services.ingest import ingest_paths
+    from bot.ingest import Ingestor, open_store
     from bot.services.topics import load_topics
-    from bot.store import open_store
 
     store = await open_store(database_url)
     try:
         topics = load_topics(REPO / "seeds" / "topics.toml")
         settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
-        report = await ingest_paths(
-            store, [REPO / "seeds", *news], settings=settings, topics=topics
-        )
+        ingestor = Ingestor(store, settings=settings, topics=topics)
+        report = await ingestor.files([REPO / "seeds", *news])
         assert report.added > 0, report
     finally:
         await store.close()
@@ -118,6 +116,8 @@ def bot_settings(emu: BotApiEmulator, database_url: str, *, mode: str, **extra: 
         "default_digest_time": time(23, 59),
         "digest_tick_seconds": 3600,
         "feed_poll_minutes": 600,
+        # These tests type far faster than people do; flood control has its own tests.
+        "flood_burst": 1000,
     }
     if mode == "webhook":
         port = free_port()

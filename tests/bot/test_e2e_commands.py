@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import run_bot
 from bot.config import Settings
-from bot.store import open_store
+from bot.ingest import open_store
 from tests.bot.conftest import ADMIN_ID, REPO, WEBHOOK_SECRET, RunningBot
 from tests.botapi.records import SentMessage
 from tests.botapi.server import BotApiEmulator

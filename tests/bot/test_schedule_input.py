@@ -88,3 +88,10 @@ def test_offset_sign_is_inverted_for_etc_zones() -> None:
 )
 def test_impossible_time_zones(raw: str) -> None:
     assert parse_timezone(raw) is None
+
+
+def test_full_width_input_is_read_and_named_in_half_width() -> None:
+    assert parse_digest_time("０７：３０") == time(7, 30)
+    choice = parse_timezone("\u3000Ｎｅｗ\u3000Ｙｏｒｋ ")
+    assert choice is not None and choice.zone == "America/New_York"
+    assert choice.understood == "New York"

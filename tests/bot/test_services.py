@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.callbacks import key_digest
+from bot.handlers.memo import QueryMemo
+from bot.ingest import open_store
 from bot.services.chats import ChatRef, ChatService
 from bot.services.digest import DigestService
-from bot.services.search import PAGE_SIZE, QueryMemo, SearchService
+from bot.services.search import PAGE_SIZE, SearchService
 from bot.services.subscriptions import (
     MAX_KEYWORD_CHARS,
     MAX_SUBSCRIPTIONS,
@@ -21,8 +22,9 @@ from bot.services.subscriptions import (
     normalize_subject,
 )
 from bot.services.topics import load_topics
-from bot.store import SqlStore, open_store
+from bot.store import SqlStore
 from bot.store.records import NewArticle
+from summaries.tokens import search_tokens
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "000_a9c33694dae72277.txt"
@@ -69,6 +71,8 @@ def _article(body: str, *, topics: tuple[str, ...] = (), hours_ago: int = 0) -> 
         source=SEED.name,
         content_hash=hashlib.sha256(body.encode()).hexdigest(),
         published_at=datetime(2024, 5, 1, tzinfo=UTC) - timedelta(hours=hours_ago),
+        title_tokens=tuple(search_tokens(body[:18])),
+        body_tokens=tuple(search_tokens(body)),
     )
 
 
@@ -93,11 +97,14 @@ def test_normalization(raw: str, expected: str) -> None:
 def test_topics_resolve_by_slug_chinese_or_english_name(
     subs: SubscriptionService, raw: str
 ) -> None:
-    target = subs.resolve(raw, "en")
+    target = subs.resolve(raw)
     assert target is not None and (target.kind, target.value) == ("topic", "party")
-    assert target.label == "Party building"
-    zh = subs.resolve(raw, "zh")
-    assert zh is not None and zh.label == "党建"
+
+
+def test_other_text_resolves_to_a_normalized_keyword(subs: SubscriptionService) -> None:
+    target = subs.resolve(" Party  ＡＩ ")
+    assert target is not None and (target.kind, target.value) == ("keyword", "party ai")
+    assert subs.resolve(" \u3000 ") is None
 
 
 async def test_subscribe_stores_normalized_keywords_and_topics(
@@ -135,7 +142,7 @@ async def test_unsubscribe_and_toggle(subs: SubscriptionService, store: SqlStore
     assert (await subs.unsubscribe(EN, "教育")).status == "missing"
     removed = await subs.unsubscribe(EN, "Rural revitalization")
     assert removed.status == "removed" and removed.target is not None
-    assert removed.target.label == "Rural revitalization"
+    assert (removed.target.kind, removed.target.value) == ("topic", "rural")
     assert await store.list_subscriptions(EN.id) == []
     on = await subs.toggle_topic(EN, "volunteer")
     assert on is not None and on.status == "added"
@@ -145,21 +152,15 @@ async def test_unsubscribe_and_toggle(subs: SubscriptionService, store: SqlStore
     assert await subs.toggle_topic(EN, "no-such-topic") is None
 
 
-async def test_long_text_is_named_briefly(subs: SubscriptionService) -> None:
-    outcome = await subs.unsubscribe(ZH, "字" * 10_000)
-    assert outcome.status == "missing" and outcome.target is not None
-    assert len(outcome.target.label) == MAX_KEYWORD_CHARS + 1
-
-
-async def test_remove_by_button_reference(subs: SubscriptionService, store: SqlStore) -> None:
+async def test_remove_only_what_the_chat_has(subs: SubscriptionService, store: SqlStore) -> None:
     await subs.subscribe(ZH, "党建")
     await subs.subscribe(ZH, "示范村建设")
-    assert await subs.remove(ZH, "keyword", "ffffffffffff") is None
-    assert await subs.remove(ZH, "other", "party") is None
-    gone = await subs.remove(ZH, "keyword", key_digest("示范村建设"))
+    assert await subs.remove(ZH, "keyword", "示范村") is None
+    assert await subs.remove(ZH, "keyword", "party") is None  # a topic, not a keyword
+    gone = await subs.remove(ZH, "keyword", "示范村建设")
     assert gone is not None and gone.value == "示范村建设"
     topic = await subs.remove(ZH, "topic", "party")
-    assert topic is not None and subs.label(topic, "en") == "Party building"
+    assert topic is not None and (topic.kind, topic.value) == ("topic", "party")
     assert await store.list_subscriptions(ZH.id) == []
     # Another chat's button data cannot reach this chat's subscriptions.
     await subs.subscribe(EN, "党建")
@@ -200,14 +201,47 @@ async def test_search_pages_do_not_overlap_and_cover_the_total(store: SqlStore) 
     assert beyond.result.hits == () and not beyond.has_next
 
 
-async def test_no_hits_suggest_close_topics(store: SqlStore) -> None:
+async def test_no_hits_suggest_chinese_searches_that_find_articles(store: SqlStore) -> None:
+    paragraphs = _paragraphs("志愿") + _paragraphs("党")
+    await store.add_articles([_article(p, hours_ago=n) for n, p in enumerate(paragraphs)])
     search = SearchService(store, TOPICS)
-    page = await search.search("志愿者协会")
-    assert page.result.hits == ()
-    assert "志愿服务" in await search.suggestions("志愿者协会", language="zh")
-    assert "Volunteering" in await search.suggestions("志愿者协会", language="en")
+    assert (await search.search("志愿者协会")).result.hits == ()
+    close = await search.suggestions("志愿者协会")
+    assert close and close[0].query == "志愿服务" and close[0].topic == "volunteer"
+    # English words name topics; what is suggested is the Chinese that finds the articles.
+    english = await search.suggestions("volunteers party")
+    pairs = [(s.query, s.topic) for s in english[:2]]
+    assert pairs == [("党建", "party"), ("志愿服务", "volunteer")]
+    for suggestion in close + english:
+        found = await search.search(suggestion.query)
+        assert found.result.total == suggestion.hits > 0, suggestion
+    # Nothing close at all: the topics that have articles, the most first.
+    unrelated = await search.suggestions("xyzzy")
+    counts = {t.slug: (await search.search(t.name_zh)).result.total for t in TOPICS}
+    expected = sorted((slug for slug in counts if counts[slug]), key=lambda slug: -counts[slug])
+    assert 0 < len(expected) < len(TOPICS)  # some topics have no article here
+    assert [s.topic for s in unrelated] == expected[:5]
     symbols = await search.search("!!!")
     assert symbols.result.reason is not None
+
+
+async def test_an_empty_store_suggests_nothing(store: SqlStore) -> None:
+    assert await SearchService(store, TOPICS).suggestions("志愿者协会") == []
+
+
+async def test_popular_topics_are_counted_again_after_a_while(store: SqlStore) -> None:
+    now = [0.0]
+    search = SearchService(store, TOPICS, clock=lambda: now[0])
+    assert await search.suggestions("xyzzy") == []  # nothing yet, and nothing remembered
+    await store.add_articles([_article(p) for p in _paragraphs("志愿")])
+    first = await search.suggestions("xyzzy")
+    assert first and first[0].topic == "volunteer"
+    await store.add_articles([_article(p) for p in _paragraphs("党建")])
+    now[0] += 60
+    assert await search.suggestions("xyzzy") == first  # counted a minute ago
+    now[0] += 300
+    again = await search.suggestions("xyzzy")
+    assert again != first and "party" in [s.topic for s in again]
 
 
 async def test_inline_answers_newest_for_an_empty_query(store: SqlStore) -> None:
@@ -217,7 +251,8 @@ async def test_inline_answers_newest_for_an_empty_query(store: SqlStore) -> None
     newest = await search.inline("")
     assert newest and newest[0].body == paragraphs[0]
     assert len(await search.inline("工作")) == min(len(paragraphs), 20)
-    assert len(await search.inline("*&<>")) <= 20
+    # Nothing searchable: the newest, as for an empty query.
+    assert [a.id for a in await search.inline("*&<>")] == [a.id for a in newest]
 
 
 def test_query_memo() -> None:

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import open_store
+from bot.ingest import open_store
 from bot.store.records import NewArticle
 from bot.store.sql_store import SqlStore
 from summaries import parse_topics, split_page, summarize_article
 from summaries.model import Topic
+from summaries.tokens import search_tokens
 from tests.postgres import fresh_database
 from tests.private_postgres import private_postgres  # noqa: F401  (a fixture for outage tests)
 
@@ -84,6 +85,8 @@ def seed_articles(
                 kind=article.kind,
                 url=f"https://example.com/{tag or 'seed'}/{n}",
                 published_at=published + timedelta(minutes=n),
+                title_tokens=tuple(search_tokens(title)),
+                body_tokens=tuple(search_tokens(body)),
             )
         )
     return out

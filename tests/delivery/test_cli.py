@@ -8,7 +8,7 @@ import sys
 from datetime import time
 from pathlib import Path
 
-from bot.store import open_store
+from bot.ingest import open_store
 from bot.store.records import NewArticle
 from tests.botapi.server import BotApiEmulator
 from tests.delivery.conftest import REPO, add_chat

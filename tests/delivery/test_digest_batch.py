@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.delivery.marks import SentMarks
-from bot.store import open_store
+from bot.ingest import open_store
 from bot.store.deliveries import Cutoffs, DeliveryLog, SentMark
 from bot.store.schema import chats
 from bot.store.sql_store import SqlStore

@@ -22,7 +22,7 @@ from telegram import Bot
 from bot.delivery.outage import StoreGuard, StoreLost
 from bot.delivery.push import PushConfig, Pusher
 from bot.delivery.schedule import utc_now
-from bot.store import open_store
+from bot.ingest import open_store
 from bot.store.records import NewArticle
 from bot.store.sql_store import SqlStore
 from summaries.model import Topic

@@ -14,7 +14,7 @@ import pytest
 from telegram import Bot
 
 from bot.delivery.push import PushConfig, Pusher
-from bot.store import open_store
+from bot.ingest import open_store
 from bot.store.records import NewArticle
 from bot.store.sql_store import SqlStore
 from summaries.model import Topic

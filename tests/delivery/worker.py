@@ -19,7 +19,7 @@ from telegram import Bot
 from bot.delivery.lean_request import push_request
 from bot.delivery.push import PushConfig, Pusher
 from bot.delivery.schedule import utc_now
-from bot.store import open_store
+from bot.ingest import open_store
 from summaries import parse_topics
 
 REPO = Path(__file__).resolve().parents[2]

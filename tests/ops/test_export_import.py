@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from bot.ingest import open_store
 from bot.sources.feed_store import FeedStore
-from bot.store import open_store
 from bot.store.records import NewArticle
 from tests.botapi.server import BotApiEmulator
 from tests.ops.conftest import REPO, BotProcess, bot_env
@@ -108,6 +108,8 @@ async def test_sqlite_store_moves_to_postgresql_and_back_unchanged(
                         topics=(),
                         source="test",
                         content_hash="ops-export-new-article",
+                        title_tokens=("导入", "之后", "的", "新", "文章"),
+                        body_tokens=("数据库", "迁移", "完成", "新", "文章"),
                     )
                 ]
             )

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.ingest.index import ANALYZER
 from bot.metrics import PushHeartbeat
 from bot.ops_server import OpsServer
 from bot.store.engine import create_engine
@@ -110,7 +111,9 @@ async def test_healthz_is_503_when_the_database_goes_away(botapi: BotApiEmulator
 
 
 async def test_healthz_reasons_without_a_bot() -> None:
-    store = SqlStore(create_engine("postgresql://wz:pw-secret@127.0.0.1:1/nowhere"))
+    store = SqlStore(
+        create_engine("postgresql://wz:pw-secret@127.0.0.1:1/nowhere"), analyzer=ANALYZER
+    )
     beat = PushHeartbeat(60, clock=lambda: 1000.0)
     port = free_port()
     server = OpsServer(

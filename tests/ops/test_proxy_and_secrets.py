@@ -8,7 +8,7 @@ import base64
 from datetime import time
 from pathlib import Path
 
-from bot.store import open_store
+from bot.ingest import open_store
 from tests.botapi.server import BotApiEmulator
 from tests.ops.conftest import BotProcess, bot_env
 from tests.ops.proxy import LoopbackProxy, LoopbackSocks5

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.store import open_store
+from bot.ingest import open_store
 from bot.store.api import Store
 from summaries.model import Topic
 from summaries.topics import parse_topics

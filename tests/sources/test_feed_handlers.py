@@ -1,4 +1,4 @@
-"""Admin feed commands: the registry service, who the handlers answer, and what they say."""
+"""Admin feed commands: the registry, its service, who the handlers answer, and what they say."""
 
 from __future__ import annotations
 
@@ -9,17 +9,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from telegram import Bot, Update, User
 
+from bot.app import build_application
 from bot.config import Settings
-from bot.handlers.feeds import (
-    FEED_REGISTRY_KEY,
-    add_feed,
-    delete_feed,
-    feed_handlers,
-    list_feeds,
-    render_feeds,
-)
+from bot.handlers.feeds import add_feed, delete_feed, list_feeds
+from bot.render import render_feeds
+from bot.services.feeds import FeedService
 from bot.sources.feed_store import FeedRecord, FeedStore
 from bot.sources.registry import FeedListing, FeedRegistry
 from bot.sources.safety import IPAddress
@@ -90,16 +87,47 @@ def offline_bot() -> Bot:
     return bot
 
 
-def test_only_admins_match_the_feed_commands() -> None:
+async def test_the_service_says_when_feeds_will_bring_a_feed_back(
+    registry: FeedRegistry,
+) -> None:
+    service = FeedService(registry)
+    await service.add("https://a.example/feed.xml", added_by=ADMIN)
+    removed = await service.remove(" https://a.example/feed.xml ")
+    assert (removed.status, removed.url) == ("removed", "https://a.example/feed.xml")
+    assert (await service.remove("https://a.example/feed.xml")).status == "missing"
+    configured = await service.remove("https://news.example/rss")
+    assert configured.status == "removed_configured"
+    assert service.poll_minutes == 30
+
+
+def _matching(settings: Settings, update: Update) -> list[str]:
+    """Names of the application's handler callbacks that would take this update."""
+    application = build_application(settings)
+    return [
+        getattr(handler.callback, "__name__", "")
+        for group in application.handlers.values()
+        for handler in group
+        if handler.check_update(update)
+    ]
+
+
+def test_only_admins_match_the_feed_commands(settings: Settings) -> None:
     bot = offline_bot()
-    handlers = feed_handlers(frozenset({ADMIN}))
-    for text in ("/feeds", "/addfeed https://a.example/rss", "/delfeed https://a.example/rss"):
-        matched_admin = [h for h in handlers if h.check_update(command_update(bot, ADMIN, text))]
-        matched_other = [h for h in handlers if h.check_update(command_update(bot, STRANGER, text))]
-        assert len(matched_admin) == 1 and matched_other == []
+    admins = settings.model_copy(
+        update={"telegram_bot_token": SecretStr("123456:TEST"), "admin_ids": frozenset({ADMIN})}
+    )
+    commands = {
+        "/feeds": "list_feeds",
+        "/addfeed https://a.example/rss": "add_feed",
+        "/delfeed https://a.example/rss": "delete_feed",
+    }
+    for text, callback in commands.items():
+        assert callback in _matching(admins, command_update(bot, ADMIN, text))
+        stranger = _matching(admins, command_update(bot, STRANGER, text))
+        assert callback not in stranger and "unknown_command" in stranger
     # No admins configured: nobody matches.
-    nobody = feed_handlers(frozenset())
-    assert not any(h.check_update(command_update(bot, ADMIN, "/feeds")) for h in nobody)
+    nobody = admins.model_copy(update={"admin_ids": frozenset()})
+    assert "list_feeds" not in _matching(nobody, command_update(bot, ADMIN, "/feeds"))
 
 
 @dataclass
@@ -119,13 +147,11 @@ def fake_call(registry: FeedRegistry, args: list[str]) -> tuple[Any, Any, FakeMe
     message = FakeMessage()
     update = SimpleNamespace(
         effective_user=SimpleNamespace(id=ADMIN, language_code="zh-hans"),
-        effective_chat=SimpleNamespace(id=ADMIN),
+        effective_chat=SimpleNamespace(id=ADMIN, type="private"),
         effective_message=message,
     )
     context = SimpleNamespace(
-        args=args,
-        bot=message,
-        application=SimpleNamespace(bot_data={FEED_REGISTRY_KEY: registry}),
+        args=args, bot=message, services=SimpleNamespace(feeds=FeedService(registry))
     )
     return update, context, message
 
@@ -165,7 +191,7 @@ def test_render_shows_failing_feeds_with_their_reason() -> None:
     )
     healthy = FeedRecord("https://b.example/atom", None, None, at, at, 0, None, None, None)
     text = render_feeds(
-        FeedListing(feeds=(failing, healthy), configured=frozenset({healthy.url})), "en"
+        FeedListing(feeds=(failing, healthy), configured=frozenset({healthy.url})), language="en"
     )
     assert "⚠️ failed 4 times in a row: invalid XML: mismatched tag &lt;b&gt;" in text
     assert "https://b.example/atom (setting)" in text and "last read 2024-03-01 08:00 UTC" in text

@@ -1,7 +1,11 @@
-"""Scheduled feed polling with a clock the test controls: due feeds, 304, failing and recovery."""
+"""Scheduled feed polling with a clock the test controls: due feeds, 304, failing and recovery,
+the page-fetch cap, parsing off the event loop, and stopping promptly at shutdown."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,10 +14,11 @@ import pytest
 from telegram.ext import ApplicationBuilder
 
 from bot.config import Settings
+from bot.ingest import Ingestor
 from bot.sources.client import make_fetcher
 from bot.sources.feed_store import FAILING_AFTER, FeedStore
-from bot.sources.jobs import JOB_NAME, admin_messages, install_feed_poll_job
-from bot.sources.poll import PollReport, poll_feeds_once
+from bot.sources.jobs import JOB_NAME, admin_messages, install_feed_poll_job, run_until_stopped
+from bot.sources.poll import PollReport
 from bot.store.api import Store
 from summaries.model import Topic
 from tests.sources.conftest import NoSleep, make_settings
@@ -75,12 +80,10 @@ async def poll(
     no_sleep: NoSleep,
     now: datetime,
 ) -> PollReport:
-    return await poll_feeds_once(
-        store,
-        client,
-        settings=settings,
-        topics=topics,
-        now=now,
+    ingestor = Ingestor(store, settings=settings, topics=topics)  # type: ignore[arg-type]
+    return await ingestor.poll_feeds(
+        now,
+        feeds=await FeedStore.open(store),  # type: ignore[arg-type]
         fetcher=make_fetcher(client, settings, sleep=no_sleep),
     )
 
@@ -152,7 +155,9 @@ async def test_failing_feed_is_marked_once_and_unmarked_on_recovery(
         now += timedelta(minutes=30)
     # Told once, at the FAILING_AFTER-th failure in a row, with the reason.
     assert marked[: FAILING_AFTER - 1] == [[]] * (FAILING_AFTER - 1)
-    assert marked[FAILING_AFTER - 1] == [(feed.url, "HTTP 500 Internal Server Error")]
+    # The reason leads with the status; how many attempts fitted in the deadline may follow.
+    [(failed_url, reason)] = marked[FAILING_AFTER - 1]
+    assert failed_url == feed.url and reason.startswith("HTTP 500 Internal Server Error")
     assert marked[FAILING_AFTER] == []
     record = await feed_store.get(feed.url)
     assert record is not None and record.failing and record.failures == FAILING_AFTER + 1
@@ -204,8 +209,13 @@ async def test_job_is_installed_and_its_run_stores_articles(
     async def notify(text: str) -> None:
         notices.append(text)
 
+    ingestor = Ingestor(store, settings=feed_settings, topics=topics)  # type: ignore[arg-type]
+    feeds = await FeedStore.open(store)  # type: ignore[arg-type]
     install_feed_poll_job(
-        application, settings=feed_settings, store=store, topics=topics, notify_admins=notify
+        application,
+        settings=feed_settings,
+        poll_round=lambda now: ingestor.poll_feeds(now, feeds=feeds),
+        notify_admins=notify,
     )
     assert application.job_queue is not None
     (job,) = application.job_queue.get_jobs_by_name(JOB_NAME)
@@ -213,3 +223,110 @@ async def test_job_is_installed_and_its_run_stores_articles(
     await job.run(application)
     assert await store.count_articles() == 1
     assert notices == []
+
+
+async def test_page_fetches_are_capped_per_feed_and_poll(
+    server: LocalServer,
+    feed: Feed,
+    store: Store,
+    tmp_path: Path,
+    topics: tuple[Topic, ...],
+    client: httpx.AsyncClient,
+    no_sleep: NoSleep,
+) -> None:
+    for number in range(3):
+        feed.publish(number)
+    capped = make_settings(tmp_path, feeds=(feed.url,), feed_max_page_fetches=1)
+    pages = [f"/p/{n}.html" for n in range(3)]
+
+    first = await poll(store, client, capped, topics, no_sleep, T0)
+    assert (first.added, first.deferred) == (1, 2)
+    assert sum(server.hits(p) for p in pages) == 1
+    # The round was cut short: its validators are not kept, so the next round reads it all.
+    second = await poll(store, client, capped, topics, no_sleep, T0 + timedelta(minutes=30))
+    assert (second.added, second.duplicates, second.deferred) == (1, 1, 1)
+    assert second.not_modified == []
+    third = await poll(store, client, capped, topics, no_sleep, T0 + timedelta(minutes=60))
+    assert (third.added, third.duplicates, third.deferred) == (1, 2, 0)
+    assert [server.hits(p) for p in pages] == [1] * 3
+    assert await store.count_articles() == 3
+
+
+async def test_the_feed_is_parsed_off_the_event_loop(
+    feed: Feed,
+    store: Store,
+    feed_settings: Settings,
+    topics: tuple[Topic, ...],
+    client: httpx.AsyncClient,
+    no_sleep: NoSleep,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bot.sources.web
+
+    threads: list[threading.Thread] = []
+    real_parse = bot.sources.web.parse_feed
+
+    def parse(*args: object) -> object:
+        threads.append(threading.current_thread())
+        return real_parse(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.sources.web, "parse_feed", parse)
+    feed.publish(1)
+    report = await poll(store, client, feed_settings, topics, no_sleep, T0)
+    assert report.added == 1
+    assert threads and threads[0] is not threading.main_thread()
+
+
+def _slow_feed(server: LocalServer, feed: Feed) -> None:
+    for number in range(3):
+        feed.publish(number)
+        page = article_page(seed_articles()[number]).encode("utf-8")
+        server.route(f"/p/{number}.html", Reply(200, page, {"Content-Type": "text/html"}, delay=30))
+
+
+async def test_a_poll_over_a_slow_feed_stops_promptly_when_cancelled(
+    server: LocalServer,
+    feed: Feed,
+    store: Store,
+    tmp_path: Path,
+    topics: tuple[Topic, ...],
+    client: httpx.AsyncClient,
+    no_sleep: NoSleep,
+) -> None:
+    _slow_feed(server, feed)
+    patient = make_settings(tmp_path, feeds=(feed.url,), fetch_timeout_seconds=60.0)
+    task = asyncio.create_task(poll(store, client, patient, topics, no_sleep, T0))
+    await asyncio.sleep(0.5)
+    assert not task.done()  # waiting on the slow pages
+    started = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - started < 2.0
+
+
+async def test_the_job_round_is_cancelled_when_the_application_stops(
+    server: LocalServer,
+    feed: Feed,
+    store: Store,
+    tmp_path: Path,
+    topics: tuple[Topic, ...],
+    client: httpx.AsyncClient,
+    no_sleep: NoSleep,
+) -> None:
+    _slow_feed(server, feed)
+    patient = make_settings(tmp_path, feeds=(feed.url,), fetch_timeout_seconds=60.0)
+    running = [True]
+
+    async def stop_soon() -> None:
+        await asyncio.sleep(0.5)
+        running[0] = False  # what Application.stop does first
+
+    stopper = asyncio.create_task(stop_soon())
+    started = time.monotonic()
+    report = await run_until_stopped(
+        poll(store, client, patient, topics, no_sleep, T0), lambda: running[0]
+    )
+    await stopper
+    assert report is None
+    assert time.monotonic() - started < 2.0

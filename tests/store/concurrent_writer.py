@@ -10,7 +10,7 @@ import asyncio
 import sys
 from datetime import time
 
-from bot.store import open_store
+from bot.ingest import open_store
 from tests.store.corpus import make_article, seed_paragraphs
 
 

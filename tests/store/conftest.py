@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.store import SqlStore, open_store
+from bot.ingest import open_store
+from bot.store import SqlStore
 from tests.postgres import (
     UNAVAILABLE_ERRORS,
     create_database,

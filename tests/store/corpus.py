@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.store.records import NewArticle
 from summaries import split_page
+from summaries.tokens import search_tokens
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_PAGE = REPO / "seeds" / "000_a9c33694dae72277.txt"
@@ -57,6 +58,8 @@ def make_article(
         url=url,
         published_at=published_at,
         fingerprint=fingerprint,
+        title_tokens=tuple(search_tokens(title)),
+        body_tokens=tuple(search_tokens(body)),
     )
 
 

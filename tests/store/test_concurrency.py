@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.store import open_store
+from bot.ingest import open_store
 from tests.store.corpus import REPO
 
 ARTICLES = 150

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bot.store import migrate, open_store
+from bot.ingest import migrate, open_store
 from bot.store.deliveries import Cutoffs
 from bot.store.engine import create_engine
 from bot.store.migrator import current_revision, head_revision, upgrade

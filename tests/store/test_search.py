@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.ingest import ANALYZER
 from bot.store import SqlStore
 from bot.store.fulltext import MAX_QUERY_TOKENS, query_tokens
 from summaries.tokens import normalize_query_text, search_tokens
@@ -130,7 +131,7 @@ async def test_blank_and_tokenless_queries_say_why(store: SqlStore) -> None:
 
 def test_long_queries_keep_a_bounded_number_of_tokens() -> None:
     text = "".join(seed_paragraphs())[:1500]
-    tokens = query_tokens(text)
+    tokens = query_tokens(text, ANALYZER)
     assert len(tokens) == MAX_QUERY_TOKENS
     assert len(set(tokens)) == len(tokens)
 
@@ -175,11 +176,11 @@ async def test_hostile_query_is_plain_words_and_harmless(store: SqlStore, query:
     result = await store.search(query, limit=50)
     if not query.strip():
         assert result.reason == "empty_query"
-    elif not query_tokens(query):
+    elif not query_tokens(query, ANALYZER):
         assert result.reason == "no_tokens" and result.hits == ()
     else:
         # The meaning is exactly "all these words": operators and quotes did nothing.
-        assert result.tokens == query_tokens(query)
+        assert result.tokens == query_tokens(query, ANALYZER)
         plain = " ".join(result.tokens)
         assert [hit.article.id for hit in result.hits] == await _ids(store, plain)
         for hit in result.hits:

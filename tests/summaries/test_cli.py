@@ -40,7 +40,7 @@ def test_json_mode_on_the_seed_and_bad_files(tmp_path: Path) -> None:
     assert [r["kind"] for r in records[:5]] == ["article", "article", "photo", "brief", "article"]
     for record in records:
         assert {"title", "subtitle", "authors", "kind", "body", "sections", "digest",
-                "keywords", "topics"} <= set(record)  # fmt: skip
+                "keywords", "topics", "category", "category_confidence"} <= set(record)  # fmt: skip
         assert sum(len(s) for s in record["digest"]) <= 80
     assert records[5]["title"] == "标题一则" and records[5]["digest"]
     errors = result.stderr.decode("utf-8").strip().splitlines()
@@ -54,7 +54,7 @@ def test_text_mode_prints_digests() -> None:
     result = _run("--max-sentences", "1", str(SEED))
     out = result.stdout.decode("utf-8")
     assert result.returncode == 0
-    assert "打造党建品牌 筑牢文明基石" in out and "keywords:" in out
+    assert "打造党建品牌 筑牢文明基石" in out and "keywords:" in out and "category: " in out
     assert result.stderr == b""
 
 
@@ -80,7 +80,9 @@ def test_jsonl_one_line_per_input_in_order() -> None:
     out = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
     assert len(out) == 8
     assert [o.get("id") for o in out] == [1, None, "b", None, 5, None, 7, 8]
-    assert out[0]["digest"] and set(out[0]) == {"id", "title", "digest", "keywords", "topics"}
+    assert out[0]["digest"] and set(out[0]) == {
+        "id", "title", "digest", "keywords", "topics", "category", "category_confidence"
+    }
     assert "safety" in out[0]["topics"]
     assert out[2]["title"] == "标题" and "<p>" not in "".join(out[2]["digest"])
     assert out[6]["digest"] == [] and "error" not in out[6]

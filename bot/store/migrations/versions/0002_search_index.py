@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
-from bot.store.fulltext import document_text, tsvector_text
+from bot.store.fulltext import Analyzer, document_text, tsvector_text
 from bot.store.schema import BigId, UtcDateTime
-from summaries.tokens import search_tokens
 
 revision = "0002"
 down_revision = "0001"
@@ -65,9 +64,14 @@ def upgrade() -> None:
 def _backfill(bind: sa.engine.Connection) -> None:
     # Articles stored before this revision get their index rows now.
     rows = bind.execute(sa.text("SELECT id, title, body, topics, sort_at FROM articles"))
-    for article_id, title, body, topics, sort_at in rows.fetchall():
-        title_tokens = search_tokens(title)
-        body_tokens = search_tokens(body)
+    found = rows.fetchall()
+    analyzer: Analyzer | None = context.config.attributes.get("analyzer")
+    if found and analyzer is None:
+        raise RuntimeError("indexing stored articles needs the analyzer (bot.ingest.migrate)")
+    for article_id, title, body, topics, sort_at in found:
+        assert analyzer is not None
+        title_tokens = analyzer.tokens(title)
+        body_tokens = analyzer.tokens(body)
         if bind.dialect.name == "sqlite":
             bind.execute(
                 sa.text("INSERT INTO articles_fts (rowid, title, body) VALUES (:id, :t, :b)"),

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
+from bot.cli import ProgressBar, ingest_main, search_main
 from bot.config import Settings
-from bot.services.ingest import IngestReport
-from bot.services.ingest_cli import ProgressBar, ingest_main, search_main
+from bot.ingest import Ingestor, IngestReport
+from summaries import split_page
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "seeds" / "000_a9c33694dae72277.txt"
 
 
@@ -65,14 +66,11 @@ async def test_urls_go_to_web_sources(
 ) -> None:
     seen: list[Sequence[str]] = []
 
-    async def fake_ingest_urls(store: Any, urls: Sequence[str], **kwargs: Any) -> IngestReport:
+    async def fake_urls(self: Ingestor, urls: Sequence[str], **kwargs: Any) -> IngestReport:
         seen.append(list(urls))
-        assert kwargs["topics"] and kwargs["settings"] is not None
         return IngestReport(added=2, duplicates=1)
 
-    import bot.sources.urls
-
-    monkeypatch.setattr(bot.sources.urls, "ingest_urls", fake_ingest_urls)
+    monkeypatch.setattr(Ingestor, "urls", fake_urls)
     urls = ["https://example.org/a", "HTTP://example.org/feed.xml"]
     assert await ingest_main([*urls, str(SEED)], _settings(tmp_path)) == 0
     out, _ = capsys.readouterr()
@@ -86,15 +84,13 @@ async def test_exit_status_follows_the_sources_given(
     feed, broken = "https://example.org/feed.xml", "https://example.org/gone"
     page_of_feed = "https://example.org/story-1.html"
 
-    async def fake_ingest_urls(store: object, urls: list[str], **kwargs: object) -> IngestReport:
+    async def fake_urls(self: Ingestor, urls: list[str], **kwargs: object) -> IngestReport:
         refused = [(page_of_feed, "HTTP 404 Not Found")]
         if broken in urls:
             refused.append((broken, "HTTP 404 Not Found"))
         return IngestReport(added=1, refused=refused)
 
-    import bot.sources.urls
-
-    monkeypatch.setattr(bot.sources.urls, "ingest_urls", fake_ingest_urls)
+    monkeypatch.setattr(Ingestor, "urls", fake_urls)
     # The feed was read; one page it links to was not: the run still succeeds.
     assert await ingest_main([feed], _settings(tmp_path)) == 0
     out, _ = capsys.readouterr()
@@ -168,6 +164,29 @@ async def test_in_memory_database_is_refused(
     err = capsys.readouterr().err
     assert err.startswith("error: cannot open the database: DatabaseUrlError:")
     assert "needs a file path" in err and err.count("\n") == 1
+
+
+async def test_a_near_duplicate_file_is_refused_in_the_words_of_every_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The done-when of issue 9: same body, new headline (SimHash distance 0), through the CLI.
+    body = split_page(SEED.read_text(encoding="utf-8"))[1].body
+    first = tmp_path / "first.txt"
+    first.write_text(body, encoding="utf-8")
+    second = tmp_path / "second.txt"
+    second.write_text("格尔木又有新进展\n\n" + body, encoding="utf-8")
+    settings = _settings(tmp_path)
+    assert await ingest_main([str(first)], settings) == 0
+    capsys.readouterr()
+    assert await ingest_main([str(second)], settings) == 0
+    out, _ = capsys.readouterr()
+    assert out.splitlines() == [
+        "nothing new: 1 duplicate(s) already stored",
+        "added: 0",
+        "duplicate: 1",
+        "refused: 0",
+        f"duplicate {second}: near-duplicate of article #1 (SimHash distance 0)",
+    ]
 
 
 def test_search_into_a_closed_pipe_is_no_traceback(tmp_path: Path) -> None:

@@ -6,22 +6,17 @@ Every failure becomes one line on stderr and an exit status, never a traceback.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from bot.config import Settings
-from bot.services.ingest import IngestReport, describe_error, ingest_paths
+from bot.ingest import Ingestor, IngestReport, describe_error, open_store
 from bot.services.topics import TopicsFileError, load_topics
-from bot.store.api import Store
+from bot.sources.urls import is_url
 from bot.store.records import SearchResult
-from summaries.model import Topic
 
 _BAR_WIDTH = 30
-# Anything shaped scheme://... is a URL: ftp:// or file:// go to the web sources, which refuse
-# them with "only http and https", rather than being looked up as a missing file.
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class ProgressBar:
@@ -49,10 +44,6 @@ class ProgressBar:
             self._stream.flush()
 
 
-def _is_url(source: str) -> bool:
-    return _URL.match(source) is not None
-
-
 def _stdout_closed() -> None:
     # The reader went away (`... | head`): the rest of the output has nowhere to go. Point
     # stdout at /dev/null so that the interpreter's final flush does not fail with a traceback.
@@ -64,39 +55,29 @@ def _stdout_closed() -> None:
         pass
 
 
-async def _ingest_urls(
-    store: Store,
-    urls: Sequence[str],
-    settings: Settings,
-    topics: Sequence[Topic],
-    progress: ProgressBar,
-) -> IngestReport:
-    from bot.sources import ingest_urls
-
-    report: IngestReport = await ingest_urls(
-        store, urls, settings=settings, topics=topics, progress=progress
-    )
-    return report
-
-
 def _unreadable(report: IngestReport, urls: Sequence[str]) -> list[str]:
     """Sources that could not be read: files, and URLs given on the command line.
 
     A feed that was read but one of whose linked pages failed is still a source that was read:
     the page shows among the refused, but does not make the run fail.
     """
-    given = set(urls)
-    return [source for source, _ in report.refused if not _is_url(source) or source in given]
+    given = {url.strip() for url in urls}
+    return [source for source, _ in report.refused if not is_url(source) or source in given]
 
 
 def print_report(report: IngestReport, out: TextIO | None = None) -> None:
-    """Counts, one line each, then each refused source with its reason."""
+    """Counts, one line each, then each near duplicate and each refused source with its reason.
+
+    The same words for every kind of source: a file, a page or a feed entry.
+    """
     out = out or sys.stdout
     if report.added == 0 and not report.refused:
         print(f"nothing new: {report.duplicates} duplicate(s) already stored", file=out)
     print(f"added: {report.added}", file=out)
     print(f"duplicate: {report.duplicates}", file=out)
     print(f"refused: {len(report.refused)}", file=out)
+    for source, reason in report.near_duplicates:
+        print(f"duplicate {source}: {reason}", file=out)
     for source, reason in report.refused:
         print(f"refused {source}: {reason}", file=out)
 
@@ -108,24 +89,15 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
     except TopicsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from bot.store import open_store
-
     try:
         store = await open_store(settings.database_url)
     except Exception as exc:  # the one line an operator needs, not a traceback
         print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
         return 2
-    report = IngestReport()
     bar = ProgressBar(sys.stderr, "ingest")
     try:
-        paths = [s for s in sources if not _is_url(s)]
-        urls = [s for s in sources if _is_url(s)]
-        if paths:
-            report.merge(
-                await ingest_paths(store, paths, topics=topics, settings=settings, progress=bar)
-            )
-        if urls:
-            report.merge(await _ingest_urls(store, urls, settings, topics, bar))
+        ingestor = Ingestor(store, settings=settings, topics=topics)
+        report = await ingestor.sources(sources, progress=bar)
     except Exception as exc:
         bar.close()
         print(f"error: ingest stopped: {describe_error(exc)}", file=sys.stderr)
@@ -133,7 +105,7 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
     finally:
         await store.close()
     bar.close()
-    status = 1 if _unreadable(report, urls) else 0
+    status = 1 if _unreadable(report, [s for s in sources if is_url(s)]) else 0
     try:
         print_report(report)
         sys.stdout.flush()
@@ -148,8 +120,6 @@ def _date_of(published: object) -> str:
 
 async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
     """Print the top hits (title, date, digest), or why there are none; 0 unless it failed."""
-    from bot.store import open_store
-
     try:
         store = await open_store(settings.database_url)
     except Exception as exc:

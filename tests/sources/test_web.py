@@ -1,4 +1,5 @@
-"""Pages and feeds from a loopback server into a real SQLite store, and every bad source refused."""
+"""Pages and feeds from a loopback server through the ingest pipeline into a real SQLite store,
+and every bad source refused."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.services.ingest import IngestReport
-from bot.sources import ingest_urls
+from bot.ingest import Ingestor, IngestReport
 from bot.sources.client import make_fetcher
 from bot.sources.safety import AddressPolicy
 from bot.store.api import Store
@@ -45,7 +45,7 @@ async def ingest(
     policy: AddressPolicy | None = None,
 ) -> IngestReport:
     fetcher = make_fetcher(client, settings, sleep=no_sleep, policy=policy)
-    return await ingest_urls(store, urls, settings=settings, topics=topics, fetcher=fetcher)
+    return await Ingestor(store, settings=settings, topics=topics).urls(urls, fetcher=fetcher)
 
 
 async def all_articles(store: Store) -> list:  # type: ignore[type-arg]
@@ -181,6 +181,10 @@ async def test_near_duplicate_with_another_headline_and_tail_is_skipped(
 
     assert first_report.added == 1
     assert (report.added, report.duplicates, report.refused) == (1, 2, [])
+    # The same words as for a file (tests/test_cli.py); the same text at another URL is exact.
+    ((source, reason),) = report.near_duplicates
+    assert source == copy
+    assert reason.startswith("near-duplicate of article #1 (SimHash distance ")
     urls = sorted(a.url or "" for a in await all_articles(store))
     assert urls == sorted([original, distinct])
 
@@ -210,7 +214,7 @@ BAD_XML = b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>x</tit
     ("path", "reply", "reason"),
     [
         ("/missing", None, "HTTP 404 Not Found"),
-        ("/slow", Reply(200, b"<html></html>", HTML, delay=3.0), "timeout after 0.3s"),
+        ("/slow", Reply(200, b"<html></html>", HTML, delay=3.0), "no answer within 0.3 s"),
         ("/huge", Reply(200, chunks=[b"<p>" + b"x" * 65536] * 8, headers=HTML), "too large"),
         ("/bad.xml", Reply(200, BAD_XML, {"Content-Type": "application/rss+xml"}), "invalid XML"),
         ("/down", Reply(503, b"busy"), "HTTP 503"),
@@ -281,7 +285,8 @@ async def test_default_settings_refuse_loopback(
 ) -> None:
     url = serve_page(server, "/page.html", seed_articles()[1])
     strict = settings.model_copy(update={"allow_private_sources": False})
-    report = await ingest_urls(store, [url, "ftp://example.com/x"], settings=strict, topics=topics)
+    ingestor = Ingestor(store, settings=strict, topics=topics)
+    report = await ingestor.urls([url, "ftp://example.com/x"])
     assert report.added == 0
     reasons = dict(report.refused)
     assert reasons[url] == "refused address: loopback address 127.0.0.1"

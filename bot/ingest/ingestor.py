@@ -1,0 +1,177 @@
+"""The one way in: every kind of source read through one pipeline and one writer.
+
+An ``Ingestor`` is made once per process (the bot, a command-line run) and shared, so that its
+writer's lock and near-duplicate index cover every source alike: files, pages, feeds and the
+feed poll. Each call is a run with its own report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from bot import metrics
+from bot.config import Settings
+from bot.ingest.index import ANALYZER
+from bot.ingest.prepare import ArticlePipeline
+from bot.ingest.run import IngestRun
+from bot.ingest.writer import ArticleWriter
+from bot.sources.client import make_client, make_fetcher
+from bot.sources.documents import IngestReport
+from bot.sources.feed_store import FeedStore
+from bot.sources.fetch import Fetcher
+from bot.sources.files import FilePolicy, Progress, read_files
+from bot.sources.poll import PollReport, poll_feeds_once
+from bot.sources.urls import is_url
+from bot.sources.web import WebSource
+from bot.store.records import AddResult, NewArticle
+from summaries import Summarizer
+from summaries.model import Topic
+
+# The operator's command line and the seeds: any regular file outside the system folders.
+ANYWHERE = FilePolicy()
+# Pages or feeds read at once; each one's own pages are bounded by the source and per-host limits.
+SOURCE_CONCURRENCY = 4
+
+
+class IngestStore(Protocol):
+    """What ingest needs of the store."""
+
+    async def add_articles(self, articles: Sequence[NewArticle]) -> AddResult:
+        """Store articles in one transaction, skipping exact duplicates."""
+        ...
+
+    async def fingerprints(self, *, after: int = 0) -> list[tuple[int, int]]:
+        """(id, fingerprint) of stored articles with an id above ``after``."""
+        ...
+
+    async def has_url(self, url: str) -> bool:
+        """Whether an article with this URL is stored."""
+        ...
+
+    async def has_content(self, content_hash: str) -> bool:
+        """Whether an article with this content hash is stored."""
+        ...
+
+
+class Ingestor:
+    """Reads files, pages and feeds into the store through one pipeline and one writer."""
+
+    def __init__(self, store: IngestStore, *, settings: Settings, topics: Sequence[Topic]) -> None:
+        self.store = store
+        self.settings = settings
+        summarizer = Summarizer(
+            topics=topics,
+            max_chars=settings.digest_max_chars,
+            max_sentences=settings.digest_max_sentences,
+        )
+        self.pipeline = ArticlePipeline(summarizer, ANALYZER)
+        self.writer = ArticleWriter(store)
+
+    def run(self) -> IngestRun:
+        """A new run: a sink for documents with its own report."""
+        return IngestRun(self.pipeline, self.writer, self.store)
+
+    async def files(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        policy: FilePolicy = ANYWHERE,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Files and folders (their *.txt files, recursively), each file in one transaction."""
+        run = self.run()
+        await read_files(paths, run, policy=policy, progress=progress)
+        return _counted("file", run.report)
+
+    async def urls(
+        self,
+        urls: Sequence[str],
+        *,
+        fetcher: Fetcher | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Pages and feeds; one that cannot be read is refused with the reason."""
+        if fetcher is not None:
+            return await self._urls(urls, fetcher, progress)
+        async with make_client(self.settings) as client:
+            return await self._urls(urls, make_fetcher(client, self.settings), progress)
+
+    async def sources(
+        self,
+        sources: Sequence[str],
+        *,
+        policy: FilePolicy = ANYWHERE,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Paths and URLs as typed (``bot.sources.urls.is_url`` tells which is which)."""
+        report = IngestReport()
+        paths = [s for s in sources if not is_url(s)]
+        urls = [s.strip() for s in sources if is_url(s)]
+        if paths:
+            report.merge(await self.files(paths, policy=policy, progress=progress))
+        if urls:
+            report.merge(await self.urls(urls, progress=progress))
+        return report
+
+    async def poll_feeds(
+        self,
+        now: datetime,
+        *,
+        feeds: FeedStore,
+        client: httpx.AsyncClient | None = None,
+        fetcher: Fetcher | None = None,
+    ) -> PollReport:
+        """One polling round over every due feed (FEEDS registered first)."""
+        if fetcher is None:
+            if client is None:
+                async with make_client(self.settings) as own:
+                    return await self.poll_feeds(now, feeds=feeds, client=own)
+            fetcher = make_fetcher(client, self.settings)
+        web = WebSource(fetcher, max_page_fetches=self.settings.feed_max_page_fetches)
+        report = await poll_feeds_once(
+            feeds,
+            web,
+            self.run(),
+            configured=self.settings.feeds,
+            now=now,
+            interval=timedelta(minutes=self.settings.feed_poll_minutes),
+        )
+        _counted("feed", report.articles)
+        for url, _reason in report.errors:
+            metrics.count_feed_failure(url)
+        return report
+
+    async def _urls(
+        self, urls: Sequence[str], fetcher: Fetcher, progress: Progress | None
+    ) -> IngestReport:
+        web = WebSource(fetcher, max_page_fetches=self.settings.feed_max_page_fetches)
+        run = self.run()
+        gate = asyncio.Semaphore(SOURCE_CONCURRENCY)
+        unique = list(dict.fromkeys(urls))
+        done = 0
+
+        async def one(url: str) -> None:
+            nonlocal done
+            async with gate:
+                outcome = await web.read(url, run)
+            if outcome.error is not None:
+                run.report.refuse(url, outcome.error)
+            done += 1
+            if progress is not None:
+                progress(done, len(unique))
+
+        await asyncio.gather(*(one(url) for url in unique))
+        return _counted("web", run.report)
+
+
+def _counted(source: str, report: IngestReport) -> IngestReport:
+    metrics.count_ingest(
+        source, added=report.added, duplicates=report.duplicates, refused=len(report.refused)
+    )
+    return report

@@ -1,0 +1,97 @@
+"""The pipeline: a raw document becomes prepared articles, ready for the writer.
+
+Each article of a document gets its digest, keywords and topics (``summaries.Summarizer``),
+a content hash for exact duplicates, its index tokens (the analyzer of bot.ingest.index) and
+a SimHash fingerprint over its body tokens for near duplicates. Pure CPU work: callers run it
+in a thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import unicodedata
+
+from bot.sources.documents import Document
+from bot.store import Analyzer
+from bot.store.records import NewArticle
+from summaries import Summarizer, article_from_text, split_page
+from summaries.model import Article
+from summaries.similarity import simhash
+
+_SPACES = re.compile(r"\s+")
+
+
+class Refused(Exception):
+    """A document with nothing to store; the message is the reason shown to the operator."""
+
+
+def content_hash(title: str, body: str) -> str:
+    """sha256 of the normalized title and body: the same article twice hashes the same.
+
+    The normalization (NFKC, runs of whitespace as one space) is the stored hashes' own; the
+    search normalization (which also lower-cases) would change the hash of existing rows.
+    """
+
+    def normal(text: str) -> str:
+        return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+    return hashlib.sha256(f"{normal(title)}\n{normal(body)}".encode()).hexdigest()
+
+
+def articles_in(text: str) -> list[Article]:
+    """The articles of a page dump, or the whole text as one plain article."""
+    found = [a for a in split_page(text) if a.body.strip()]
+    if found:
+        return found
+    plain = article_from_text(text)
+    return [plain] if plain.body.strip() else []
+
+
+class ArticlePipeline:
+    """Turns documents into prepared articles with one summarizer and one analyzer."""
+
+    def __init__(self, summarizer: Summarizer, analyzer: Analyzer) -> None:
+        self.summarizer = summarizer
+        self.analyzer = analyzer
+
+    def articles(self, document: Document) -> list[Article]:
+        """The articles a document holds; Refused when it holds none."""
+        if document.page_dump:
+            found = articles_in(document.text)
+        else:
+            article = article_from_text(document.text, title=document.title)
+            if document.author and not article.authors:
+                article = dataclasses.replace(article, authors=(document.author,))
+            found = [article] if article.paragraphs else []
+        if not found:
+            raise Refused("no article text found")
+        return found
+
+    def prepare(self, document: Document) -> list[NewArticle]:
+        """Every article of ``document``, summarized, hashed and tokenized; Refused if none."""
+        return [self.prepare_article(a, document) for a in self.articles(document)]
+
+    def prepare_article(self, article: Article, document: Document) -> NewArticle:
+        """One article with its digest, keywords, topics, hashes and index tokens."""
+        summary = self.summarizer.summarize(article)
+        body = article.body
+        body_tokens = tuple(self.analyzer.tokens(body))
+        return NewArticle(
+            title=article.title,
+            body=body,
+            digest=summary.digest,
+            keywords=summary.keywords,
+            topics=summary.topics,
+            source=document.origin,
+            content_hash=content_hash(article.title, body),
+            subtitle=article.subtitle,
+            authors=article.authors,
+            kind=article.kind,
+            url=document.url,
+            published_at=document.published_at,
+            fingerprint=simhash(body_tokens),
+            title_tokens=tuple(self.analyzer.tokens(article.title)),
+            body_tokens=body_tokens,
+        )

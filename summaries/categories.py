@@ -1,0 +1,214 @@
+"""The news category of an article, from a small linear model shipped with the package.
+
+The model (``summaries/data/categories.txt.gz``, built by ``python -m summaries.train``) is a
+linear classifier over binary features: jieba words and character unigrams and bigrams of the
+title and the lead, each weighted by its IDF, the vector normalised to unit length. Scores are
+sums of quantized weights, turned into a confidence by a softmax whose temperature was fitted
+on held-out headlines. Pure Python: the file is read on the first classification, not at
+import time, and one article costs well under a millisecond.
+
+The model learnt from headlines; measured on Sohu (bench/categories.py), the title plus the
+first ``LEAD_CHARS`` characters of the body transfers best to whole articles (see
+docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import math
+import re
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from summaries.taxonomy import Category, category_by_slug
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "categories.txt.gz"
+MODEL_FORMAT = "wenzhai-categories 1"
+# How much of the body joins the title: a lead carries the subject, a long body dilutes it.
+LEAD_CHARS = 60
+TITLE_CHARS = 200
+# A second category is named when its confidence is at least this share of the first one's.
+SECOND_RATIO = 0.5
+
+_SPACE = re.compile(r"\s+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+Tokenizer = Callable[[str], Sequence[str]]
+
+
+class CategoryModelError(Exception):
+    """The category model file is missing or unreadable; the message is one line."""
+
+
+@dataclass(frozen=True)
+class CategoryResult:
+    """The category of one article: the primary one, its confidence, and a close second."""
+
+    slug: str
+    name_zh: str
+    name_en: str
+    confidence: float
+    second: tuple[str, float] | None = None
+
+
+def _jieba_words(text: str) -> list[str]:
+    import jieba  # imported here so that importing summaries does no jieba work
+
+    return jieba.lcut(text)
+
+
+def classifier_input(title: str, text: str = "", *, lead_chars: int | None = None) -> str:
+    """The text the model reads: the title and the first ``lead_chars`` characters of the body."""
+    if lead_chars is None:
+        lead_chars = LEAD_CHARS
+    title = _SPACE.sub(" ", title[:TITLE_CHARS]).strip()
+    lead = _SPACE.sub(" ", text[: lead_chars * 2]).strip()[:lead_chars] if lead_chars else ""
+    return f"{title} {lead}".strip()
+
+
+def category_features(text: str, tokenizer: Tokenizer = _jieba_words) -> list[str]:
+    """Distinct features of ``text``, first seen first: ``w`` words, ``1`` chars, ``2`` bigrams."""
+    lowered = text.lower()
+    features = ["w" + w for w in tokenizer(lowered) if w.strip()]
+    chars = _SPACE.sub("", lowered)
+    features.extend("1" + c for c in chars)
+    features.extend("2" + chars[i : i + 2] for i in range(len(chars) - 1))
+    return list(dict.fromkeys(features))
+
+
+@dataclass(frozen=True)
+class _Weights:
+    categories: tuple[Category, ...]
+    temperature: float
+    scale: float
+    bias: tuple[float, ...]
+    # feature -> (its IDF squared, for the norm; its quantized weight per category)
+    features: dict[str, tuple[float, tuple[int, ...]]]
+    version: str
+
+
+class CategoryModel:
+    """The shipped category classifier; the file is read on first use (or by ``load``)."""
+
+    def __init__(self, path: Path | str | None = None, *, tokenizer: Tokenizer = _jieba_words):
+        self.path = Path(path) if path is not None else MODEL_PATH
+        self.tokenizer = tokenizer
+        self._weights: _Weights | None = None
+
+    def load(self) -> CategoryModel:
+        """Read the model file now; raises CategoryModelError when it is missing or corrupt."""
+        if self._weights is None:
+            self._weights = _read_model(self.path)
+        return self
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model file has been read."""
+        return self._weights is not None
+
+    @property
+    def version(self) -> str:
+        """A short hash of the model file: it changes whenever the model does."""
+        return self._load().version
+
+    @property
+    def categories(self) -> tuple[Category, ...]:
+        """The categories the model knows, in the model's order."""
+        return self._load().categories
+
+    def _load(self) -> _Weights:
+        if self._weights is None:
+            self._weights = _read_model(self.path)
+        return self._weights
+
+    def probabilities(
+        self, title: str, text: str = "", *, lead_chars: int | None = None
+    ) -> list[tuple[Category, float]]:
+        """Every category with its confidence, most likely first (ties in taxonomy order)."""
+        weights = self._load()
+        text = classifier_input(title, text, lead_chars=lead_chars)
+        # The model learnt from Chinese: text without any Chinese character is no evidence,
+        # and gets the a-priori category with a low confidence.
+        feats = category_features(text, self.tokenizer) if _CJK.search(text) else []
+        known = [e for e in map(weights.features.get, feats) if e is not None]
+        # Column sums in C (zip and sum) rather than a Python loop per feature and category.
+        rows = (e[1] for e in known)
+        sums = [sum(column) for column in zip(*rows, strict=True)] or [0] * len(weights.bias)
+        norm = sum(e[0] for e in known)
+        factor = weights.scale / math.sqrt(norm) if norm else 0.0
+        pairs = zip(weights.bias, sums, strict=True)
+        logits = [weights.temperature * (b + s * factor) for b, s in pairs]
+        top = max(logits)
+        exps = [math.exp(v - top) for v in logits]
+        total = sum(exps)
+        ranked = sorted(range(len(exps)), key=lambda i: (-exps[i], i))
+        return [(weights.categories[i], exps[i] / total) for i in ranked]
+
+    def classify(
+        self, title: str, text: str = "", *, lead_chars: int | None = None
+    ) -> CategoryResult:
+        """The article's category and confidence; a second one when it is nearly as likely.
+
+        ``text`` is the body; only its first ``lead_chars`` characters are read (LEAD_CHARS).
+        """
+        (first, p1), (second, p2) = self.probabilities(title, text, lead_chars=lead_chars)[:2]
+        return CategoryResult(
+            slug=first.slug,
+            name_zh=first.name_zh,
+            name_en=first.name_en,
+            confidence=round(p1, 4),
+            second=(second.slug, round(p2, 4)) if p2 >= SECOND_RATIO * p1 else None,
+        )
+
+
+def _read_model(path: Path) -> _Weights:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CategoryModelError(
+            f"category model {path}: cannot read ({exc.strerror or exc})"
+        ) from None
+    try:
+        return _parse_model(gzip.decompress(raw).decode("utf-8"), raw)
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError, KeyError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CategoryModelError(f"category model {path}: corrupt ({reason})") from None
+
+
+def _parse_model(text: str, raw: bytes) -> _Weights:
+    lines = text.split("\n")
+    header: dict[str, str] = {}
+    if not lines or lines[0] != MODEL_FORMAT:
+        raise ValueError(f"not a '{MODEL_FORMAT}' file")
+    n = 1
+    while n < len(lines) and lines[n] != "features":
+        key, _, value = lines[n].partition(" ")
+        header[key] = value
+        n += 1
+    categories = tuple(category_by_slug(s) for s in header["categories"].split())
+    size = len(categories)
+    bias = tuple(float(v) for v in header["bias"].split())
+    if size < 2 or len(bias) != size:
+        raise ValueError("categories and bias do not match")
+    features: dict[str, tuple[float, tuple[int, ...]]] = {}
+    for line in lines[n + 1 :]:
+        if not line:
+            continue
+        name, idf, values = line.split("\t")
+        weights = tuple(int(v) for v in values.split(" "))
+        if len(weights) != size:
+            raise ValueError(f"feature {name!r} has {len(weights)} weights, not {size}")
+        features[name] = (float(idf) ** 2, weights)
+    if len(features) != int(header["count"]):
+        raise ValueError("truncated feature table")
+    return _Weights(
+        categories=categories,
+        temperature=float(header["temperature"]),
+        scale=float(header["scale"]),
+        bias=bias,
+        features=features,
+        version=hashlib.sha256(raw).hexdigest()[:12],
+    )

@@ -1,0 +1,161 @@
+"""What an article contributes to story grouping: a small, storable signature.
+
+A signature holds the article's salient content words with TF-IDF weights (title and lead only:
+that is where a news article says what happened, and it keeps the vector short), the character
+bigrams of its title, its publication time and its length. It is computed once per article, can
+be stored as JSON, and is all ``StoryIndex`` needs, so the bot can rebuild the open stories
+after a restart without tokenizing anything again.
+
+Two signatures, or a signature and a story's centroid, are compared by ``story_similarity``: a
+weighted sum of the cosine of the term vectors and the cosine of the title-bigram sets. Words
+catch two outlets telling the same event in their own titles; title bigrams catch named
+entities that jieba splits differently and short titles with little body to go on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from summaries.words import STOP_WORDS, Tokenizer, corpus_idf, default_idf, jieba_words
+
+# Tuned on story_dev.jsonl, see bench/stories.py and docs/benchmarks.md.
+TITLE_WEIGHT = 3.0  # a title word counts as this many occurrences in the lead
+LEAD_CHARS = 400  # how much of the body speaks for the article
+MAX_TERMS = 40  # terms kept in a signature, heaviest first
+TERM_SHARE = 0.2  # share of the term cosine in the similarity; the rest is title bigrams
+
+_BIGRAM_CHAR = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORDLIKE = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_DIGITS = 4  # weights are rounded so a stored signature equals the one computed live
+
+
+@dataclass(frozen=True, slots=True)
+class StorySignature:
+    """The storable evidence of one article for story grouping."""
+
+    terms: tuple[tuple[str, float], ...]  # unit-length TF-IDF, heaviest first
+    title_bigrams: tuple[str, ...]  # distinct, sorted
+    published: datetime | None = None
+    length: int = 0  # characters of body, to pick the fullest article as representative
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; ``from_json`` reads it back equal."""
+        return {
+            "terms": [[term, weight] for term, weight in self.terms],
+            "bigrams": list(self.title_bigrams),
+            "published": self.published.isoformat() if self.published else None,
+            "length": self.length,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StorySignature:
+        """The signature stored by ``to_json``; raises ValueError when it is not one."""
+        try:
+            terms = tuple((str(t), float(w)) for t, w in data["terms"])
+            bigrams = tuple(str(b) for b in data["bigrams"])
+            published = data.get("published")
+            when = datetime.fromisoformat(published) if published else None
+            length = int(data.get("length", 0))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a story signature: {exc}") from None
+        return cls(terms, bigrams, when, length)
+
+
+def is_story_word(token: str) -> bool:
+    """A word that can tell events apart: word-like, not a stop word, two characters or a number.
+
+    Unlike keywords, numbers and dates count: they separate one hearing, match or vote from the
+    next in the same affair (17日, 306张).
+    """
+    return (
+        (len(token) >= 2 or token.isdigit())
+        and token not in STOP_WORDS
+        and _WORDLIKE.search(token) is not None
+    )
+
+
+def title_bigrams(title: str) -> tuple[str, ...]:
+    """Distinct character bigrams of a title's letters, digits and ideographs, sorted."""
+    chars = [c for c in unicodedata.normalize("NFKC", title).lower() if _BIGRAM_CHAR.match(c)]
+    return tuple(sorted({a + b for a, b in zip(chars, chars[1:], strict=False)}))
+
+
+class StorySigner:
+    """Computes signatures with one tokenizer and one IDF table (jieba's shipped one by default).
+
+    The IDF comes from a large general corpus rather than from the articles at hand, so that a
+    signature does not change as the store grows and can be stored once.
+    """
+
+    def __init__(
+        self,
+        *,
+        tokenizer: Tokenizer = jieba_words,
+        idf: Mapping[str, float] | None = None,
+        unknown_idf: float | None = None,
+        title_weight: float = TITLE_WEIGHT,
+        lead_chars: int = LEAD_CHARS,
+        max_terms: int = MAX_TERMS,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.idf = corpus_idf() if idf is None else idf
+        self.unknown_idf = default_idf() if unknown_idf is None else unknown_idf
+        self.title_weight = title_weight
+        self.lead_chars = lead_chars
+        self.max_terms = max_terms
+
+    def _words(self, text: str) -> list[str]:
+        normalized = unicodedata.normalize("NFKC", text).lower()
+        return [w for w in self.tokenizer(normalized) if is_story_word(w)]
+
+    def sign(self, title: str, text: str, published: datetime | None = None) -> StorySignature:
+        """The signature of an article from its title, body and publication time."""
+        counts: dict[str, float] = dict(Counter(self._words(text[: self.lead_chars])))
+        for word in self._words(title):
+            counts[word] = counts.get(word, 0.0) + self.title_weight
+        weights = {w: n * self.idf.get(w, self.unknown_idf) for w, n in counts.items()}
+        top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[: self.max_terms]
+        length = math.sqrt(sum(w * w for _, w in top)) or 1.0
+        terms = tuple((w, round(v / length, _DIGITS)) for w, v in top)
+        return StorySignature(terms, title_bigrams(title), published, len(text))
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float], b_norm: float) -> float:
+    """Cosine of sparse vector ``a`` (unit length) and ``b`` of length ``b_norm``."""
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(w * b[t] for t, w in a.items() if t in b)
+    return dot / b_norm if b_norm else 0.0
+
+
+def bigram_cosine(
+    bigrams: tuple[str, ...], counts: Mapping[str, float], counts_norm: float
+) -> float:
+    """Cosine of a title's bigram set and a (summed) bigram count vector."""
+    if not bigrams or not counts_norm:
+        return 0.0
+    dot = sum(counts.get(b, 0.0) for b in bigrams)
+    return dot / (math.sqrt(len(bigrams)) * counts_norm)
+
+
+def story_similarity(
+    a: StorySignature, b: StorySignature, *, term_share: float = TERM_SHARE
+) -> float:
+    """Similarity of two articles in [0, 1]: the score ``StoryIndex`` uses against a centroid."""
+    terms_b = dict(b.terms)
+    term_part = cosine(dict(a.terms), terms_b, math.sqrt(sum(w * w for w in terms_b.values())))
+    counts = dict.fromkeys(b.title_bigrams, 1.0)
+    title_part = bigram_cosine(a.title_bigrams, counts, math.sqrt(len(counts)))
+    return term_share * term_part + (1.0 - term_share) * title_part
+
+
+def timestamp(when: datetime) -> float:
+    """Seconds since the epoch; a naive time is taken as UTC."""
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
