@@ -17,8 +17,10 @@ import pytest
 from bot.ingest import Ingestor, open_store
 from summaries.model import Topic
 from tests.ingest.conftest import SEED, make_settings
-from tests.private_postgres import PrivatePostgres
-from tests.private_postgres import private_postgres  # noqa: F401  (the fixture)
+from tests.private_postgres import (
+    PrivatePostgres,
+    private_postgres,  # noqa: F401  (the fixture)
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
