@@ -39,8 +39,8 @@ async def deliver_once_main(settings: Settings) -> int:
         )
         return 2
     from bot.ingest import open_store
-    from bot.services.topics import TopicsFileError, load_topics
     from bot.store import DatabaseUrlError
+    from summaries.topics import TopicsFileError, load_topics
 
     try:
         topics = load_topics(settings.topics_file)

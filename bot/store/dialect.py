@@ -33,6 +33,17 @@ def _is_sqlite(backend: str) -> bool:
     return backend == "sqlite"
 
 
+def advance_sequence(backend: str, table: str, column: str) -> sa.TextClause | None:
+    """The statement that moves ``table``'s id sequence past its rows (None: SQLite has none
+    to move, its rowids follow the largest id by themselves)."""
+    if _is_sqlite(backend):
+        return None
+    return sa.text(
+        f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+        f"COALESCE(MAX({column}), 1), MAX({column}) IS NOT NULL) FROM {table}"
+    )
+
+
 def insert(backend: str, table: sa.Table) -> Any:
     """An INSERT that supports ``on_conflict_do_nothing`` on either backend."""
     return (sqlite.insert if _is_sqlite(backend) else postgresql.insert)(table)
