@@ -155,10 +155,10 @@ def _make_post_init(settings: Settings) -> Any:
     async def post_init(application: BotApplication) -> None:
         """Open the store, load topics, make the services, start the jobs, set the menu."""
         from bot.delivery.jobs import install_push_job
-        from bot.services.topics import load_topics
         from bot.sources.feed_store import FeedStore
         from bot.sources.jobs import install_feed_poll_job
         from bot.sources.registry import FeedRegistry
+        from summaries.topics import load_topics
 
         store = await open_store(settings.database_url)
         topics = tuple(load_topics(settings.topics_file))

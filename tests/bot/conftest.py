@@ -65,7 +65,7 @@ def _news_pages(folder: Path, count: int = 60) -> list[Path]:
 
 async def _seed(database_url: str, news: list[Path]) -> None:
     from bot.ingest import Ingestor, open_store
-    from bot.services.topics import load_topics
+    from summaries.topics import load_topics
 
     store = await open_store(database_url)
     try:
