@@ -43,4 +43,3 @@ def downgrade() -> None:
     # DROP COLUMN itself (SQLite 3.35+): a batch copy of the table would cascade to its rows.
     for column in ("category_second", "category_confidence", "category"):
         op.execute(f"ALTER TABLE articles DROP COLUMN {column}")
-
