@@ -199,6 +199,7 @@ def _print_hits(result: SearchResult) -> None:
     for n, hit in enumerate(result.hits, start=1):
         article = hit.article
         when = _date_of(article.published_at or article.ingested_at)
-        print(f"{n}. {article.title or '(untitled)'}  [{when}]  #{article.id}")
+        category = f" · {article.category}" if article.category else ""
+        print(f"{n}. {article.title or '(untitled)'}  [{when}{category}]  #{article.id}")
         digest = "".join(article.digest) or hit.snippet
         print(f"   {digest}")
