@@ -172,7 +172,7 @@ feeds = sa.Table(
 store_meta = sa.Table(
     "store_meta",
     metadata,
-    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True, autoincrement=False),
     sa.Column("value", sa.Text, nullable=False),
 )
 
