@@ -185,10 +185,10 @@ def _make_post_init(settings: Settings, categories: CategoryModel | None = None)
     async def post_init(application: BotApplication) -> None:
         """Open the store, load topics, make the services, start the jobs, set the menu."""
         from bot.delivery.jobs import install_push_job
-        from bot.services.topics import load_topics
         from bot.sources.feed_store import FeedStore
         from bot.sources.jobs import install_feed_poll_job
         from bot.sources.registry import FeedRegistry
+        from summaries.topics import load_topics
 
         model = categories or CategoryModel(settings.category_model_file).load()
         store = await open_store(settings.database_url)

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import httpx
 
+from bot import metrics
 from bot.config import Settings
 from bot.ingest.index import ANALYZER
 from bot.ingest.prepare import ArticlePipeline
@@ -96,7 +97,7 @@ class Ingestor:
         """Files and folders (their *.txt files, recursively), each file in one transaction."""
         run = self.run()
         await read_files(paths, run, policy=policy, progress=progress)
-        return run.report
+        return _counted("file", run.report)
 
     async def urls(
         self,
@@ -143,7 +144,7 @@ class Ingestor:
                     return await self.poll_feeds(now, feeds=feeds, client=own)
             fetcher = make_fetcher(client, self.settings)
         web = WebSource(fetcher, max_page_fetches=self.settings.feed_max_page_fetches)
-        return await poll_feeds_once(
+        report = await poll_feeds_once(
             feeds,
             web,
             self.run(),
@@ -151,6 +152,10 @@ class Ingestor:
             now=now,
             interval=timedelta(minutes=self.settings.feed_poll_minutes),
         )
+        _counted("feed", report.articles)
+        for url, _reason in report.errors:
+            metrics.count_feed_failure(url)
+        return report
 
     async def _urls(
         self, urls: Sequence[str], fetcher: Fetcher, progress: Progress | None
@@ -172,4 +177,11 @@ class Ingestor:
                 progress(done, len(unique))
 
         await asyncio.gather(*(one(url) for url in unique))
-        return run.report
+        return _counted("web", run.report)
+
+
+def _counted(source: str, report: IngestReport) -> IngestReport:
+    metrics.count_ingest(
+        source, added=report.added, duplicates=report.duplicates, refused=len(report.refused)
+    )
+    return report

@@ -17,10 +17,10 @@ from bot.app import run_bot
 from bot.config import Settings
 from bot.ingest import Ingestor, open_store
 from bot.ingest.retag import MODEL_VERSION_KEY
-from bot.services.topics import load_topics
 from bot.store.records import ArticleCategory
 from bot.store.sql_store import SqlStore
 from summaries import CategoryModel
+from summaries.topics import load_topics
 from tests.bot.conftest import ADMIN_ID, REPO, RunningBot, bot_settings, eval_dir
 from tests.botapi.records import SentMessage, User
 from tests.botapi.server import BotApiEmulator

@@ -5,7 +5,7 @@ Articles stored before this revision have no category (NULL) until ``python -m b
 records which category model tagged the store.
 
 Revision ID: 0007
-Revises: 0005 (to be chained after 0006, the delivery states, when both are merged)
+Revises: 0006
 Create Date: 2025-01-07
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
