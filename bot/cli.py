@@ -11,6 +11,7 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.ingest import Ingestor, IngestReport, describe_error, open_store
+from bot.ingest.retag import retag, retag_need
 from bot.sources.urls import is_url
 from bot.store.records import SearchResult
 from summaries import CategoryModel, CategoryModelError
@@ -98,6 +99,8 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
         return 2
     bar = ProgressBar(sys.stderr, "ingest")
     try:
+        # A store this fills from empty is tagged by this model: the bot need not retag it.
+        await retag_need(store, categories)
         ingestor = Ingestor(store, settings=settings, topics=topics, categories=categories)
         report = await ingestor.sources(sources, progress=bar)
     except Exception as exc:
@@ -118,8 +121,6 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
 
 async def retag_main(settings: Settings) -> int:
     """Classify every stored article again; 0 when done, 2 for a bad model or database."""
-    from bot.ingest.retag import retag
-
     model = load_category_model(settings)
     if model is None:
         return 2

@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import ingest_main, retag_main
 from bot.config import Settings
-from bot.ingest import Ingestor
+from bot.ingest import Ingestor, open_store
 from bot.ingest.retag import MODEL_VERSION_KEY, retag, retag_need
 from bot.store import SqlStore
 from bot.store.records import ArticleCategory
@@ -127,6 +127,13 @@ async def test_the_retag_command_reports_what_it_did(
     settings = make_settings(database_url)
     assert await ingest_main([str(SEED)], settings) == 0
     capsys.readouterr()
+    # Filled from empty by this model: recorded, so the bot's start does not retag it.
+    store = await open_store(database_url)
+    try:
+        assert await store.get_meta(MODEL_VERSION_KEY) == CategoryModel().version
+        assert await retag_need(store, CategoryModel()) is None
+    finally:
+        await store.close()
     assert await retag_main(settings) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("retagged: 5 article(s) with category model ")

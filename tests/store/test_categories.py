@@ -10,7 +10,6 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 
 from bot.ingest import open_store
-from bot.store.digest_batch import articles_for_chats
 from bot.store.engine import create_engine
 from bot.store.migrator import current_revision, head_revision, upgrade
 from bot.store.records import ArticleCategory, NewArticle
@@ -146,9 +145,7 @@ async def test_a_category_subscription_matches_the_primary_and_a_stored_second(
     assert kinds == ["category", "topic", "keyword"]
 
     # The push's batch query follows the same rule, chat by chat.
-    batch = await articles_for_chats(
-        store.engine, store.backend, [1, 2, 3], limit=10, analyzer=store.analyzer
-    )
+    batch = await store.articles_for_chats([1, 2, 3], limit=10)
     for chat_id in (1, 2, 3):
         alone = [a.id for a in await store.articles_for_chat(chat_id)]
         assert [a.id for a in batch[chat_id]] == alone, chat_id
