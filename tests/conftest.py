@@ -1,3 +1,3 @@
-"""Shared test setup: the Bot API emulator fixture (``botapi``) for every test."""
+"""Shared test setup: the Bot API emulator and the store contract fixtures for every test."""
 
-pytest_plugins = ["tests.botapi.fixtures"]
+pytest_plugins = ["tests.botapi.fixtures", "tests.store_contract"]

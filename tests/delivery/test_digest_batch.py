@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.delivery.marks import SentMarks
-from bot.ingest import open_store
 from bot.store.deliveries import Cutoffs, DeliveryLog, SentMark
 from bot.store.schema import chats
 from bot.store.sql_store import SqlStore
 from summaries.model import Topic
-from tests.delivery.conftest import add_chat, pg_database, seed_articles
+from tests.delivery.conftest import add_chat, seed_articles
 
 NOW = datetime(2026, 3, 28, 0, 0, tzinfo=UTC)
 CUT = Cutoffs(
@@ -25,19 +19,6 @@ CUT = Cutoffs(
     retry_before=NOW,
     max_attempts=5,
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """A fresh store on each backend: the same checks run on both."""
-    async with contextlib.AsyncExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'batch.db'}"
-        else:
-            url = await stack.enter_async_context(pg_database())
-        opened = await open_store(url)
-        stack.push_async_callback(opened.close)
-        yield opened
 
 
 async def _deliver(

@@ -41,25 +41,25 @@ async def is_due(store: SqlStore, now: datetime, chat_id: int, timezone: str) ->
     return chat_id in [chat.chat_id for chat in due]
 
 
-async def test_berlin_spring_forward_shifts_utc_time_by_an_hour(sqlite_store: SqlStore) -> None:
+async def test_berlin_spring_forward_shifts_utc_time_by_an_hour(store: SqlStore) -> None:
     # 07:30 in Berlin is 06:30 UTC in winter and 05:30 UTC from 29 March 2026 (CEST).
-    await add_chat(sqlite_store, 1, timezone="Europe/Berlin", at=time(7, 30))
-    assert await is_due(sqlite_store, utc(2026, 3, 28, 6, 30), 1, "Europe/Berlin")
-    assert not await is_due(sqlite_store, utc(2026, 3, 28, 6, 29), 1, "Europe/Berlin")
-    assert await is_due(sqlite_store, utc(2026, 3, 29, 5, 30), 1, "Europe/Berlin")
-    assert not await is_due(sqlite_store, utc(2026, 3, 29, 5, 29), 1, "Europe/Berlin")
+    await add_chat(store, 1, timezone="Europe/Berlin", at=time(7, 30))
+    assert await is_due(store, utc(2026, 3, 28, 6, 30), 1, "Europe/Berlin")
+    assert not await is_due(store, utc(2026, 3, 28, 6, 29), 1, "Europe/Berlin")
+    assert await is_due(store, utc(2026, 3, 29, 5, 30), 1, "Europe/Berlin")
+    assert not await is_due(store, utc(2026, 3, 29, 5, 29), 1, "Europe/Berlin")
 
 
-async def test_skipped_local_time_is_due_right_after_the_jump(sqlite_store: SqlStore) -> None:
+async def test_skipped_local_time_is_due_right_after_the_jump(store: SqlStore) -> None:
     # 02:30 does not exist in Berlin on 29 March 2026: clocks go from 02:00 to 03:00 (01:00 UTC).
-    await add_chat(sqlite_store, 2, timezone="Europe/Berlin", at=time(2, 30))
-    assert not await is_due(sqlite_store, utc(2026, 3, 29, 0, 59), 2, "Europe/Berlin")
-    assert await is_due(sqlite_store, utc(2026, 3, 29, 1, 0), 2, "Europe/Berlin")
+    await add_chat(store, 2, timezone="Europe/Berlin", at=time(2, 30))
+    assert not await is_due(store, utc(2026, 3, 29, 0, 59), 2, "Europe/Berlin")
+    assert await is_due(store, utc(2026, 3, 29, 1, 0), 2, "Europe/Berlin")
     assert local_moment(utc(2026, 3, 29, 1, 0), "Europe/Berlin").local_date == date(2026, 3, 29)
 
 
 async def test_repeated_local_hour_is_one_local_date_and_one_digest(
-    sqlite_store: SqlStore,
+    store: SqlStore,
 ) -> None:
     # New York falls back on 1 November 2026: 01:30 happens twice, on the same local date.
     first_at, second_at = utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 6, 30)
@@ -67,15 +67,15 @@ async def test_repeated_local_hour_is_one_local_date_and_one_digest(
     second = local_moment(second_at, "America/New_York")
     assert first.hhmm == second.hhmm == "01:30"
     assert first.local_date == second.local_date == date(2026, 11, 1)
-    await add_chat(sqlite_store, 3, timezone="America/New_York", at=time(1, 30))
-    assert await is_due(sqlite_store, first_at, 3, "America/New_York")
-    log = sqlite_store.deliveries
+    await add_chat(store, 3, timezone="America/New_York", at=time(1, 30))
+    assert await is_due(store, first_at, 3, "America/New_York")
+    log = store.deliveries
     cutoffs = Cutoffs(first_at, first_at, first_at, 5)
     (claim,) = await log.claim(
         [3], local_date=first.local_date, worker="w", now=first_at, cutoffs=cutoffs
     )
     await log.mark_sent_many([SentMark(claim.delivery_id, (1,), (1,))], worker="w", now=first_at)
-    assert not await is_due(sqlite_store, second_at, 3, "America/New_York")
+    assert not await is_due(store, second_at, 3, "America/New_York")
 
 
 def test_unknown_zone_falls_back_to_utc() -> None:

@@ -10,7 +10,6 @@ import pytest
 from bot.config import Settings
 from summaries.model import Topic
 from summaries.topics import load_topics
-from tests.store.conftest import backend, database_url, pg_template, store  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "000_a9c33694dae72277.txt"
@@ -33,6 +32,6 @@ def topics() -> tuple[Topic, ...]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:  # noqa: F811
+def settings(database_url: str) -> Settings:
     """Settings on the database under test."""
     return make_settings(database_url)

@@ -11,8 +11,6 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.ingest import open_store
-from bot.store.api import Store
 from summaries.model import Topic
 from summaries.topics import parse_topics
 from tests.sources.pages import REPO
@@ -44,16 +42,6 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 def settings(tmp_path: Path) -> Settings:
     """Test settings (see make_settings)."""
     return make_settings(tmp_path)
-
-
-@pytest.fixture
-async def store(settings: Settings) -> AsyncIterator[Store]:
-    """A migrated SQLite store in tmp_path."""
-    opened = await open_store(settings.database_url)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture(scope="session")
