@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the database schema")
     ingest = sub.add_parser("ingest", help="load articles from files, folders, pages or feeds")
     ingest.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    sub.add_parser("retag", help="classify every stored article again with the category model")
     search = sub.add_parser("search", help="search stored articles")
     search.add_argument("words", nargs="+")
     search.add_argument("--limit", type=int, default=5)
@@ -81,6 +82,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli import ingest_main
 
         return asyncio.run(ingest_main(args.sources, settings))
+    if command == "retag":
+        from bot.cli import retag_main
+
+        return asyncio.run(retag_main(settings))
     if command == "search":
         from bot.cli import search_main
 

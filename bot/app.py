@@ -9,6 +9,7 @@ closed in ``post_shutdown``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -44,6 +45,7 @@ from bot.handlers.flood import FLOOD_GROUP, flood_handler
 from bot.handlers.intake import UpdateScreen, install_webhook_screen
 from bot.i18n import plain
 from bot.ingest import Ingestor, open_store
+from bot.ingest.retag import RetagNeed, retag_need, run_retag
 from bot.logs import describe_error, scrub
 from bot.services.admin import AdminService
 from bot.services.chats import ChatService
@@ -52,11 +54,14 @@ from bot.services.feeds import FeedService
 from bot.services.search import SearchService
 from bot.services.subscriptions import SubscriptionService
 from bot.store.api import Store
+from summaries import CategoryModel, CategoryModelError
 from summaries.model import Topic
 
 log = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+# bot_data key of the background retag started when the category model changed.
+RETAG_TASK_KEY = "retag_task"
 
 # (command, i18n key of its description) in the order the menu shows them.
 MENU = (
@@ -151,7 +156,32 @@ async def _load_seeds_on_first_start(
     )
 
 
-def _make_post_init(settings: Settings) -> Any:
+def _start_retag(
+    application: BotApplication, store: Store, model: CategoryModel, need: RetagNeed
+) -> None:
+    """Reclassify stored articles in the background: the bot answers meanwhile."""
+    if need.everything:
+        log.info(
+            "category model %s differs from the store's (%s): retagging %d articles",
+            need.version,
+            need.stored_version or "none",
+            need.articles,
+        )
+    else:
+        log.info("classifying %d stored articles that have no category", need.articles)
+
+    async def retag() -> None:
+        try:
+            report = await run_retag(store, model, need)
+        except Exception:  # the next start tries again: the version is recorded only at the end
+            log.warning("retag stopped; it runs again at the next start", exc_info=True)
+            return
+        log.info("retag done: %d articles, category model %s", report.retagged, report.version)
+
+    application.bot_data[RETAG_TASK_KEY] = asyncio.create_task(retag(), name="retag")
+
+
+def _make_post_init(settings: Settings, categories: CategoryModel | None = None) -> Any:
     async def post_init(application: BotApplication) -> None:
         """Open the store, load topics, make the services, start the jobs, set the menu."""
         from bot.delivery.jobs import install_push_job
@@ -160,12 +190,17 @@ def _make_post_init(settings: Settings) -> Any:
         from bot.sources.registry import FeedRegistry
         from summaries.topics import load_topics
 
+        model = categories or CategoryModel(settings.category_model_file).load()
         store = await open_store(settings.database_url)
         topics = tuple(load_topics(settings.topics_file))
+        # Before the seeds: an empty store records the model's version and is not retagged.
+        need = await retag_need(store, model)
         # One ingestor for the process: /ingest, the seeds and the feed poll share its writer.
-        ingestor = Ingestor(store, settings=settings, topics=topics)
+        ingestor = Ingestor(store, settings=settings, topics=topics, categories=model)
         feeds = await FeedStore.open(store)
         await _load_seeds_on_first_start(store, settings, topics, ingestor)
+        if need is not None:
+            _start_retag(application, store, model, need)
         chats = ChatService(
             store,
             default_timezone=settings.default_timezone,
@@ -206,15 +241,25 @@ def _make_post_init(settings: Settings) -> Any:
 
 
 async def _post_shutdown(application: BotApplication) -> None:
-    """Stop the health and metrics server, close the store."""
+    """Stop the health and metrics server and a retag still running, close the store."""
     await ops_server.stop_ops_server(application)
+    retag = application.bot_data.get(RETAG_TASK_KEY)
+    if isinstance(retag, asyncio.Task) and not retag.done():
+        retag.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await retag
     services = application.bot_data.get(SERVICES_KEY)
     if isinstance(services, Services):
         await services.store.close()
 
 
-def build_application(settings: Settings) -> BotApplication:
-    """The application with every handler, the error handler and post_init/post_shutdown."""
+def build_application(
+    settings: Settings, *, categories: CategoryModel | None = None
+) -> BotApplication:
+    """The application with every handler, the error handler and post_init/post_shutdown.
+
+    ``categories`` is the category model already read (else post_init reads it).
+    """
     token = settings.token
     if not token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -243,7 +288,7 @@ def build_application(settings: Settings) -> BotApplication:
                 max_retries=2,
             )
         )
-        .post_init(_make_post_init(settings))
+        .post_init(_make_post_init(settings, categories))
         .post_shutdown(_post_shutdown)
     )
     if base_file_url:
@@ -293,12 +338,17 @@ def run_bot(settings: Settings) -> int:
         print("error: WEBHOOK_URL is set but WEBHOOK_SECRET is not; set both.", file=sys.stderr)
         return 2
     try:
+        categories = CategoryModel(settings.category_model_file).load()
+    except CategoryModelError as exc:  # missing or corrupt: one line, before anything starts
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         while True:
             asyncio.run(wait_for_bot_api(settings))
             # asyncio.run leaves no current loop; PTB runs (and closes) the one set here.
             asyncio.set_event_loop(asyncio.new_event_loop())
             try:
-                run_application(build_application(settings), settings)
+                run_application(build_application(settings, categories=categories), settings)
                 return 0
             except NetworkError as exc:  # lost between the check and the start: wait again
                 log.warning("Telegram unreachable while starting (%s)", describe_error(exc))

@@ -27,6 +27,14 @@ class ToggleTopic:
 
 
 @dataclass(frozen=True)
+class ToggleCategory:
+    """Flip one news category on the /topics keyboard, which shows ``page``."""
+
+    slug: str
+    page: int
+
+
+@dataclass(frozen=True)
 class TopicsPage:
     """Show another page of the /topics keyboard."""
 
@@ -37,8 +45,8 @@ class TopicsPage:
 class RemoveSubscription:
     """Remove a subscription listed by /mysubs; keywords are named by ``key_digest``."""
 
-    kind: str  # "topic" or "keyword"
-    value: str  # topic slug, or digest of the keyword (see ``key_digest``)
+    kind: str  # "category", "topic" or "keyword"
+    value: str  # category or topic slug, or digest of the keyword (see ``key_digest``)
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,21 @@ class Invalid:
     """Data this bot never made."""
 
 
-Callback = ToggleTopic | TopicsPage | RemoveSubscription | SearchPage | FullArticle | SubscribeWord
+Callback = (
+    ToggleTopic
+    | ToggleCategory
+    | TopicsPage
+    | RemoveSubscription
+    | SearchPage
+    | FullArticle
+    | SubscribeWord
+)
 Parsed = Callback | Stale | Invalid
+
+
+# Subscription kinds as a /mysubs ❌ button names them.
+_KIND_CODES: Final = {"category": "c", "topic": "t", "keyword": "k"}
+_KINDS: Final = {code: kind for kind, code in _KIND_CODES.items()}
 
 
 def key_digest(value: str) -> str:
@@ -91,10 +112,12 @@ def encode(callback: Callback) -> str:
     """The callback data for a button; raises ValueError if it would not fit in 64 bytes."""
     if isinstance(callback, ToggleTopic):
         fields = ["t", callback.slug, str(callback.page)]
+    elif isinstance(callback, ToggleCategory):
+        fields = ["c", callback.slug, str(callback.page)]
     elif isinstance(callback, TopicsPage):
         fields = ["tp", str(callback.page)]
     elif isinstance(callback, RemoveSubscription):
-        fields = ["rm", "t" if callback.kind == "topic" else "k", callback.value]
+        fields = ["rm", _KIND_CODES.get(callback.kind, "k"), callback.value]
     elif isinstance(callback, SearchPage):
         fields = ["s", str(callback.page), callback.query]
     elif isinstance(callback, FullArticle):
@@ -127,17 +150,19 @@ def parse(data: str | None) -> Parsed:
 
 
 def _parse_action(action: str, args: str) -> Callback | None:
-    if action == "t":
+    if action in ("t", "c"):
         slug, _, raw_page = args.partition(_SEP)
         page = _number(raw_page)
-        return ToggleTopic(slug, page) if slug and page is not None else None
+        if not slug or page is None:
+            return None
+        return ToggleTopic(slug, page) if action == "t" else ToggleCategory(slug, page)
     if action == "tp":
         page = _number(args)
         return TopicsPage(page) if page is not None else None
     if action == "rm":
         kind, _, value = args.partition(_SEP)
-        if kind in ("t", "k") and value:
-            return RemoveSubscription("topic" if kind == "t" else "keyword", value)
+        if kind in _KINDS and value:
+            return RemoveSubscription(_KINDS[kind], value)
         return None
     if action == "s":
         raw_page, _, query = args.partition(_SEP)

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
 
     seeds_dir: Path = Path("seeds")
     topics_file: Path = Path("seeds/topics.toml")
+    # The news category model (None: the one shipped in summaries/data).
+    category_model_file: Path | None = None
     digest_max_chars: int = Field(default=150, ge=10)
     digest_max_sentences: int = Field(default=3, ge=1)
     # Folders /ingest in a chat may read (empty: SEEDS_DIR and the working folder).

@@ -17,6 +17,7 @@ _Handler = Callable[[Update, BotContext, Any], Awaitable[None]]
 
 _ROUTES: dict[type, _Handler] = {
     callbacks.ToggleTopic: on_toggle_topic,
+    callbacks.ToggleCategory: on_toggle_topic,
     callbacks.TopicsPage: on_topics_page,
     callbacks.RemoveSubscription: on_remove,
     callbacks.SearchPage: on_search_page,

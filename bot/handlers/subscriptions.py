@@ -1,10 +1,10 @@
-"""/topics, /subscribe, /unsubscribe, /mysubs and their buttons."""
+"""/topics (news categories, then topics), /subscribe, /unsubscribe, /mysubs and their buttons."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import callbacks
@@ -43,7 +43,7 @@ def subscribe_message(outcome: SubscribeOutcome, *, topics: Sequence[Topic], lan
     """What to say after a subscribe attempt."""
     target = outcome.target
     if outcome.status == "added" and target is not None:
-        key = "subscribed_topic" if target.kind == "topic" else "subscribed_keyword"
+        key = f"subscribed_{target.kind}"
     else:
         key = _SUBSCRIBE_KEYS.get(outcome.status, "subscribe_usage")
     limit = MAX_SUBSCRIPTIONS if outcome.status == "limit" else MAX_KEYWORD_CHARS
@@ -68,11 +68,19 @@ def _labels(
     ]
 
 
+async def choices_keyboard(context: BotContext, chat: ChatRef, page: int) -> InlineKeyboardMarkup:
+    """The /topics keyboard for this chat: categories, then topics, ✅ on followed ones."""
+    service = context.services.subscriptions
+    chosen = await service.chosen(chat)
+    return topics_keyboard(
+        service.categories, service.topics, chosen, page=page, language=chat.language
+    )
+
+
 async def topics(update: Update, context: BotContext) -> None:
-    """The topic keyboard with ✅ on subscribed topics."""
+    """The category and topic keyboard with ✅ on followed ones."""
     chat = chat_ref(update)
-    subscribed = await context.services.subscriptions.subscribed_topics(chat)
-    markup = topics_keyboard(context.services.topics, subscribed, page=0, language=chat.language)
+    markup = await choices_keyboard(context, chat, 0)
     await answer(update, context.bot, text(chat.language, "topics_title"), markup=markup)
 
 
@@ -110,8 +118,7 @@ async def mysubs(update: Update, context: BotContext) -> None:
 
 async def _show_topics_page(update: Update, context: BotContext, page: int) -> None:
     chat = chat_ref(update)
-    subscribed = await context.services.subscriptions.subscribed_topics(chat)
-    markup = topics_keyboard(context.services.topics, subscribed, page=page, language=chat.language)
+    markup = await choices_keyboard(context, chat, page)
     query = update.callback_query
     if query is None:
         return
@@ -123,12 +130,18 @@ async def _show_topics_page(update: Update, context: BotContext, page: int) -> N
             raise
 
 
-async def on_toggle_topic(update: Update, context: BotContext, data: callbacks.ToggleTopic) -> None:
-    """A topic button: subscribe or unsubscribe, redraw the keyboard in place."""
+async def on_toggle_topic(
+    update: Update, context: BotContext, data: callbacks.ToggleTopic | callbacks.ToggleCategory
+) -> None:
+    """A category or topic button: subscribe or unsubscribe, redraw the keyboard in place."""
     chat = chat_ref(update)
     query = update.callback_query
     assert query is not None
-    outcome = await context.services.subscriptions.toggle_topic(chat, data.slug)
+    service = context.services.subscriptions
+    if isinstance(data, callbacks.ToggleCategory):
+        outcome = await service.toggle_category(chat, data.slug)
+    else:
+        outcome = await service.toggle_topic(chat, data.slug)
     if outcome is None or outcome.target is None:
         await query.answer(plain(chat.language, "callback_stale"))
         return

@@ -30,7 +30,7 @@ from bot.sources.poll import PollReport, poll_feeds_once
 from bot.sources.urls import is_url
 from bot.sources.web import WebSource
 from bot.store.records import AddResult, NewArticle
-from summaries import Summarizer
+from summaries import CategoryModel, Summarizer
 from summaries.model import Topic
 
 # The operator's command line and the seeds: any regular file outside the system folders.
@@ -62,7 +62,14 @@ class IngestStore(Protocol):
 class Ingestor:
     """Reads files, pages and feeds into the store through one pipeline and one writer."""
 
-    def __init__(self, store: IngestStore, *, settings: Settings, topics: Sequence[Topic]) -> None:
+    def __init__(
+        self,
+        store: IngestStore,
+        *,
+        settings: Settings,
+        topics: Sequence[Topic],
+        categories: CategoryModel | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         summarizer = Summarizer(
@@ -70,7 +77,10 @@ class Ingestor:
             max_chars=settings.digest_max_chars,
             max_sentences=settings.digest_max_sentences,
         )
-        self.pipeline = ArticlePipeline(summarizer, ANALYZER)
+        if categories is None:
+            categories = CategoryModel(settings.category_model_file)
+        self.categories = categories
+        self.pipeline = ArticlePipeline(summarizer, ANALYZER, categories=categories)
         self.writer = ArticleWriter(store)
 
     def run(self) -> IngestRun:

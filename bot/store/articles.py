@@ -73,12 +73,21 @@ async def latest_articles(conn: AsyncConnection, *, limit: int, offset: int) -> 
 
 
 def subscription_match(
-    backend: str, topics: Sequence[str], keyword_groups: Sequence[Sequence[str]]
+    backend: str,
+    topics: Sequence[str],
+    keyword_groups: Sequence[Sequence[str]],
+    categories: Sequence[str] = (),
 ) -> sa.ColumnElement[bool] | None:
-    """Articles tagged with any of ``topics`` or holding every token of any keyword group;
-    None when there is nothing to match (no topics and no keyword with a token)."""
+    """Articles in any of ``categories`` (primary, or the second one stored beside it), tagged
+    with any of ``topics``, or holding every token of any keyword group; None when there is
+    nothing to match (no category, no topic and no keyword with a token)."""
     groups = [group for group in keyword_groups if group]
     matches: list[sa.ColumnElement[bool]] = []
+    if categories:
+        # A second category is stored only when the model gave it at least half the first
+        # one's confidence (summaries.categories.SECOND_RATIO): then it counts as well.
+        matches.append(articles.c.category.in_(list(categories)))
+        matches.append(articles.c.category_second.in_(list(categories)))
     if topics:
         by_topic = sa.select(article_topics.c.article_id).where(
             article_topics.c.topic.in_(list(topics))
@@ -104,7 +113,7 @@ async def articles_for_chat(
     limit: int,
     since: datetime | None,
 ) -> list[StoredArticle]:
-    """Newest articles matching the chat's topics or keywords, minus those already sent."""
+    """Newest articles matching the chat's subscriptions, minus those already sent."""
     subs = (
         await conn.execute(
             sa.select(subscriptions.c.kind, subscriptions.c.value).where(
@@ -116,7 +125,8 @@ async def articles_for_chat(
     keyword_groups = [
         fulltext.query_tokens(value, analyzer) for kind, value in subs if kind == "keyword"
     ]
-    match = subscription_match(backend, topics, keyword_groups)
+    categories = [value for kind, value in subs if kind == "category"]
+    match = subscription_match(backend, topics, keyword_groups, categories)
     if match is None:
         return []
     stmt = sa.select(articles).where(

@@ -38,6 +38,9 @@ def article_values(article: NewArticle, *, now: datetime) -> dict[str, Any]:
         "sort_at": article.published_at or now,
         "content_hash": article.content_hash,
         "fingerprint": article.fingerprint,
+        "category": article.category,
+        "category_confidence": article.category_confidence,
+        "category_second": article.category_second,
     }
 
 
@@ -59,6 +62,9 @@ def stored_article(row: Any) -> StoredArticle:
         published_at=row.published_at,
         ingested_at=row.ingested_at,
         fingerprint=row.fingerprint,
+        category=row.category,
+        category_confidence=row.category_confidence,
+        category_second=row.category_second,
     )
 
 

@@ -68,9 +68,18 @@ articles = sa.Table(
     sa.Column("keywords", sa.Text, nullable=False, server_default="[]"),
     sa.Column("digest", sa.Text, nullable=False, server_default="[]"),
     sa.Column("body", sa.Text, nullable=False),
+    # The news category (a slug of summaries.taxonomy), its confidence, and a second category
+    # the model was nearly as sure of; NULL until classified. Added by revision 0007, so they
+    # come after body (the category indexes below cover the digest's reads).
+    sa.Column("category", sa.Text, nullable=True),
+    sa.Column("category_confidence", sa.Float, nullable=True),
+    sa.Column("category_second", sa.Text, nullable=True),
     sa.UniqueConstraint("content_hash", name="uq_articles_content_hash"),
     sa.UniqueConstraint("url", name="uq_articles_url"),
     sa.Index("ix_articles_sort", "sort_at", "id"),
+    # Category subscriptions read the newest articles of a few categories.
+    sa.Index("ix_articles_category_sort", "category", "sort_at", "id"),
+    sa.Index("ix_articles_category_second_sort", "category_second", "sort_at", "id"),
 )
 
 # One row per (topic, article) so that topic subscriptions use an index, not a JSON scan.
@@ -161,6 +170,14 @@ feeds = sa.Table(
     sa.Column("last_error", sa.Text),
     # A Telegram user id, or NULL for feeds that come from the FEEDS setting.
     sa.Column("added_by", sa.BigInteger),
+)
+
+# Small facts about the store itself, e.g. which category model tagged its articles.
+store_meta = sa.Table(
+    "store_meta",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True, autoincrement=False),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
 # Backend-specific full-text tables, described here only so queries can name their columns.
