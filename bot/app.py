@@ -36,7 +36,16 @@ from telegram.ext import (
 from bot import ops_server
 from bot.config import Settings
 from bot.connect import bot_request, updates_request, wait_for_bot_api
-from bot.handlers import admin, feeds, membership, schedule, search, start, subscriptions
+from bot.handlers import (
+    admin,
+    catalogue,
+    feeds,
+    membership,
+    schedule,
+    search,
+    start,
+    subscriptions,
+)
 from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
 from bot.handlers.fallback import on_error, unknown_command
@@ -109,6 +118,7 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
         ("addfeed", feeds.add_feed),
         ("delfeed", feeds.delete_feed),
         ("feeds", feeds.list_feeds),
+        ("catalogue", catalogue.catalogue),
     ]
     handlers += [
         CommandHandler(name, callback, filters=admins) for name, callback in admin_commands
@@ -155,17 +165,26 @@ def _make_post_init(settings: Settings) -> Any:
     async def post_init(application: BotApplication) -> None:
         """Open the store, load topics, make the services, start the jobs, set the menu."""
         from bot.delivery.jobs import install_push_job
+        from bot.services.catalogue import CatalogueService
         from bot.services.topics import load_topics
+        from bot.sources.catalogue import default_entries, load_catalogue
         from bot.sources.feed_store import FeedStore
         from bot.sources.jobs import install_feed_poll_job
         from bot.sources.registry import FeedRegistry
 
+        # A broken catalogue file stops the start with one line, before anything is opened.
+        entries = load_catalogue(settings.catalogue_file)
         store = await open_store(settings.database_url)
         topics = tuple(load_topics(settings.topics_file))
         # One ingestor for the process: /ingest, the seeds and the feed poll share its writer.
         ingestor = Ingestor(store, settings=settings, topics=topics)
         feeds = await FeedStore.open(store)
         await _load_seeds_on_first_start(store, settings, topics, ingestor)
+        catalogue_service = CatalogueService(
+            feeds, entries, rsshub_ready=bool(settings.rsshub_base_url)
+        )
+        # CATALOGUE=default: the default entries are registered once, and logged once.
+        await catalogue_service.enable_defaults(default_entries(entries, settings.catalogue))
         chats = ChatService(
             store,
             default_timezone=settings.default_timezone,
@@ -181,6 +200,7 @@ def _make_post_init(settings: Settings) -> Any:
             admin=AdminService(store, settings=settings, topics=topics, ingestor=ingestor),
             digests=DigestService(store, chats, max_articles=settings.digest_max_articles),
             feeds=FeedService(FeedRegistry(feeds, settings=settings)),
+            catalogue=catalogue_service,
         )
 
         async def notify_admins(message: str) -> None:

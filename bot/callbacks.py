@@ -16,6 +16,9 @@ VERSION: Final = "1"
 MAX_BYTES: Final = 64
 _SEP: Final = "|"
 _MAX_INT: Final = 10**12
+# Subscription kinds in ❌ buttons: topic, keyword, feed.
+_KINDS: Final = {"t": "topic", "k": "keyword", "f": "feed"}
+_KIND_CODES: Final = {kind: code for code, kind in _KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,8 @@ class TopicsPage:
 class RemoveSubscription:
     """Remove a subscription listed by /mysubs; keywords are named by ``key_digest``."""
 
-    kind: str  # "topic" or "keyword"
-    value: str  # topic slug, or digest of the keyword (see ``key_digest``)
+    kind: str  # "topic", "keyword" or "feed"
+    value: str  # topic slug, or digest of the keyword or feed URL (see ``key_digest``)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,25 @@ class SubscribeWord:
 
 
 @dataclass(frozen=True)
+class CatalogueHome:
+    """Show the catalogue's categories (admins)."""
+
+
+@dataclass(frozen=True)
+class CatalogueCategory:
+    """Show one category of the catalogue with ✅ toggles (admins)."""
+
+    category: str
+
+
+@dataclass(frozen=True)
+class CatalogueToggle:
+    """Turn a catalogue entry on or off for everyone (admins)."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
 class Stale:
     """Data from another version of the bot."""
 
@@ -73,7 +95,17 @@ class Invalid:
     """Data this bot never made."""
 
 
-Callback = ToggleTopic | TopicsPage | RemoveSubscription | SearchPage | FullArticle | SubscribeWord
+Callback = (
+    ToggleTopic
+    | TopicsPage
+    | RemoveSubscription
+    | SearchPage
+    | FullArticle
+    | SubscribeWord
+    | CatalogueHome
+    | CatalogueCategory
+    | CatalogueToggle
+)
 Parsed = Callback | Stale | Invalid
 
 
@@ -94,11 +126,17 @@ def encode(callback: Callback) -> str:
     elif isinstance(callback, TopicsPage):
         fields = ["tp", str(callback.page)]
     elif isinstance(callback, RemoveSubscription):
-        fields = ["rm", "t" if callback.kind == "topic" else "k", callback.value]
+        fields = ["rm", _KIND_CODES.get(callback.kind, "k"), callback.value]
     elif isinstance(callback, SearchPage):
         fields = ["s", str(callback.page), callback.query]
     elif isinstance(callback, FullArticle):
         fields = ["a", str(callback.article_id)]
+    elif isinstance(callback, CatalogueHome):
+        fields = ["ch", "-"]
+    elif isinstance(callback, CatalogueCategory):
+        fields = ["cc", callback.category]
+    elif isinstance(callback, CatalogueToggle):
+        fields = ["ct", callback.slug]
     else:
         fields = ["w", callback.query]
     if not fits(*fields):
@@ -135,10 +173,15 @@ def _parse_action(action: str, args: str) -> Callback | None:
         page = _number(args)
         return TopicsPage(page) if page is not None else None
     if action == "rm":
-        kind, _, value = args.partition(_SEP)
-        if kind in ("t", "k") and value:
-            return RemoveSubscription("topic" if kind == "t" else "keyword", value)
-        return None
+        code, _, value = args.partition(_SEP)
+        kind = _KINDS.get(code)
+        return RemoveSubscription(kind, value) if kind and value else None
+    if action == "ch":
+        return CatalogueHome()
+    if action == "cc":
+        return CatalogueCategory(args) if args and _SEP not in args else None
+    if action == "ct":
+        return CatalogueToggle(args) if args and _SEP not in args else None
     if action == "s":
         raw_page, _, query = args.partition(_SEP)
         page = _number(raw_page)

@@ -92,6 +92,7 @@ class ArticlePipeline:
             url=document.url,
             published_at=document.published_at,
             fingerprint=simhash(body_tokens),
+            feed_url=document.feed,
             title_tokens=tuple(self.analyzer.tokens(article.title)),
             body_tokens=body_tokens,
         )

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from typing import Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
-SubscriptionKind = Literal["topic", "keyword"]
+SubscriptionKind = Literal["topic", "keyword", "feed"]
 DeliveryStatus = Literal["claimed", "sent", "failed"]
 AddSubscriptionOutcome = Literal["added", "exists", "limit"]
 
@@ -34,6 +34,9 @@ class NewArticle:
     published_at: datetime | None = None
     # 64-bit SimHash over jieba tokens (signed, to fit BIGINT), for near-duplicate checks.
     fingerprint: int | None = None
+    # The registered feed the article came from (its URL as registered, rsshub:// included);
+    # the store records that feed's id, so chats following the feed get the article.
+    feed_url: str | None = None
     title_tokens: tuple[str, ...] = field(kw_only=True)
     body_tokens: tuple[str, ...] = field(kw_only=True)
 
@@ -57,6 +60,7 @@ class StoredArticle:
     published_at: datetime | None
     ingested_at: datetime
     fingerprint: int | None = None
+    feed_id: int | None = None
 
 
 @dataclass(frozen=True)
