@@ -7,7 +7,8 @@ from typing import Literal
 
 from bot.config import Settings
 from bot.sources.errors import RefusedSource
-from bot.sources.feed_store import FeedRecord, FeedStore, HasEngine
+from bot.sources.feed_store import FeedMeta, FeedRecord, FeedStore, HasEngine
+from bot.sources.rsshub import NO_INSTANCE, is_route, parse_route, route_of
 from bot.sources.safety import AddressPolicy, Resolver, check_url, resolve_host
 
 AddFeedStatus = Literal["added", "exists", "refused"]
@@ -53,20 +54,45 @@ class FeedRegistry:
         """How often feeds are polled."""
         return self._settings.feed_poll_minutes
 
-    async def add(self, url: str, *, added_by: int) -> AddFeedOutcome:
-        """Register a feed after checking the URL is http(s) on an allowed address."""
+    @property
+    def store(self) -> FeedStore:
+        """The feed table behind the registry."""
+        return self._feeds
+
+    async def checked(self, url: str) -> str:
+        """The feed address as it is stored, once checked; RefusedSource with the reason.
+
+        http(s) on an allowed address, or an ``rsshub://`` route while an RSSHub instance is
+        configured. An instance URL of a configured RSSHub is stored as its route (the key, if
+        any, dropped), so an OPML file exported with a base comes back as the same feed.
+        """
         url = url.strip()
         if len(url) > MAX_URL_LENGTH:
-            return AddFeedOutcome("refused", url[:80] + "…", "the URL is too long")
+            raise RefusedSource("the URL is too long")
+        bases = self._settings.rsshub_base_url
+        url = route_of(url, bases) or url
+        if is_route(url):
+            route = parse_route(url)
+            if not bases:
+                raise RefusedSource(NO_INSTANCE)
+            return route
+        await check_url(
+            url,
+            policy=AddressPolicy(allow_private=self._settings.allow_private_sources),
+            resolver=self._resolver,
+        )
+        return url
+
+    async def add(
+        self, url: str, *, added_by: int | None, meta: FeedMeta | None = None
+    ) -> AddFeedOutcome:
+        """Make a feed one of the operator's after checking its address (see ``checked``)."""
+        shown = url.strip()
         try:
-            await check_url(
-                url,
-                policy=AddressPolicy(allow_private=self._settings.allow_private_sources),
-                resolver=self._resolver,
-            )
+            url = await self.checked(url)
         except RefusedSource as exc:
-            return AddFeedOutcome("refused", url, str(exc))
-        added = await self._feeds.add(url, added_by=added_by)
+            return AddFeedOutcome("refused", _clip(shown), str(exc))
+        added = await self._feeds.add(url, added_by=added_by, meta=meta)
         return AddFeedOutcome("added" if added else "exists", url)
 
     async def remove(self, url: str) -> bool:
@@ -82,3 +108,7 @@ class FeedRegistry:
         return FeedListing(
             feeds=tuple(await self._feeds.list()), configured=frozenset(self._settings.feeds)
         )
+
+
+def _clip(url: str) -> str:
+    return url if len(url) <= 80 else url[:80] + "…"
