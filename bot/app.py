@@ -39,6 +39,7 @@ from bot.connect import bot_request, updates_request, wait_for_bot_api
 from bot.handlers import (
     admin,
     catalogue,
+    chat_feeds,
     feeds,
     membership,
     schedule,
@@ -55,6 +56,7 @@ from bot.i18n import plain
 from bot.ingest import Ingestor, open_store
 from bot.logs import describe_error, scrub
 from bot.services.admin import AdminService
+from bot.services.chat_feeds import ChatFeedService
 from bot.services.chats import ChatService
 from bot.services.digest import DigestService
 from bot.services.feeds import FeedService
@@ -75,6 +77,7 @@ MENU = (
     ("subscribe", "cmd_subscribe"),
     ("unsubscribe", "cmd_unsubscribe"),
     ("mysubs", "cmd_mysubs"),
+    ("export", "cmd_export"),
     ("search", "cmd_search"),
     ("digest", "cmd_digest"),
     ("settime", "cmd_settime"),
@@ -102,6 +105,7 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
         ("subscribe", subscriptions.subscribe),
         ("unsubscribe", subscriptions.unsubscribe),
         ("mysubs", subscriptions.mysubs),
+        ("export", chat_feeds.export_feeds),
         ("search", search.search_command),
         ("digest", schedule.digest),
         ("settime", schedule.settime),
@@ -126,6 +130,12 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
     text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     handlers += [
         MessageHandler(filters.StatusUpdate.MIGRATE, membership.chat_moved),
+        # An OPML file, whatever the capitalisation of its name: the chat follows its feeds.
+        MessageHandler(
+            filters.Document.FileExtension("opml", case_sensitive=False)
+            & filters.UpdateType.MESSAGE,
+            chat_feeds.import_opml,
+        ),
         # Any command not matched above (or an admin command from a non-admin).
         MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command),
         MessageHandler(text & filters.ChatType.PRIVATE, search.search_text),
@@ -185,6 +195,7 @@ def _make_post_init(settings: Settings) -> Any:
         )
         # CATALOGUE=default: the default entries are registered once, and logged once.
         await catalogue_service.enable_defaults(default_entries(entries, settings.catalogue))
+        registry = FeedRegistry(feeds, settings=settings)
         chats = ChatService(
             store,
             default_timezone=settings.default_timezone,
@@ -199,8 +210,18 @@ def _make_post_init(settings: Settings) -> Any:
             search=SearchService(store, topics),
             admin=AdminService(store, settings=settings, topics=topics, ingestor=ingestor),
             digests=DigestService(store, chats, max_articles=settings.digest_max_articles),
-            feeds=FeedService(FeedRegistry(feeds, settings=settings)),
+            feeds=FeedService(registry),
             catalogue=catalogue_service,
+            chat_feeds=ChatFeedService(
+                store,
+                chats,
+                registry,
+                catalogue_service,
+                max_per_chat=settings.max_feeds_per_chat,
+                multiuser=settings.multiuser,
+                admin_ids=settings.admin_ids,
+                rsshub_base=settings.rsshub_base_url[0] if settings.rsshub_base_url else None,
+            ),
         )
 
         async def notify_admins(message: str) -> None:

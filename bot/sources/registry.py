@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.config import Settings
 from bot.sources.errors import RefusedSource
 from bot.sources.feed_store import FeedMeta, FeedRecord, FeedStore, HasEngine
+from bot.sources.health import FeedHealth, feed_health
 from bot.sources.rsshub import NO_INSTANCE, is_route, parse_route, route_of
 from bot.sources.safety import AddressPolicy, Resolver, check_url, resolve_host
 
@@ -26,10 +28,11 @@ class AddFeedOutcome:
 
 @dataclass(frozen=True)
 class FeedListing:
-    """The registered feeds, and which of them come from the FEEDS setting."""
+    """The registered feeds, which of them come from the FEEDS setting, and their health."""
 
     feeds: tuple[FeedRecord, ...]
     configured: frozenset[str]
+    health: tuple[FeedHealth, ...] = ()
 
 
 class FeedRegistry:
@@ -103,10 +106,17 @@ class FeedRegistry:
         """
         return await self._feeds.remove(url.strip())
 
-    async def listing(self) -> FeedListing:
+    async def listing(self, now: datetime | None = None) -> FeedListing:
         """Every registered feed with its health."""
+        configured = frozenset(self._settings.feeds)
+        rows = await feed_health(
+            self._feeds,
+            now=now or datetime.now(UTC),
+            base=timedelta(minutes=self._settings.feed_poll_minutes),
+            configured=configured,
+        )
         return FeedListing(
-            feeds=tuple(await self._feeds.list()), configured=frozenset(self._settings.feeds)
+            feeds=tuple(row.feed for row in rows), configured=configured, health=tuple(rows)
         )
 
 

@@ -20,6 +20,7 @@ from bot.store.schema import (
     article_topics,
     articles,
     deliveries,
+    feeds,
     subscriptions,
 )
 
@@ -72,12 +73,18 @@ async def latest_articles(conn: AsyncConnection, *, limit: int, offset: int) -> 
 
 
 def subscription_match(
-    backend: str, topics: Sequence[str], keyword_groups: Sequence[Sequence[str]]
+    backend: str,
+    topics: Sequence[str],
+    keyword_groups: Sequence[Sequence[str]],
+    feed_urls: Sequence[str] = (),
 ) -> sa.ColumnElement[bool] | None:
-    """Articles tagged with any of ``topics`` or holding every token of any keyword group;
-    None when there is nothing to match (no topics and no keyword with a token)."""
+    """Articles tagged with any of ``topics``, holding every token of any keyword group, or
+    come from any of the feeds ``feed_urls`` names; None when there is nothing to match."""
     groups = [group for group in keyword_groups if group]
     matches: list[sa.ColumnElement[bool]] = []
+    if feed_urls:
+        by_feed = sa.select(feeds.c.id).where(feeds.c.url.in_(list(feed_urls)))
+        matches.append(articles.c.feed_id.in_(by_feed))
     if topics:
         by_topic = sa.select(article_topics.c.article_id).where(
             article_topics.c.topic.in_(list(topics))
@@ -120,7 +127,8 @@ async def articles_for_chat(
     keyword_groups = [
         fulltext.query_tokens(value, analyzer) for kind, value in subs if kind == "keyword"
     ]
-    match = subscription_match(backend, topics, keyword_groups)
+    feed_urls = [value for kind, value in subs if kind == "feed"]
+    match = subscription_match(backend, topics, keyword_groups, feed_urls)
     if match is None:
         return []
     stmt = sa.select(articles).where(
