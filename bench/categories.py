@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import REPO, eval_dir  # noqa: E402
-from summaries import Summarizer, article_from_text, parse_topics, tag_topics  # noqa: E402
+from summaries import Summarizer, TopicTagger, article_from_text, parse_topics  # noqa: E402
 from summaries.categories import LEAD_CHARS, CategoryModel  # noqa: E402
 from summaries.taxonomy import CATEGORIES, category_by_name  # noqa: E402
 
@@ -106,10 +106,10 @@ class BigramNaiveBayes:
 
 def keyword_baseline() -> Callable[[str], str]:
     with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        topics = parse_topics(tomllib.load(handle)["topic"])
+        tagger = TopicTagger(parse_topics(tomllib.load(handle)["topic"]))
 
     def predict(title: str) -> str:
-        for slug in tag_topics(article_from_text("", title=title), topics):
+        for slug in tagger.tag(article_from_text("", title=title)):
             if slug in TOPIC_CATEGORY:
                 return TOPIC_CATEGORY[slug]
         return NONE

@@ -5,7 +5,7 @@ wrapped in realistic news-page HTML (navigation, ads, related links, comments, f
 served by ``python -m http.server`` in a separate process on 127.0.0.1. They are ingested with
 ``bot.ingest.Ingestor.urls`` (fetch, charset, trafilatura, summarize, dedupe, SQLite store), and
 in the same run the same texts go through the digest alone (article_from_text +
-summarize_article) and through trafilatura alone, so the three rates sit side by side.
+Summarizer.summarize) and through trafilatura alone, so the three rates sit side by side.
 
     python bench/ingest.py [--pages 1000]
 
@@ -34,7 +34,7 @@ from bench.common import eval_dir  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.ingest import Ingestor, open_store  # noqa: E402
 from bot.sources.parse import extract_page  # noqa: E402
-from summaries import article_from_text, parse_topics, summarize_article  # noqa: E402
+from summaries import Summarizer, article_from_text, parse_topics  # noqa: E402
 
 NAV = "".join(
     f'<li><a href="/channel/{n}">{name}</a></li>'
@@ -154,12 +154,7 @@ def main() -> int:
         try:
             wait_for(port)
             # Warm up jieba's dictionary so neither rate pays for loading it.
-            summarize_article(
-                article_from_text(items[0]["article"]),
-                topics=topics,
-                max_chars=150,
-                max_sentences=3,
-            )
+            Summarizer(topics=topics).summarize(article_from_text(items[0]["article"]))
             rss_before = peak_rss_mb()
             urls = [f"http://127.0.0.1:{port}/{n}.html" for n in range(len(items))]
             report, ingest_seconds, stored = asyncio.run(
@@ -170,10 +165,11 @@ def main() -> int:
             server.terminate()
             server.wait()
 
+    summarizer = Summarizer(topics=topics, max_chars=150, max_sentences=3)
     started = time.perf_counter()
     for item in items:
         article = article_from_text(item["article"], title=item["title"])
-        summarize_article(article, topics=topics, max_chars=150, max_sentences=3)
+        summarizer.summarize(article)
     digest_seconds = time.perf_counter() - started
 
     started = time.perf_counter()

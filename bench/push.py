@@ -98,15 +98,16 @@ def _seed_articles() -> list[Any]:
     import hashlib
 
     from bot.store.records import NewArticle
-    from summaries import parse_topics, split_page, summarize_article
+    from summaries import Summarizer, parse_topics, split_page
     from summaries.tokens import search_tokens
 
     with (REPO / "seeds" / "topics.toml").open("rb") as handle:
         topics = parse_topics(tomllib.load(handle)["topic"])
+    summarizer = Summarizer(topics=topics)
     out = []
     for page in sorted((REPO / "seeds").glob("*.txt")):
         for n, article in enumerate(split_page(page.read_text(encoding="utf-8"))):
-            summary = summarize_article(article, topics=topics)
+            summary = summarizer.summarize(article)
             out.append(
                 NewArticle(
                     title=article.title or summary.digest[0][:20],

@@ -6,7 +6,7 @@
 Articles are real text recombined so that every one is distinct: the seed page's articles and
 the Sohu corpus (../shared/eval/sohu_news_corpus.jsonl, or $WENZHAI_EVAL_DIR), each article i
 being base text i mod B followed by one sentence of another base article. What is timed:
-- summarize: summaries.summarize_article once per distinct base text (articles/s);
+- summarize: summaries.Summarizer once per distinct base text (articles/s);
 - store: SqlStore.add_articles in batches of 100 (jieba tokens for the full-text index, the
   insert and the index rows, one transaction per batch), digests taken from the base text;
 - ingest, digest included: 1 / (1/summarize + 1/store), the rate if every article were
@@ -43,23 +43,17 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import eval_dir as shared_eval_dir  # noqa: E402
+from bench.common import eval_dir  # noqa: E402
 from bot.ingest import content_hash, open_store  # noqa: E402
 from bot.store import SqlStore  # noqa: E402
 from bot.store.records import NewArticle  # noqa: E402
-from summaries import article_from_text, split_page, summarize_article  # noqa: E402
+from summaries import Summarizer, article_from_text, split_page  # noqa: E402
 from summaries.model import Article  # noqa: E402
 from summaries.text import split_sentences  # noqa: E402
 from summaries.tokens import search_tokens  # noqa: E402
 
 PG_ADMIN = os.environ.get("WENZHAI_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 BATCH = 100
-
-
-def eval_dir() -> Path | None:
-    """The shared eval data folder, if present."""
-    path = shared_eval_dir()
-    return path if (path / "sohu_news_corpus.jsonl").exists() else None
 
 
 @dataclass(frozen=True)
@@ -85,10 +79,11 @@ def load_bases(folder: Path) -> list[Article]:
 
 def summarize_bases(articles: list[Article]) -> tuple[list[Base], float]:
     """Each base summarized once; also the articles/s of summarizing."""
+    summarizer = Summarizer()
     start = time.perf_counter()
     bases = []
     for article in articles:
-        summary = summarize_article(article)
+        summary = summarizer.summarize(article)
         sentences = tuple(s for s in split_sentences(article.body) if 8 <= len(s) <= 80)
         bases.append(
             Base(article, summary.digest, summary.keywords, summary.topics, sentences or ("。",))
@@ -295,7 +290,7 @@ async def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the databases")
     args = parser.parse_args()
     folder = eval_dir()
-    if folder is None:
+    if not (folder / "sohu_news_corpus.jsonl").is_file():
         print("skipped: no eval data (../shared/eval or WENZHAI_EVAL_DIR)")
         return 0
     args.tmp.mkdir(parents=True, exist_ok=True)

@@ -1,14 +1,17 @@
 """Digest speed: the whole summary per article beside plain jieba.lcut and textrank4zh.
 
-Run: python bench/speed.py. Reads sohu_news_corpus.jsonl from <repo>/../shared/eval (or
-WENZHAI_EVAL_DIR) and skips cleanly when it is absent. Measures, in one run: plain
-``jieba.lcut`` over the first 1,000 article texts (the floor any jieba-based summarizer pays),
-``summarize_article`` (split, tokenize, rank, keywords, topics) over the same texts, textrank4zh
-on a smaller sample, and memory over 10,000 summaries (cycling the corpus).
+Run: python bench/speed.py [--articles N] [--short]. Reads sohu_news_corpus.jsonl from
+<repo>/../shared/eval (or WENZHAI_EVAL_DIR) and skips cleanly when it is absent. Measures, in
+one run: plain ``jieba.lcut`` over the first 1,000 article texts (the floor any jieba-based
+summarizer pays), ``Summarizer.summarize`` (split, tokenize, rank, keywords, topics) over the
+same texts, textrank4zh on a smaller sample, and memory over 10,000 summaries (cycling the
+corpus). ``--short`` times only the floor and ours (no textrank4zh, no memory run), e.g.
+``--articles 300 --short``.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import gc
 import io
@@ -27,7 +30,7 @@ sys.path.insert(0, str(REPO))
 import jieba  # noqa: E402
 
 from bench.common import eval_dir, networkx_shim  # noqa: E402
-from summaries import article_from_text, parse_topics, summarize_article  # noqa: E402
+from summaries import Summarizer, article_from_text, parse_topics  # noqa: E402
 
 ARTICLES = 1_000
 TEXTRANK_SAMPLE = 50
@@ -45,6 +48,10 @@ def _rss_mb() -> float:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=ARTICLES, help="articles timed (1000)")
+    parser.add_argument("--short", action="store_true", help="floor and ours only")
+    args = parser.parse_args()
     path = eval_dir() / "sohu_news_corpus.jsonl"
     if not path.is_file():
         print(f"skipped: no {path} (set WENZHAI_EVAL_DIR)")
@@ -54,13 +61,14 @@ def main() -> int:
         for line in handle:
             if line.strip():
                 rows.append(json.loads(line))
-    texts = [(r.get("title") or "", r["article"]) for r in rows[:ARTICLES]]
+    texts = [(r.get("title") or "", r["article"]) for r in rows[: args.articles]]
     chars = sum(len(t) for _, t in texts)
     with (REPO / "seeds" / "topics.toml").open("rb") as handle:
         topics = parse_topics(tomllib.load(handle)["topic"])
     jieba.setLogLevel(60)
     jieba.initialize()
-    summarize_article(article_from_text("预热。"), topics=topics)  # load the IDF table once
+    summarizer = Summarizer(topics=topics)
+    summarizer.summarize(article_from_text("预热。"))  # load the IDF table once
 
     # The machine may be shared: time the floor and ours in alternating chunks of the same
     # articles, so that a busy moment weighs on both alike.
@@ -73,17 +81,19 @@ def main() -> int:
         floor += time.perf_counter() - start
         start = time.perf_counter()
         for title, text in part:
-            summarize_article(article_from_text(text, title=title), topics=topics)
+            summarizer.summarize(article_from_text(text, title=title))
         ours += time.perf_counter() - start
 
     print(f"corpus: first {len(texts)} Sohu articles, {chars:,} characters")
     print(f"| {'system':<26} | ms/article | chars/s   | x floor |")
     print(f"|{'-' * 28}|------------|-----------|---------|")
-    for name, seconds in (("jieba.lcut (floor)", floor), ("summarize_article (ours)", ours)):
+    for name, seconds in (("jieba.lcut (floor)", floor), ("Summarizer (ours)", ours)):
         print(
             f"| {name:<26} | {seconds / len(texts) * 1000:10.2f} | {chars / seconds:9,.0f} "
             f"| {seconds / floor:7.2f} |"
         )
+    if args.short:
+        return 0
 
     try:
         networkx_shim()
@@ -100,7 +110,7 @@ def main() -> int:
         slow = time.perf_counter() - start
         start = time.perf_counter()
         for title, text in sample:
-            summarize_article(article_from_text(text, title=title), topics=topics)
+            summarizer.summarize(article_from_text(text, title=title))
         mine = time.perf_counter() - start
         per = slow / len(sample)
         print(
@@ -122,9 +132,7 @@ def main() -> int:
     tracemalloc.start()
     for n in range(1, MEMORY_ARTICLES + 1):
         row = rows[(n - 1) % len(rows)]
-        summarize_article(
-            article_from_text(row["article"], title=row.get("title") or ""), topics=topics
-        )
+        summarizer.summarize(article_from_text(row["article"], title=row.get("title") or ""))
         if n % MEMORY_EVERY == 0:
             gc.collect()
             current, _ = tracemalloc.get_traced_memory()

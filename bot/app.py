@@ -176,11 +176,11 @@ def _make_post_init(settings: Settings) -> Any:
         """Open the store, load topics, make the services, start the jobs, set the menu."""
         from bot.delivery.jobs import install_push_job
         from bot.services.catalogue import CatalogueService
-        from bot.services.topics import load_topics
         from bot.sources.catalogue import default_entries, load_catalogue
         from bot.sources.feed_store import FeedStore
         from bot.sources.jobs import install_feed_poll_job
         from bot.sources.registry import FeedRegistry
+        from summaries.topics import load_topics
 
         # A broken catalogue file stops the start with one line, before anything is opened.
         entries = load_catalogue(settings.catalogue_file)

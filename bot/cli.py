@@ -5,16 +5,16 @@ Every failure becomes one line on stderr and an exit status, never a traceback.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from bot.config import Settings
 from bot.ingest import Ingestor, IngestReport, describe_error, open_store
-from bot.services.topics import TopicsFileError, load_topics
 from bot.sources.urls import is_url
 from bot.store.records import SearchResult
+from summaries.cli import stdout_closed
+from summaries.topics import TopicsFileError, load_topics
 
 _BAR_WIDTH = 30
 
@@ -42,17 +42,6 @@ class ProgressBar:
         if self._shown:
             self._stream.write("\n")
             self._stream.flush()
-
-
-def _stdout_closed() -> None:
-    # The reader went away (`... | head`): the rest of the output has nowhere to go. Point
-    # stdout at /dev/null so that the interpreter's final flush does not fail with a traceback.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):  # stdout without a file descriptor: nothing to flush there
-        pass
 
 
 def _unreadable(report: IngestReport, urls: Sequence[str]) -> list[str]:
@@ -110,7 +99,7 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
         print_report(report)
         sys.stdout.flush()
     except BrokenPipeError:
-        _stdout_closed()
+        stdout_closed()
     return status
 
 
@@ -136,7 +125,7 @@ async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
         _print_hits(result)
         sys.stdout.flush()
     except BrokenPipeError:
-        _stdout_closed()
+        stdout_closed()
     return 0
 
 

@@ -20,7 +20,6 @@ from typing import TextIO
 from bot.config import Settings
 from bot.ingest import Ingestor, describe_error, open_store
 from bot.services.catalogue import CatalogueService
-from bot.services.topics import TopicsFileError, load_topics
 from bot.sources.catalogue import (
     CatalogueError,
     category_names,
@@ -30,6 +29,7 @@ from bot.sources.catalogue import (
 from bot.sources.feed_store import FeedStore
 from bot.sources.health import FeedHealth, feed_health, interval_text
 from bot.store.sql_store import SqlStore
+from summaries.topics import TopicsFileError, load_topics
 
 
 class SetupError(Exception):

@@ -5,7 +5,7 @@ source="feed", outcome="added").inc(3)`` or ``with metrics.search_seconds.time()
 docs/operations.md says what each one means. They live in prometheus_client's default
 registry: one process is one bot.
 
-Bot API calls are counted where they are sent (bot.connect.CountingRequest). Whether a message
+Bot API calls are counted where they are sent (bot.connect.BotApiRequest). Whether a message
 is a reply or part of the push is told by ``sending_for``: the push job runs inside
 ``sending_for("push")``, and every request made within it (tasks it starts included, as they
 copy the context) counts as a push message.
@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -73,6 +74,18 @@ search_seconds = Histogram(
 database_errors = Counter(
     "wenzhai_database_errors_total", "Database operations that failed, by operation", ["operation"]
 )
+
+def count_ingest(source: str, *, added: int, duplicates: int, refused: int) -> None:
+    """Count one ingest run's articles under its source kind (file, web or feed)."""
+    for outcome, count in (("added", added), ("duplicate", duplicates), ("refused", refused)):
+        if count:
+            ingest_articles.labels(source=source, outcome=outcome).inc(count)
+
+
+def count_feed_failure(url: str) -> None:
+    """Count a failed feed poll under the feed's host."""
+    feed_failures.labels(host=urlsplit(url).hostname or "unknown").inc()
+
 
 # Methods that answer a user or send a digest (everything else, getUpdates included, is not
 # a message and is not counted).

@@ -9,13 +9,12 @@ from summaries.digest import select_digest
 from summaries.keywords import extract_keywords, keywords_from_tokens
 from summaries.model import Article, Section, Summary, Topic
 from summaries.pages import article_from_text, split_page
-from summaries.pipeline import summarize_article
 from summaries.stories import Assignment, Story, StoryIndex
 from summaries.story_signature import StorySignature, StorySigner, story_similarity
 from summaries.summarizer import Summarizer
 from summaries.taxonomy import CATEGORIES, Category, category_by_name
 from summaries.text import clean_text, decode_text, split_sentences
-from summaries.topics import parse_topics, tag_topics
+from summaries.topics import TopicTagger, parse_topics, tag_topics
 from summaries.words import Tokenizer, jieba_words
 
 __all__ = [
@@ -35,6 +34,7 @@ __all__ = [
     "Summary",
     "Tokenizer",
     "Topic",
+    "TopicTagger",
     "article_from_text",
     "category_by_name",
     "clean_text",
@@ -47,6 +47,5 @@ __all__ = [
     "split_page",
     "split_sentences",
     "story_similarity",
-    "summarize_article",
     "tag_topics",
 ]

@@ -12,6 +12,7 @@ import argparse
 import io
 import json
 import logging
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -21,10 +22,10 @@ from typing import IO, Any
 from summaries.categories import CategoryModel, CategoryModelError, CategoryResult
 from summaries.model import Article, Summary, Topic
 from summaries.pages import article_from_text, split_page
-from summaries.pipeline import summarize_article
 from summaries.story_grouper import StoryGrouper
+from summaries.summarizer import Summarizer
 from summaries.text import decode_text
-from summaries.topics import parse_topics
+from summaries.topics import load_topics
 
 DEFAULT_TOPICS = Path("seeds") / "topics.toml"
 _PROG = "summaries"
@@ -69,18 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_topics(path: Path | None) -> tuple[Topic, ...]:
+def default_or_named_topics(path: Path | None) -> tuple[Topic, ...]:
     """Topics from the named TOML file (or the default one when it exists)."""
     if path is None:
         if not DEFAULT_TOPICS.is_file():
             return ()
         path = DEFAULT_TOPICS
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    entries = data.get("topic", [])
-    if not isinstance(entries, list):
-        raise ValueError("'topic' must be an array of tables ([[topic]])")
-    return parse_topics(entries)
+    return load_topics(path)
 
 
 def article_record(article: Article, summary: Summary, category: CategoryResult) -> dict[str, Any]:
@@ -133,7 +129,7 @@ def _error(where: str, message: str) -> None:
 def run_files(
     paths: Sequence[str],
     args: argparse.Namespace,
-    topics: Sequence[Topic],
+    summarizer: Summarizer,
     categories: CategoryModel,
 ) -> int:
     """Digest each file; returns the number of files that failed."""
@@ -154,12 +150,7 @@ def run_files(
         if not args.json:
             sys.stdout.write(f"# {name}: {len(articles)} article(s)\n\n")
         for article in articles:
-            summary = summarize_article(
-                article,
-                topics=topics,
-                max_chars=args.max_chars,
-                max_sentences=args.max_sentences,
-            )
+            summary = summarizer.summarize(article)
             category = categories.classify(article.title, article.body)
             if args.json:
                 record = {"file": name, **article_record(article, summary, category)}
@@ -169,9 +160,7 @@ def run_files(
     return failed
 
 
-def jsonl_line(
-    raw: bytes, args: argparse.Namespace, topics: Sequence[Topic], categories: CategoryModel
-) -> dict[str, Any]:
+def jsonl_line(raw: bytes, summarizer: Summarizer, categories: CategoryModel) -> dict[str, Any]:
     """The output object for one --jsonl input line; raises ValueError for a bad line."""
     if not raw.strip():
         raise ValueError("empty line")
@@ -191,9 +180,7 @@ def jsonl_line(
     if not isinstance(title, str):
         raise ValueError("'title' must be a string")
     article = article_from_text(text, title=title)
-    summary = summarize_article(
-        article, topics=topics, max_chars=args.max_chars, max_sentences=args.max_sentences
-    )
+    summary = summarizer.summarize(article)
     return {
         "id": item.get("id"),
         "title": article.title,
@@ -205,14 +192,14 @@ def jsonl_line(
 
 
 def run_jsonl(
-    stream: IO[bytes], args: argparse.Namespace, topics: Sequence[Topic], categories: CategoryModel
+    stream: IO[bytes], args: argparse.Namespace, summarizer: Summarizer, categories: CategoryModel
 ) -> int:
     """Digest each JSON line of ``stream`` in order; returns the number of lines that failed."""
     failed = 0
     stories = StoryGrouper() if args.stories else None
     for number, raw in enumerate(stream, start=1):
         try:
-            record = jsonl_line(raw, args, topics, categories)
+            record = jsonl_line(raw, summarizer, categories)
             if stories is not None:
                 record["story"] = stories.story_of(number, record, json.loads(decode_text(raw)))
         except ValueError as exc:
@@ -222,6 +209,17 @@ def run_jsonl(
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return failed
+
+
+def stdout_closed() -> None:
+    """After a BrokenPipeError on stdout: point stdout at the null device, so that the
+    interpreter's final flush does not fail again with a traceback on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor: nothing to flush there
+        pass
 
 
 def _id_of(raw: bytes) -> Any:
@@ -250,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     jieba.setLogLevel(logging.WARNING)
     try:
-        topics = load_topics(args.topics)
+        topics = default_or_named_topics(args.topics)
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         _error(str(args.topics or DEFAULT_TOPICS), f"cannot read topics: {exc}")
         return 2
@@ -259,13 +257,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CategoryModelError as exc:
         _error("categories", str(exc))
         return 2
+    summarizer = Summarizer(
+        topics=topics, max_chars=args.max_chars, max_sentences=args.max_sentences
+    )
     try:
         if args.jsonl:
-            failed = run_jsonl(sys.stdin.buffer, args, topics, categories)
+            failed = run_jsonl(sys.stdin.buffer, args, summarizer, categories)
         else:
-            failed = run_files(args.files, args, topics, categories)
+            failed = run_files(args.files, args, summarizer, categories)
+        sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (e.g. piped into head); nothing more to say.
+        stdout_closed()
         return 0
     except KeyboardInterrupt:
         return 130

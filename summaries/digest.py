@@ -17,23 +17,15 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import accumulate
 from operator import add, mul
 
+from summaries.chars import JIEBA_BLOCK_CHAR
 from summaries.model import Article
-from summaries.rank import (
-    Vector,
-    content_vector,
-    content_weights,
-    content_words,
-    cosine,
-    norm,
-    score_sentences,
-    weighted_vector,
-)
+from summaries.rank import cosine, norm, score_sentences
 from summaries.text import cut_at_clause, ends_sentence, split_sentences, strip_dateline
-from summaries.words import Tokenizer, corpus_idf, default_idf, jieba_words
+from summaries.weights import ContentWeights, Vector, weighted_vector
+from summaries.words import Tokenizer, jieba_words
 
 # MMR trade-off between relevance and novelty.
 MMR_LAMBDA = 0.7
@@ -82,36 +74,34 @@ class Candidate:
     length: float = 0.0
 
 
-# Characters jieba keeps together in one block (its re_han_default): a cut between two of them
-# may tokenize differently from the sentence alone, so such a sentence is tokenized on its own.
-_BLOCK_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
-
-
-def _in_block(char: str) -> bool:
-    return char in _BLOCK_ASCII or "\u4e00" <= char <= "\u9fd5"
-
-
 def _clean_cut(text: str, at: int) -> bool:
     """True when cutting ``text`` at ``at`` cannot change how either side is tokenized."""
+    # A cut between two characters jieba keeps in one run may tokenize differently from the
+    # sentence alone, so such a sentence is tokenized on its own.
     if at <= 0 or at >= len(text):
         return True
-    return not (_in_block(text[at - 1]) and _in_block(text[at]))
+    return not (JIEBA_BLOCK_CHAR.match(text, at - 1) and JIEBA_BLOCK_CHAR.match(text, at))
 
 
-def candidates_for(article: Article, tokenizer: Tokenizer = jieba_words) -> list[Candidate]:
+def candidates_for(
+    article: Article, tokenizer: Tokenizer = jieba_words, weights: ContentWeights | None = None
+) -> list[Candidate]:
     """Every sentence of the body with what the digest rules need to know.
 
     The body is tokenized in one call and each sentence takes its slice of the tokens, which is
     what tokenizing it alone would give (a sentence whose ends could tokenize differently in
     context is tokenized alone); one call over the text costs far less than one per sentence.
+    ``weights`` is the caller's word-weight memory (a fresh one when not given).
     """
+    if weights is None:
+        weights = ContentWeights()
     body = article.body
     tokens = tuple(tokenizer(body)) if body else ()
     # Where each token starts in the body; only when the tokens spell the body exactly (jieba's
     # do), else no slicing.
     offsets = [0, *accumulate(map(len, tokens))] if tokens and "".join(tokens) == body else []
     ends = len(offsets)
-    weights = content_weights(tokens)
+    table = weights.update(tokens)
     out: list[Candidate] = []
     base = 0  # offset of the paragraph in the body (paragraphs are joined by one newline)
     for paragraph in article.paragraphs:
@@ -132,10 +122,10 @@ def candidates_for(article: Article, tokenizer: Tokenizer = jieba_words) -> list
                         first = None
             if first is not None and last is not None:
                 sentence_tokens = tokens[first:last]
-                vector = weighted_vector(sentence_tokens, weights)
+                vector = weighted_vector(sentence_tokens, table)
             else:
                 sentence_tokens = tuple(tokenizer(text))
-                vector = content_vector(sentence_tokens)
+                vector = weights.vector(sentence_tokens)
             values = vector.values()
             out.append(
                 Candidate(
@@ -156,20 +146,22 @@ def candidates_for(article: Article, tokenizer: Tokenizer = jieba_words) -> list
     return out
 
 
-@lru_cache(maxsize=256)
-def _bigrams(text: str) -> frozenset[str]:
+def _bigrams(text: str, memo: dict[str, frozenset[str]]) -> frozenset[str]:
     # Each character joined to the next, in C: the same set as slicing every two characters.
-    # Cached: MMR compares a chosen sentence with every later candidate.
-    return frozenset(map(add, text, text[1:]))
+    # Remembered for one digest: MMR compares a chosen sentence with every later candidate.
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = frozenset(map(add, text, text[1:]))
+    return found
 
 
-def _near_duplicate(a: Candidate, b: Candidate) -> bool:
+def _near_duplicate(a: Candidate, b: Candidate, memo: dict[str, frozenset[str]]) -> bool:
     if a.text in b.text or b.text in a.text:
         return True
     # Sentences that share no weighted word cannot be near-duplicates; skip the bigram count.
     if not a.vector.keys() & b.vector.keys():
         return False
-    x, y = _bigrams(a.text), _bigrams(b.text)
+    x, y = _bigrams(a.text, memo), _bigrams(b.text, memo)
     return bool(x and y) and len(x & y) / len(x | y) >= NEAR_DUPLICATE
 
 
@@ -180,10 +172,12 @@ def choose(
     max_chars: int,
     max_sentences: int,
     tokenizer: Tokenizer = jieba_words,
+    weights: ContentWeights | None = None,
 ) -> tuple[str, ...]:
     """The digest's sentences for pre-tokenized candidates, in document order."""
     if not candidates or max_chars < 1 or max_sentences < 1:
         return ()
+    bigrams: dict[str, frozenset[str]] = {}
     scores = score_sentences(
         [c.vector for c in candidates], title, [c.length or norm(c.vector) for c in candidates]
     )
@@ -204,7 +198,7 @@ def choose(
                 continue
             if c.dependent and (i - 1) not in chosen:
                 continue
-            if any(_near_duplicate(c, candidates[j]) for j in chosen):
+            if any(_near_duplicate(c, candidates[j], bigrams) for j in chosen):
                 continue
             redundancy = max(
                 (
@@ -226,7 +220,12 @@ def choose(
         for c in candidates:
             centroid.update(c.vector.keys())
         cut = clause_window(
-            candidates[top].text, title, max_chars=max_chars, tokenizer=tokenizer, counts=centroid
+            candidates[top].text,
+            title,
+            max_chars=max_chars,
+            tokenizer=tokenizer,
+            counts=centroid,
+            weights=weights,
         )
         return (cut,)
     return tuple(candidates[i].text for i in sorted(chosen))
@@ -239,6 +238,7 @@ def clause_window(
     max_chars: int,
     tokenizer: Tokenizer = jieba_words,
     counts: Mapping[str, int] | None = None,
+    weights: ContentWeights | None = None,
 ) -> str:
     """The run of whole clauses of ``sentence`` that fits ``max_chars`` and says the most.
 
@@ -248,18 +248,17 @@ def clause_window(
     """
     if len(sentence) <= max_chars:
         return sentence
+    if weights is None:
+        weights = ContentWeights()
     clauses = [c for c in _CLAUSE.findall(sentence) if c]
-    idf, unknown = corpus_idf(), default_idf()
+    limit = max_chars - 1  # room for the ellipsis
+    # A clause longer than the budget is never part of a run, so it is not tokenized at all.
     worth = [
-        sum(
-            idf.get(w, unknown)
-            * (TITLE_FACTOR if w in title else 1.0)
-            * (1.0 + SPREAD_FACTOR * math.log(counts.get(w, 1) if counts else 1))
-            for w in content_words(tokenizer(c))
-        )
+        _clause_worth(tokenizer(c), title, counts, weights)
+        if len(c.rstrip(_CLAUSE_END)) <= limit
+        else 0.0
         for c in clauses
     ]
-    limit = max_chars - 1  # room for the ellipsis
     best: tuple[float, int, int] | None = None
     for a in range(len(clauses)):
         size, value = 0, 0.0
@@ -279,6 +278,22 @@ def clause_window(
     return text if b == len(clauses) and a == 0 else text + "…"
 
 
+def _clause_worth(
+    tokens: Sequence[str],
+    title: Vector,
+    counts: Mapping[str, int] | None,
+    weights: ContentWeights,
+) -> float:
+    table = weights.update(tokens)
+    return sum(
+        table[w]
+        * (TITLE_FACTOR if w in title else 1.0)
+        * (1.0 + SPREAD_FACTOR * math.log(counts.get(w, 1) if counts else 1))
+        for w in tokens
+        if w in table
+    )
+
+
 def select_digest(
     article: Article,
     *,
@@ -287,14 +302,14 @@ def select_digest(
     tokenizer: Tokenizer = jieba_words,
 ) -> tuple[str, ...]:
     """1 to ``max_sentences`` whole sentences within ``max_chars``, in document order."""
-    candidates = candidates_for(article, tokenizer)
-    title = _title_vector(article.title, tokenizer)
+    weights = ContentWeights()
+    candidates = candidates_for(article, tokenizer, weights)
+    title = weights.vector(tokenizer(article.title)) if article.title else {}
     return choose(
-        candidates, title, max_chars=max_chars, max_sentences=max_sentences, tokenizer=tokenizer
+        candidates,
+        title,
+        max_chars=max_chars,
+        max_sentences=max_sentences,
+        tokenizer=tokenizer,
+        weights=weights,
     )
-
-
-def _title_vector(title: str, tokenizer: Tokenizer) -> Vector:
-    if not title:
-        return {}
-    return content_vector(tokenizer(title))

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from itertools import chain
 from operator import mul
 
-from summaries.rank import content_weights
 from summaries.text import clean_text
+from summaries.weights import ContentWeights
 from summaries.words import Tokenizer, is_keyword_candidate, jieba_words
 
 TITLE_BOOST = 2
@@ -29,17 +29,17 @@ def keywords_from_tokens(
 ) -> tuple[str, ...]:
     """The ``top_k`` keywords of already tokenized text (and title), best first.
 
-    ``weights`` may be a ``rank.content_weights`` table that has already seen every token and
-    title token; it is then used as is instead of being looked up again.
+    ``weights`` may be a ``ContentWeights`` table that has already seen every token and title
+    token; it is then used as is instead of being looked up again.
     """
     if top_k < 1:
         return ()
     words = tokens if isinstance(tokens, list | tuple) else list(tokens)
     title = list(title_tokens)
     # Every keyword candidate is a content word with the same IDF (see is_keyword_candidate and
-    # rank.content_weights), so the content-word table both filters and weighs, in C.
+    # summaries.weights), so the content-word table both filters and weighs, in C.
     if weights is None:
-        weights = content_weights(chain(words, title))
+        weights = ContentWeights().update(chain(words, title))
     counts: Counter[str] = Counter(filter(weights.__contains__, words))
     for token in title:
         if token in weights:

@@ -12,10 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from summaries.chars import has_words
 from summaries.model import Article, ArticleKind, Section
-from summaries.text import clean_text, ends_sentence, has_words
+from summaries.text import clean_text, ends_sentence
 
 _TITLE_MAX = 40
+# A title handed in with a web page or feed entry is cut to this many characters: a real one is
+# far shorter, and a runaway one (a whole text in the title field) must not cost like a body.
+MAX_TITLE_CHARS = 200
 _HEADING_MAX = 20
 _BRIEF_MAX = 400
 _CJK_NAME = r"[\u4e00-\u9fff·]{2,4}"
@@ -26,13 +30,17 @@ _CREDIT = re.compile(
     rf"^(?:(?:本报)?(?:记者|通讯员)\s*)?"
     rf"(?P<names>{_CJK_NAME}(?:[ 、]+{_CJK_NAME}){{0,3}})\s*/?\s*摄(?:影)?$"
 )
+# A photo credit holds at most this many characters besides whitespace and 、 (本报通讯员, four
+# names of up to four characters, "/" and 摄影): a longer paragraph is never one.
+_CREDIT_SOLID_MAX = 24
+_CREDIT_SPACING = re.compile(r"[\s、]+")
 _INLINE_BYLINE = re.compile(
     r"^(?:本报讯|[^\s，。,（）()]{0,24}?(?:社|网|报|台|日)(?:讯|电))\s*"
     r"[（(](?P<names>[^（）()]{1,40})[)）]\s*"
 )
 _ROLE_WORDS = re.compile(r"本报|特约|实习生|记者|通讯员|见习|摄影|报道")
 # Common surnames (and compound ones) tell a byline of one name from a short heading.
-_SURNAMES = set(
+_SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
     "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
@@ -154,9 +162,12 @@ def _title_indexes(lines: list[str], gaps: list[int]) -> set[int]:
 def _rejoin(lines: list[str], gaps: list[int]) -> tuple[list[str], list[int]]:
     """Rejoin paragraphs that the page layout broke in the middle of a sentence."""
     titles = _title_indexes(lines, gaps)
-    out: list[str] = []
+    # Each paragraph is kept as its lines and joined once at the end: adding line after line to
+    # one string would copy it every time, quadratic on a long text of broken lines.
+    parts: list[list[str]] = []
     out_gaps: list[int] = []
     joinable = False
+    length = solid = 0  # of the paragraph so far: characters, and those a credit counts
     for i, line in enumerate(lines):
         starts_block = (
             i in titles
@@ -165,18 +176,25 @@ def _rejoin(lines: list[str], gaps: list[int]) -> tuple[list[str], list[int]]:
             or (_is_short_unpunctuated(line) and i + 1 < len(lines))
         )
         if joinable and not starts_block:
-            out[-1] += line
+            parts[-1].append(line)
+            length += len(line)
+            solid += _solid_chars(line) if solid <= _CREDIT_SOLID_MAX else 0
         else:
-            out.append(line)
+            parts.append([line])
             out_gaps.append(gaps[i])
-        tail = out[-1]
+            length, solid = len(line), _solid_chars(line)
         joinable = (
             i not in titles
-            and len(tail) > _HEADING_MAX
-            and not ends_sentence(tail)
-            and not _CREDIT.match(tail)
+            and length > _HEADING_MAX
+            and not ends_sentence(line)  # the paragraph's last character is the line's
+            and not (solid <= _CREDIT_SOLID_MAX and _CREDIT.match("".join(parts[-1])))
         )
-    return out, out_gaps
+    return ["".join(p) for p in parts], out_gaps
+
+
+def _solid_chars(text: str) -> int:
+    """Characters of ``text`` other than whitespace and 、 (what bounds a credit's length)."""
+    return len(text) - sum(map(len, _CREDIT_SPACING.findall(text)))
 
 
 def split_page(text: str) -> list[Article]:
@@ -236,9 +254,13 @@ def split_page(text: str) -> list[Article]:
 
 
 def article_from_text(text: str, *, title: str = "") -> Article:
-    """One plain-text article (a web page or feed entry): cleaned, one paragraph per line."""
+    """One plain-text article (a web page or feed entry): cleaned, one paragraph per line.
+
+    The title is cut to ``MAX_TITLE_CHARS`` characters.
+    """
     paragraphs = tuple(line for line in clean_text(text).split("\n") if line and has_words(line))
-    clean_title = " ".join(clean_text(title).split())
+    # Cut before cleaning too (with room for markup), so a runaway title costs nothing to clean.
+    clean_title = " ".join(clean_text(title[: 4 * MAX_TITLE_CHARS]).split())[:MAX_TITLE_CHARS]
     return Article(
         title=clean_title,
         paragraphs=paragraphs,

@@ -12,88 +12,18 @@ is taken against the centroid rather than over a sentence graph (TextRank, Mihal
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Mapping, Sequence
 from itertools import repeat
 from operator import mul
 
-from summaries.words import STOP_WORDS, corpus_idf, default_idf
-
-Vector = dict[str, float]
-
-_CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from summaries.weights import Vector
 
 # Feature weights, tuned on the NLPCC/LCSTS/CLTS dev sets (see bench/quality.py).
 CENTRALITY_WEIGHT = 1.0
 POSITION_WEIGHT = 1.5
 TITLE_WEIGHT = 0.5
 POSITION_DECAY = 1.0
-
-
-@lru_cache(maxsize=1 << 16)
-def _is_content(token: str) -> bool:
-    return (
-        (len(token) >= 2 or token.isdigit())
-        and token not in STOP_WORDS
-        and _CONTENT.search(token) is not None
-    )
-
-
-def content_words(tokens: Sequence[str]) -> list[str]:
-    """The tokens that carry meaning: word-like, not stop words, not single function characters."""
-    return [t for t in tokens if _is_content(t)]
-
-
-# Content token -> its IDF, and the tokens known not to be content words: membership in the one
-# or the other replaces a regex, a stop-word test and an IDF lookup per token, and lets C-level
-# ``filter`` pick the content words of a run of tokens. Cleared when full, so memory stays flat.
-_CONTENT_IDF: dict[str, float] = {}
-_NOT_CONTENT: set[str] = set()
-_CACHE_LIMIT = 1 << 17
-
-
-def content_weights(tokens: Iterable[str]) -> dict[str, float]:
-    """The IDF of every content word among ``tokens`` (and of others seen before), by token."""
-    global _CONTENT_IDF, _NOT_CONTENT
-    if len(_CONTENT_IDF) + len(_NOT_CONTENT) >= _CACHE_LIMIT:
-        # New tables rather than cleared ones: a caller may still hold the old weights.
-        _CONTENT_IDF, _NOT_CONTENT = {}, set()
-    # One table at a time: difference() with several arguments walks each table whole.
-    unseen = set(tokens).difference(_CONTENT_IDF).difference(_NOT_CONTENT)
-    if unseen:
-        idf, unknown = corpus_idf(), default_idf()
-        search = _CONTENT.search
-        for token in unseen:
-            # _is_content inlined: these tokens are new, so its cache would only miss.
-            if (
-                (len(token) >= 2 or token.isdigit())
-                and token not in STOP_WORDS
-                and search(token) is not None
-            ):
-                _CONTENT_IDF[token] = idf.get(token, unknown)
-            else:
-                _NOT_CONTENT.add(token)
-    return _CONTENT_IDF
-
-
-def content_table() -> dict[str, float]:
-    """The table ``content_weights`` currently fills (a new one after each reset)."""
-    return _CONTENT_IDF
-
-
-def weighted_vector(tokens: Iterable[str], weights: Mapping[str, float]) -> Vector:
-    """TF-IDF vector of the tokens found in ``weights`` (from ``content_weights``), in order."""
-    # Count first, then multiply once, so each weight is exactly tfidf_vector's n * idf; Counter
-    # counts in C and keeps first-seen order.
-    counts = Counter(filter(weights.__contains__, tokens))
-    return {token: n * weights[token] for token, n in counts.items()}
-
-
-def content_vector(tokens: Sequence[str]) -> Vector:
-    """``tfidf_vector(content_words(tokens), corpus_idf(), default_idf())``, computed faster."""
-    return weighted_vector(tokens, content_weights(tokens))
 
 
 def tfidf_vector(words: Sequence[str], idf: Mapping[str, float], unknown: float) -> Vector:
@@ -121,14 +51,6 @@ def cosine(a: Vector, b: Vector, a_norm: float | None = None, b_norm: float | No
 def position_score(index: int) -> float:
     """Reciprocal decay over the sentence index: 1, 1/2, 1/3 ... with POSITION_DECAY = 1."""
     return 1.0 / (1.0 + index) ** POSITION_DECAY
-
-
-def title_overlap(vector: Vector, title: Vector) -> float:
-    """Share of the title's IDF mass that the sentence repeats."""
-    total = sum(title.values())
-    if not total:
-        return 0.0
-    return sum(w for k, w in title.items() if k in vector) / total
 
 
 def score_sentences(

@@ -15,7 +15,6 @@ entities that jieba splits differently and short titles with little body to go o
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from summaries.chars import WORD_CHAR
 from summaries.words import STOP_WORDS, Tokenizer, corpus_idf, default_idf, jieba_words
 
 # Tuned on story_dev.jsonl, see bench/stories.py and docs/benchmarks.md.
@@ -31,8 +31,6 @@ LEAD_CHARS = 400  # how much of the body speaks for the article
 MAX_TERMS = 40  # terms kept in a signature, heaviest first
 TERM_SHARE = 0.2  # share of the term cosine in the similarity; the rest is title bigrams
 
-_BIGRAM_CHAR = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_WORDLIKE = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _DIGITS = 4  # weights are rounded so a stored signature equals the one computed live
 
 
@@ -77,13 +75,13 @@ def is_story_word(token: str) -> bool:
     return (
         (len(token) >= 2 or token.isdigit())
         and token not in STOP_WORDS
-        and _WORDLIKE.search(token) is not None
+        and WORD_CHAR.search(token) is not None
     )
 
 
 def title_bigrams(title: str) -> tuple[str, ...]:
     """Distinct character bigrams of a title's letters, digits and ideographs, sorted."""
-    chars = [c for c in unicodedata.normalize("NFKC", title).lower() if _BIGRAM_CHAR.match(c)]
+    chars = [c for c in unicodedata.normalize("NFKC", title).lower() if WORD_CHAR.match(c)]
     return tuple(sorted({a + b for a, b in zip(chars, chars[1:], strict=False)}))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 
+from summaries.chars import WORD_CHAR, has_words
+
 # Markup blocks whose content is never article text.
 _SCRIPT = re.compile(r"<(script|style|noscript)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 # Tags that end a block of text become line breaks so paragraphs survive tag stripping.
@@ -32,9 +34,6 @@ _SENTENCE = re.compile(
     )
     """,
     re.VERBOSE | re.DOTALL,
-)
-_WORDLIKE = re.compile(
-    r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff5a]"
 )
 _TERMINAL = '。！？!?；;…”’"」』）)】'
 _CLAUSE_MARKS = "，、；：,;:"
@@ -76,19 +75,9 @@ def clean_text(text: str) -> str:
     return _MANY_BLANKS.sub("\n\n\n", "\n".join(lines)).strip("\n")
 
 
-def has_words(text: str) -> bool:
-    """True when ``text`` holds a letter, a digit or an ideograph (not only punctuation)."""
-    return bool(_WORDLIKE.search(text))
-
-
 def ends_sentence(text: str) -> bool:
     """True when ``text`` ends with sentence-final punctuation (possibly inside closers)."""
     return bool(text) and text[-1] in _TERMINAL
-
-
-def split_paragraphs(text: str) -> list[str]:
-    """Non-empty lines of cleaned ``text`` that hold at least one word character."""
-    return [line for line in clean_text(text).split("\n") if line and has_words(line)]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -134,8 +123,11 @@ def cut_at_clause(sentence: str, max_chars: int) -> str:
         return sentence[:max_chars]
     limit = max_chars - 1  # room for the ellipsis
     best = -1
-    for i in range(min(limit, len(sentence) - 1), 0, -1):
-        if sentence[i] in _CLAUSE_MARKS and has_words(sentence[:i]):
+    # sentence[:i] holds words exactly when its first word character comes before i.
+    word = WORD_CHAR.search(sentence)
+    first_word = word.start() if word else len(sentence)
+    for i in range(min(limit, len(sentence) - 1), first_word, -1):
+        if sentence[i] in _CLAUSE_MARKS:
             best = i
             break
     head = sentence[:best] if best > 0 else sentence[:limit]

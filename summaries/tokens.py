@@ -14,8 +14,9 @@ from collections.abc import Iterable
 
 import jieba
 
-# A token is kept when it holds at least one letter, digit or CJK ideograph.
-_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from summaries.chars import has_words
+from summaries.words import bounded_runs
+
 # Characters that are never part of a token (control characters are dropped before jieba).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -27,17 +28,18 @@ def normalize_query_text(text: str) -> str:
 
 def is_wordlike(token: str) -> bool:
     """True for a token worth indexing: it holds a letter, a digit or an ideograph."""
-    return bool(_WORDLIKE.search(token))
+    return has_words(token)
 
 
 def search_tokens(text: str) -> list[str]:
     """Tokens of ``text`` for the full-text index and for queries, in order, repeats kept."""
-    normalized = normalize_query_text(text)
     out: list[str] = []
-    for raw in jieba.cut_for_search(normalized):
-        token = raw.strip()
-        if token and is_wordlike(token):
-            out.append(token)
+    # Long runs in pieces, as for the summaries' tokenizer: jieba's cost is quadratic in them.
+    for piece in bounded_runs(normalize_query_text(text)):
+        for raw in jieba.cut_for_search(piece):
+            token = raw.strip()
+            if token and is_wordlike(token):
+                out.append(token)
     return out
 
 

@@ -10,8 +10,9 @@ whole strings, longest word first, so 志愿服务队 counts once.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
+from pathlib import Path
 
 from summaries.model import Article, Topic
 
@@ -64,48 +65,70 @@ def parse_topics(entries: Iterable[Mapping[str, object]]) -> tuple[Topic, ...]:
     return tuple(topics)
 
 
-@lru_cache(maxsize=256)
-def _matcher(words: tuple[str, ...]) -> re.Pattern[str]:
+def _matcher(words: Sequence[str]) -> re.Pattern[str]:
     ordered = sorted(set(words), key=lambda w: (-len(w), w))
     return re.compile("|".join(re.escape(w) for w in ordered), re.IGNORECASE)
 
 
-# The matchers of the last tuple of topics seen. The same tuple usually comes with every article
-# of a run; holding it keeps its id from being reused, and a tuple of frozen Topics cannot change.
-_LAST: tuple[tuple[Topic, ...], tuple[re.Pattern[str], ...]] | None = None
+class TopicTagger:
+    """Tags articles with a fixed list of topics, each topic's words compiled once."""
 
+    def __init__(self, topics: Sequence[Topic]) -> None:
+        self.topics = tuple(topics)
+        self._matchers = tuple(_matcher(topic.words) for topic in self.topics)
 
-def _matchers(topics: Sequence[Topic]) -> tuple[re.Pattern[str], ...]:
-    global _LAST
-    last = _LAST
-    if last is not None and last[0] is topics:
-        return last[1]
-    matchers = tuple(_matcher(topic.words) for topic in topics)
-    if isinstance(topics, tuple):
-        _LAST = (topics, matchers)
-    return matchers
+    def tag(self, article: Article, *, keywords: Sequence[str] = ()) -> tuple[str, ...]:
+        """Slugs of the topics the article belongs to, strongest first (ties in list order)."""
+        if not self.topics:
+            return ()
+        heads = " ".join((article.title, article.subtitle, *article.headings))
+        has_heads = bool(heads.strip())
+        body = article.body
+        needed = BODY_HITS + len(body) // CHARS_PER_EXTRA_HIT
+        keyword_text = " ".join(keywords)
+        scored: list[tuple[int, int, str]] = []
+        for rank, (topic, matcher) in enumerate(zip(self.topics, self._matchers, strict=True)):
+            in_heads = len(matcher.findall(heads)) if has_heads else 0
+            in_keywords = len(matcher.findall(keyword_text)) if keyword_text else 0
+            in_body = len(matcher.findall(body))
+            if in_heads or in_keywords or in_body >= needed:
+                scored.append((-(3 * in_heads + 2 * in_keywords + in_body), rank, topic.slug))
+        scored.sort()
+        if not scored:
+            return ()
+        floor = RELATIVE_SCORE * -scored[0][0]
+        return tuple(slug for score, _, slug in scored[:MAX_TOPICS] if -score >= floor)
 
 
 def tag_topics(
     article: Article, topics: Sequence[Topic], *, keywords: Sequence[str] = ()
 ) -> tuple[str, ...]:
-    """Slugs of the topics the article belongs to, strongest first (ties in list order)."""
-    if not topics:
-        return ()
-    heads = " ".join((article.title, article.subtitle, *article.headings))
-    has_heads = bool(heads.strip())
-    body = article.body
-    needed = BODY_HITS + len(body) // CHARS_PER_EXTRA_HIT
-    keyword_text = " ".join(keywords)
-    scored: list[tuple[int, int, str]] = []
-    for rank, (topic, matcher) in enumerate(zip(topics, _matchers(topics), strict=True)):
-        in_heads = len(matcher.findall(heads)) if has_heads else 0
-        in_keywords = len(matcher.findall(keyword_text)) if keyword_text else 0
-        in_body = len(matcher.findall(body))
-        if in_heads or in_keywords or in_body >= needed:
-            scored.append((-(3 * in_heads + 2 * in_keywords + in_body), rank, topic.slug))
-    scored.sort()
-    if not scored:
-        return ()
-    floor = RELATIVE_SCORE * -scored[0][0]
-    return tuple(slug for score, _, slug in scored[:MAX_TOPICS] if -score >= floor)
+    """Slugs of the topics the article belongs to, strongest first (ties in list order).
+
+    Compiles the topics' words on every call: to tag many articles, keep a ``TopicTagger``.
+    """
+    return TopicTagger(topics).tag(article, keywords=keywords)
+
+
+class TopicsFileError(ValueError):
+    """The topics file is missing or not a valid topic list; the message says which and why."""
+
+
+def load_topics(path: Path | str) -> tuple[Topic, ...]:
+    """The topics in ``path``; TopicsFileError with a one-line reason when it cannot be used."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise TopicsFileError(f"topics file {path}: not found") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TopicsFileError(f"topics file {path}: cannot be read ({exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise TopicsFileError(f"topics file {path}: not valid TOML ({exc})") from exc
+    entries = data.get("topic", [])
+    if not isinstance(entries, list):
+        raise TopicsFileError(f"topics file {path}: 'topic' must be an array of tables")
+    try:
+        return parse_topics(entries)
+    except ValueError as exc:
+        raise TopicsFileError(f"topics file {path}: {exc}") from exc

@@ -1,7 +1,8 @@
 """Word-level resources: the default tokenizer, the corpus IDF table and stop words.
 
 The tokenizer is a plain callable so that tests and other languages can plug in their own;
-jieba and its IDF table are loaded on first use, never at import time.
+jieba and its IDF table are loaded on first use, never at import time. The IDF table is the one
+piece of state shared by every summarizer: loaded once, read-only (a mapping proxy).
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+from types import MappingProxyType
+
+from summaries.chars import JIEBA_BLOCK_CHARS, WORD_CHAR
 
 Tokenizer = Callable[[str], Sequence[str]]
 
@@ -19,7 +23,6 @@ _NUMERIC = re.compile(
     r"^[0-9０-９.．%％,]*[0-9０-９零〇一二三四五六七八九十百千万亿两几多余第]"
     r"[0-9０-９.．%％零〇一二三四五六七八九十百千万亿两几多余第个年月日号时分秒点名人次项件位家户元]*$"
 )
-_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 _STOP_TEXT = """
 一个 一些 一种 一直 一样 一起 一定 一切 一下 一般 一方面 万一 三是
@@ -49,31 +52,62 @@ your our their its
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
+# jieba tokenizes each run of its word characters on its own, and its HMM pass over the
+# characters of a run that no dictionary word covers costs the square of their number (its
+# Viterbi copies every path at every step): a 128,000-character run of rare characters takes
+# minutes. Runs are therefore cut into pieces of at most MAX_RUN characters before jieba. News
+# has no runs near this long (the longest in the dev sets is about 110 characters), so real
+# text is tokenized exactly as before; a longer run only gets word breaks at the cuts.
+MAX_RUN = 200
+_LONG_RUN = re.compile(f"(?<![{JIEBA_BLOCK_CHARS}])[{JIEBA_BLOCK_CHARS}]{{{MAX_RUN + 1},}}")
+
+
+def bounded_runs(text: str) -> list[str]:
+    """``text`` in pieces that join back to it, no run of jieba's word characters in a piece
+    longer than ``MAX_RUN``: tokenizing piece by piece then costs time linear in the length."""
+    if len(text) <= MAX_RUN:
+        return [text]
+    pieces: list[str] = []
+    start = 0
+    # The look-behind makes a match start only where a run starts, so the scan stays linear.
+    for match in _LONG_RUN.finditer(text):
+        for cut in range(match.start() + MAX_RUN, match.end(), MAX_RUN):
+            pieces.append(text[start:cut])
+            start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
 def jieba_words(text: str) -> list[str]:
-    """Words of ``text`` by jieba's default (accurate, HMM) mode; jieba loads on first use."""
+    """Words of ``text`` by jieba's default (accurate, HMM) mode; jieba loads on first use.
+
+    Runs longer than ``MAX_RUN`` are tokenized in pieces (see ``bounded_runs``).
+    """
     import jieba  # imported here so that importing summaries does no jieba work
 
-    return jieba.lcut(text)
+    pieces = bounded_runs(text)
+    if len(pieces) == 1:
+        return jieba.lcut(text)
+    return [word for piece in pieces for word in jieba.lcut(piece)]
 
 
-@lru_cache(maxsize=1 << 16)
 def is_keyword_candidate(token: str) -> bool:
     """A token that can be a keyword: two or more characters, word-like, no number, no stop word."""
     return (
         len(token) >= 2
         and token not in STOP_WORDS
-        and _WORDLIKE.search(token) is not None
+        and WORD_CHAR.search(token) is not None
         and _NUMERIC.match(token) is None
         and not token.isspace()
     )
 
 
-@lru_cache(maxsize=1)
+@cache
 def corpus_idf() -> Mapping[str, float]:
     """jieba's IDF table (fitted by jieba's authors on a large Chinese corpus), loaded once."""
     spec = importlib.util.find_spec("jieba")
     if spec is None or spec.origin is None:
-        return {}
+        return MappingProxyType({})
     path = Path(spec.origin).parent / "analyse" / "idf.txt"
     table: dict[str, float] = {}
     try:
@@ -83,11 +117,11 @@ def corpus_idf() -> Mapping[str, float]:
                 if word:
                     table[word] = float(value)
     except (OSError, ValueError):
-        return {}
-    return table
+        return MappingProxyType({})
+    return MappingProxyType(table)
 
 
-@lru_cache(maxsize=1)
+@cache
 def default_idf() -> float:
     """The IDF given to words the table does not know: its median, as jieba.analyse does."""
     values = sorted(corpus_idf().values())

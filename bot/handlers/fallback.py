@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import MessageEntity, Update
 
-from bot import callbacks
+from bot import callbacks, metrics
 from bot.handlers.context import BotContext, chat_ref
 from bot.handlers.replies import answer
 from bot.i18n import plain, text
@@ -44,7 +45,11 @@ async def on_unusable_button(update: Update, context: BotContext, data: callback
 
 async def on_error(update: object, context: BotContext) -> None:
     """Log the failure with its traceback and tell the user one short sentence."""
-    log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+    if isinstance(context.error, SQLAlchemyError):
+        metrics.database_errors.labels(operation="update").inc()
+    # PTB reports errors of its own polling loop with no update.
+    what = "update failed" if update is not None else "polling failed"
+    log.error("%s: %s", what, type(context.error).__name__, exc_info=context.error)
     if not isinstance(update, Update):
         return
     language = chat_ref(update).language

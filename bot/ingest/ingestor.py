@@ -15,6 +15,7 @@ from typing import Protocol
 
 import httpx
 
+from bot import metrics
 from bot.config import Settings
 from bot.ingest.index import ANALYZER
 from bot.ingest.prepare import ArticlePipeline
@@ -88,7 +89,7 @@ class Ingestor:
         """Files and folders (their *.txt files, recursively), each file in one transaction."""
         run = self.run()
         await read_files(paths, run, policy=policy, progress=progress)
-        return run.report
+        return _counted("file", run.report)
 
     async def urls(
         self,
@@ -140,7 +141,7 @@ class Ingestor:
             disable_after=timedelta(days=self.settings.feed_disable_days),
             spacing=HostSpacing(self.settings.feed_host_spacing_seconds),
         )
-        return await poll_feeds_once(
+        report = await poll_feeds_once(
             feeds,
             self.web(fetcher),
             self.run(),
@@ -149,6 +150,10 @@ class Ingestor:
             interval=interval,
             policy=policy,
         )
+        _counted("feed", report.articles)
+        for url, _reason in report.errors:
+            metrics.count_feed_failure(url)
+        return report
 
     def web(self, fetcher: Fetcher) -> WebSource:
         """Pages and feeds over ``fetcher``, rsshub:// routes read from RSSHUB_BASE_URL."""
@@ -175,4 +180,11 @@ class Ingestor:
                 progress(done, len(unique))
 
         await asyncio.gather(*(one(url) for url in unique))
-        return run.report
+        return _counted("web", run.report)
+
+
+def _counted(source: str, report: IngestReport) -> IngestReport:
+    metrics.count_ingest(
+        source, added=report.added, duplicates=report.duplicates, refused=len(report.refused)
+    )
+    return report

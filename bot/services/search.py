@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot import metrics
 from bot.store.api import Store
 from bot.store.records import SearchResult, StoredArticle
 from summaries.model import Topic
@@ -88,7 +89,8 @@ class SearchService:
     async def search(self, raw: str, *, page: int = 0) -> SearchPage:
         """One page (PAGE_SIZE hits) of articles for ``raw``, best first."""
         query = clean_query(raw)
-        result = await self._store.search(query, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+        with metrics.search_seconds.time():
+            result = await self._store.search(query, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
         return SearchPage(query, page, result)
 
     async def article(self, article_id: int) -> StoredArticle | None:

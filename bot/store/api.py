@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Protocol
 
+from bot.store.deliveries import DeliveryLog
 from bot.store.records import (
     AddResult,
     AddSubscriptionOutcome,
@@ -27,6 +28,7 @@ class Store(Protocol):
     """Articles with full-text search, chats, subscriptions and the delivery log."""
 
     backend: str  # "sqlite" or "postgresql"
+    deliveries: DeliveryLog  # the push's delivery log (due chats, claims, sent marks)
 
     async def close(self) -> None:
         """Dispose of the engine and its connections."""
@@ -109,6 +111,11 @@ class Store(Protocol):
     ) -> list[StoredArticle]:
         """Newest articles matching the chat's topics or keywords (keywords match on search
         tokens, as search does) that no sent delivery of this chat contained."""
+
+    async def articles_for_chats(
+        self, chat_ids: Sequence[int], *, limit: int
+    ) -> dict[int, list[StoredArticle]]:
+        """``articles_for_chat`` (no ``since``) for each of many chats, in a few queries."""
 
     async def stats(self, *, today: date) -> StoreStats:
         """Counts for /stats; deliveries_today counts sent deliveries with local_date == today."""

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import dialect, fulltext
+from bot.store.deliveries import sent_article_ids
 from bot.store.records import AddResult, NewArticle, StoredArticle
 from bot.store.rows import article_values, stored_article
 from bot.store.schema import (
@@ -97,13 +98,8 @@ def subscription_match(
 
 
 def _sent_article_ids(backend: str, chat_id: int) -> sa.Select[Any]:
-    sent = sa.and_(deliveries.c.chat_id == chat_id, deliveries.c.status == "sent")
-    each = dialect.json_array_elements(backend, deliveries.c.article_ids)
-    return (
-        sa.select(sa.cast(each.c.value, sa.BigInteger))
-        .select_from(deliveries.join(each, sa.true()))
-        .where(sent)
-    )
+    joined, article_id = sent_article_ids(backend)
+    return sa.select(article_id).select_from(joined).where(deliveries.c.chat_id == chat_id)
 
 
 async def articles_for_chat(

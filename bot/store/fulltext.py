@@ -38,6 +38,11 @@ _PG_MAX_POSITION = 16383
 _PG_MAX_POSITIONS_PER_LEXEME = 256
 # A lexeme must be shorter than 2 KiB; longer "words" are not worth indexing anyway.
 _MAX_TOKEN_BYTES = 1000
+# A tsvector must stay under 1 MiB (lexemes, plus 2 bytes a position and a few bytes of header
+# each); a huge article's index stops taking new words below that, so the article is still
+# stored and found by the words of its first few hundred kilobytes.
+_PG_MAX_TSVECTOR_BYTES = 900_000
+_PG_LEXEME_OVERHEAD = 8
 
 
 def _indexable(token: str) -> bool:
@@ -91,14 +96,22 @@ def tsvector_text(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> st
     """
     positions: dict[str, list[str]] = {}
     position = 0
+    size = 0
     for weight, tokens in (("A", title_tokens), ("B", body_tokens)):
         for token in tokens:
             if not _indexable(token):
                 continue
             position = min(position + 1, _PG_MAX_POSITION)
-            entries = positions.setdefault(token, [])
+            entries = positions.get(token)
+            if entries is None:
+                cost = len(token.encode("utf-8")) + _PG_LEXEME_OVERHEAD
+                if size + cost > _PG_MAX_TSVECTOR_BYTES:
+                    continue
+                size += cost
+                entries = positions[token] = []
             entry = f"{position}{weight}"
             # Past the last position every token lands on it; keep one entry per lexeme there.
             if len(entries) < _PG_MAX_POSITIONS_PER_LEXEME and entry not in entries[-1:]:
                 entries.append(entry)
+                size += 2
     return " ".join(f"{_pg_lexeme(t)}:{','.join(p)}" for t, p in positions.items())

@@ -8,7 +8,7 @@ from typing import Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
 SubscriptionKind = Literal["topic", "keyword", "feed"]
-DeliveryStatus = Literal["claimed", "sent", "failed"]
+DeliveryStatus = Literal["claimed", "sent", "failed", "nothing_new"]
 AddSubscriptionOutcome = Literal["added", "exists", "limit"]
 
 

@@ -102,6 +102,9 @@ chats = sa.Table(
     sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("blocked_at", UtcDateTime, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # Bumped by every change to what the chat would receive (subscriptions, time, zone, pause):
+    # a 'nothing new' check made at an older revision is due again (revision 0006).
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_chats_schedule", "timezone", "digest_time", "id"),
 )
 
@@ -133,7 +136,7 @@ deliveries = sa.Table(
         nullable=False,
     ),
     sa.Column("local_date", sa.Date, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),  # claimed / sent / failed
+    sa.Column("status", sa.Text, nullable=False),  # claimed / sent / failed / nothing_new
     sa.Column("article_ids", sa.Text, nullable=False, server_default="[]"),  # JSON array text
     sa.Column("message_ids", sa.Text, nullable=False, server_default="[]"),  # JSON array text
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
@@ -141,6 +144,7 @@ deliveries = sa.Table(
     sa.Column("claimed_by", sa.Text, nullable=True),
     sa.Column("sent_at", UtcDateTime, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
+    sa.Column("chat_revision", sa.Integer, nullable=True),  # chats.revision when claimed
     sa.UniqueConstraint("chat_id", "local_date", name="uq_deliveries_chat_date"),
 )
 

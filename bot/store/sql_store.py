@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store import articles as article_queries
 from bot.store import chats as chat_queries
+from bot.store import digest_batch
 from bot.store import search as search_queries
+from bot.store.deliveries import DeliveryLog
 from bot.store.engine import WRITE_OPTION
 from bot.store.fulltext import Analyzer
 from bot.store.records import (
@@ -43,6 +45,7 @@ class SqlStore:
         self.engine = engine
         self.backend = engine.dialect.name  # "sqlite" or "postgresql"
         self.analyzer = analyzer
+        self.deliveries = DeliveryLog(engine)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -198,6 +201,20 @@ class SqlStore:
         async with self._read() as conn:
             return await article_queries.articles_for_chat(
                 conn, self.backend, self.analyzer, chat_id, limit=limit, since=since
+            )
+
+    async def articles_for_chats(
+        self, chat_ids: Sequence[int], *, limit: int, first_window: int = digest_batch.FIRST_WINDOW
+    ) -> dict[int, list[StoredArticle]]:
+        """``articles_for_chat`` (no ``since``) for a whole batch of chats, in a few queries."""
+        async with self._read() as conn:
+            return await digest_batch.articles_for_chats(
+                conn,
+                self.backend,
+                chat_ids,
+                limit=limit,
+                analyzer=self.analyzer,
+                first_window=first_window,
             )
 
     async def stats(self, *, today: date) -> StoreStats:

@@ -47,7 +47,7 @@ def eval_dir() -> Path | None:
     return path if (path / "sohu_news_corpus.jsonl").is_file() else None
 
 
-def _news_pages(folder: Path, count: int = 40) -> list[Path]:
+def _news_pages(folder: Path, count: int = 60) -> list[Path]:
     """A few real news articles from the eval corpus as text files, so searches have pages."""
     import json
 
@@ -65,7 +65,7 @@ def _news_pages(folder: Path, count: int = 40) -> list[Path]:
 
 async def _seed(database_url: str, news: list[Path]) -> None:
     from bot.ingest import Ingestor, open_store
-    from bot.services.topics import load_topics
+    from summaries.topics import load_topics
 
     store = await open_store(database_url)
     try:

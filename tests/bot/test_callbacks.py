@@ -27,7 +27,7 @@ def test_round_trip(callback: cb.Callback) -> None:
 def test_every_shipped_topic_fits_a_toggle_button() -> None:
     from pathlib import Path
 
-    from bot.services.topics import load_topics
+    from summaries.topics import load_topics
 
     topics = load_topics(Path(__file__).resolve().parents[2] / "seeds" / "topics.toml")
     for topic in topics:  # encode raises when data would be over 64 bytes

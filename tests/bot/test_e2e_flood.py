@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.store import open_store
+from bot.ingest import open_store
 from tests.bot.conftest import ADMIN_ID, RunningBot, _running, bot_settings
 from tests.botapi.records import SentMessage, User
 from tests.botapi.server import BotApiEmulator

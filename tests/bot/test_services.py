@@ -21,10 +21,10 @@ from bot.services.subscriptions import (
     can_follow,
     normalize_subject,
 )
-from bot.services.topics import load_topics
 from bot.store import SqlStore
 from bot.store.records import NewArticle
 from summaries.tokens import search_tokens
+from summaries.topics import load_topics
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "000_a9c33694dae72277.txt"

@@ -16,10 +16,11 @@ import pytest
 from bot.ingest import open_store
 from bot.store.records import NewArticle
 from bot.store.sql_store import SqlStore
-from summaries import parse_topics, split_page, summarize_article
+from summaries import Summarizer, parse_topics, split_page
 from summaries.model import Topic
 from summaries.tokens import search_tokens
 from tests.postgres import fresh_database
+from tests.private_postgres import private_postgres  # noqa: F401  (a fixture for outage tests)
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_PAGE = REPO / "seeds" / "000_a9c33694dae72277.txt"
@@ -64,10 +65,9 @@ def seed_articles(
     """The seed page's articles, summarized, as the ingest would store them."""
     published = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
     out = []
+    summarizer = Summarizer(topics=topics, max_chars=max_chars, max_sentences=max_sentences)
     for n, article in enumerate(split_page(SEED_PAGE.read_text(encoding="utf-8"))):
-        summary = summarize_article(
-            article, topics=topics, max_chars=max_chars, max_sentences=max_sentences
-        )
+        summary = summarizer.summarize(article)
         title = article.title or summary.digest[0][:20]
         body = article.body + tag
         out.append(

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.services.topics import load_topics
 from summaries.model import Topic
+from summaries.topics import load_topics
 from tests.store.conftest import backend, database_url, pg_template, store  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]

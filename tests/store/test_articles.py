@@ -111,3 +111,20 @@ async def test_fingerprints_and_count(store: SqlStore) -> None:
     assert await store.fingerprints() == [(added[0], 2**63 - 1), (added[1], -1)]
     assert await store.count_articles() == 3
     assert (await store.add_articles([])).added == ()
+
+
+async def test_huge_article_is_stored_and_found_on_both_backends(store: SqlStore) -> None:
+    # Nearly 2 MB of text with 250,000 distinct words: past PostgreSQL's 1 MiB tsvector limit.
+    words = [f"编号{n}号" for n in range(250_000)]
+    body = "志愿服务队在社区开展活动。" + "，".join(words) + "。"
+    assert len(body.encode("utf-8")) > 1_800_000
+    huge = replace(
+        make_article("超长的志愿服务记录", body),
+        body_tokens=("志愿", "服务", "志愿服务", "社区", *words),
+    )
+    result = await store.add_articles([huge])
+    assert len(result.added) == 1
+    stored = await store.get_article(result.added[0])
+    assert stored is not None and stored.body == body
+    found = await store.search("志愿服务")
+    assert [hit.article.id for hit in found.hits] == [result.added[0]]

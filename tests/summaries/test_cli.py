@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from summaries import article_from_text, split_page, summarize_article
+from summaries import Summarizer, article_from_text, split_page
 
 from .conftest import REPO, SEED
 
@@ -116,20 +116,21 @@ def test_bad_inputs_get_a_sensible_digest() -> None:
     }
     for name, text in inputs.items():
         article = article_from_text(text)
-        summary = summarize_article(article, max_chars=60)
+        summary = Summarizer(max_chars=60).summarize(article)
         assert sum(len(s) for s in summary.digest) <= 60, name
         if article.paragraphs:
             assert summary.digest, name
         for sentence in summary.digest:
             assert "<" not in sentence and "\x00" not in sentence and "\x1b" not in sentence
         assert split_page(text) == [] or split_page(text)[0].paragraphs
-    assert summarize_article(article_from_text("")).digest == ()
+    assert Summarizer().summarize(article_from_text("")).digest == ()
 
 
 def test_one_megabyte_paragraph() -> None:
     sentence = "全市各级党组织认真开展党史学习教育，推动为民办实事落地见效。"
     text = sentence * (1_000_000 // len(sentence))
-    summary = summarize_article(article_from_text(text), max_chars=150)
+    summary = Summarizer(max_chars=150).summarize(article_from_text(text))
     assert summary.digest == (sentence,)
     unbroken = "长" * 100_000  # one unbroken run: jieba alone needs seconds per megabyte
-    assert summarize_article(article_from_text(unbroken), max_chars=50).digest == ("长" * 49 + "…",)
+    digest = Summarizer(max_chars=50).summarize(article_from_text(unbroken)).digest
+    assert digest == ("长" * 49 + "…",)

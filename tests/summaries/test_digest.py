@@ -135,11 +135,13 @@ def test_single_call_per_body_with_an_injected_tokenizer() -> None:
 
 
 def test_content_vector_matches_tfidf_of_content_words(seed_articles: list[Article]) -> None:
-    from summaries.rank import content_vector, content_words, tfidf_vector
+    from summaries.rank import tfidf_vector
+    from summaries.weights import ContentWeights, content_words
     from summaries.words import corpus_idf, default_idf, jieba_words
 
+    weights = ContentWeights()
     for article in seed_articles:
         tokens = jieba_words(article.body)
         expected = tfidf_vector(content_words(tokens), corpus_idf(), default_idf())
-        got = content_vector(tokens)
+        got = weights.vector(tokens)
         assert got == expected and list(got) == list(expected)

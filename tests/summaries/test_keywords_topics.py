@@ -7,7 +7,15 @@ import tomllib
 
 import pytest
 
-from summaries import Article, Topic, extract_keywords, parse_topics, summarize_article, tag_topics
+from summaries import (
+    Article,
+    Summarizer,
+    Topic,
+    TopicTagger,
+    extract_keywords,
+    parse_topics,
+    tag_topics,
+)
 from summaries.words import STOP_WORDS
 
 from .conftest import REPO
@@ -71,7 +79,8 @@ def test_parse_topics_rejects_duplicates() -> None:
 def test_tag_topics_on_the_seed_page(
     seed_articles: list[Article], topics: tuple[Topic, ...]
 ) -> None:
-    tags = [summarize_article(a, topics=topics).topics for a in seed_articles]
+    summarizer = Summarizer(topics=topics)
+    tags = [summarizer.summarize(a).topics for a in seed_articles]
     assert tags[0][0] == "party"
     assert "civility" in tags[1]
     assert "volunteer" in tags[2]
@@ -90,33 +99,33 @@ def test_tag_topics_uses_keywords_and_is_deterministic(topics: tuple[Topic, ...]
 
 
 @pytest.mark.parametrize("limit", [1, 50, 1 << 17])
-def test_summary_keywords_match_a_fresh_count_whatever_the_weight_cache(
+def test_summary_keywords_match_a_fresh_count_whatever_the_weight_memory(
     seed_articles: list[Article], monkeypatch: pytest.MonkeyPatch, limit: int
 ) -> None:
-    # The pipeline reuses the weights its sentences filled in unless the table was reset during
-    # the article; a tiny limit forces resets at every step, so both paths are exercised.
-    from summaries import keywords_from_tokens, rank
+    # The summarizer reuses the weights its sentences filled in; a tiny limit makes its memory
+    # start afresh before every article, and the keywords must not notice.
+    from summaries import keywords_from_tokens, weights
     from summaries.digest import candidates_for
     from summaries.words import jieba_words
 
-    monkeypatch.setattr(rank, "_CACHE_LIMIT", limit)
-    for article in seed_articles:
-        summary = summarize_article(article)
+    monkeypatch.setattr(weights, "CACHE_LIMIT", limit)
+    summarizer = Summarizer()
+    for article in [*seed_articles, *seed_articles]:
+        summary = summarizer.summarize(article)
         tokens = [t for c in candidates_for(article) for t in c.tokens]
         title = jieba_words(article.title) if article.title else []
-        monkeypatch.setattr(rank, "_CONTENT_IDF", {})
-        monkeypatch.setattr(rank, "_NOT_CONTENT", set())
         assert summary.keywords == keywords_from_tokens(tokens, title_tokens=title)
 
 
 def test_tag_topics_same_for_tuple_list_and_changed_topics(
     seed_articles: list[Article], topics: tuple[Topic, ...]
 ) -> None:
+    tagger = TopicTagger(topics)
     for article in seed_articles:
         tags = tag_topics(article, topics)
         assert tag_topics(article, list(topics)) == tags
-        assert tag_topics(article, topics) == tags
-    # Matchers are kept for the last tuple of topics only: a new tuple gets its own words.
+        assert tagger.tag(article) == tags
+    # Each call or tagger has its own topics' words: nothing is carried over from the last one.
     article = Article(title="安全生产检查", paragraphs=("企业开展安全生产检查。",))
     found = (Topic(slug="safety", name_zh="安全", name_en="Safety", words=("安全生产",)),)
     absent = (Topic(slug="safety", name_zh="安全", name_en="Safety", words=("航天",)),)

@@ -7,7 +7,7 @@ in force, newest entry). Existing feeds came from FEEDS or /addfeed: they are th
 ``articles.feed_id`` names the feed an article came from; older articles have none.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 from bot.store.schema import UtcDateTime
 
 revision = "0008"
-# Chained to main's head when written; 0006 and 0007 are re-chained at merge.
-down_revision = "0005"
+# Chained to main's head (0006) when written; 0007 is re-chained at merge.
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
