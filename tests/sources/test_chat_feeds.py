@@ -24,7 +24,6 @@ from bot.sources.jobs import admin_messages
 from bot.sources.poll import PollReport
 from bot.sources.registry import FeedRegistry
 from bot.store.api import Store
-from bot.store.digest_batch import articles_for_chats
 from summaries.model import Topic
 from tests.sources.conftest import NoSleep, make_settings
 from tests.sources.pages import REPO
@@ -105,12 +104,8 @@ async def test_a_feed_shared_by_two_chats_is_stored_and_polled_once(
     assert len(alice) == 2 and {a.feed_id for a in alice} == {shared_id}
     assert [a.id for a in bob] == [a.id for a in alice]
     assert len(carol) == 1 and carol[0].id not in {a.id for a in alice}
-    batch = await articles_for_chats(
-        store.engine,
-        store.backend,
-        [ALICE.id, BOB.id, CAROL.id],
-        limit=10,  # type: ignore[attr-defined]
-        analyzer=store.analyzer,  # type: ignore[attr-defined]
+    batch = await store.articles_for_chats(  # type: ignore[attr-defined]
+        [ALICE.id, BOB.id, CAROL.id], limit=10
     )
     assert [a.id for a in batch[BOB.id]] == [a.id for a in bob]
     assert [a.id for a in batch[CAROL.id]] == [a.id for a in carol]
