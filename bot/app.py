@@ -37,7 +37,17 @@ from telegram.ext import (
 from bot import ops_server
 from bot.config import Settings
 from bot.connect import bot_request, updates_request, wait_for_bot_api
-from bot.handlers import admin, feeds, membership, schedule, search, start, subscriptions
+from bot.handlers import (
+    admin,
+    catalogue,
+    chat_feeds,
+    feeds,
+    membership,
+    schedule,
+    search,
+    start,
+    subscriptions,
+)
 from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
 from bot.handlers.fallback import on_error, unknown_command
@@ -48,6 +58,7 @@ from bot.ingest import Ingestor, open_store
 from bot.ingest.retag import RetagNeed, retag_need, run_retag
 from bot.logs import describe_error, scrub
 from bot.services.admin import AdminService
+from bot.services.chat_feeds import ChatFeedService
 from bot.services.chats import ChatService
 from bot.services.digest import DigestService
 from bot.services.feeds import FeedService
@@ -71,6 +82,7 @@ MENU = (
     ("subscribe", "cmd_subscribe"),
     ("unsubscribe", "cmd_unsubscribe"),
     ("mysubs", "cmd_mysubs"),
+    ("export", "cmd_export"),
     ("search", "cmd_search"),
     ("digest", "cmd_digest"),
     ("settime", "cmd_settime"),
@@ -98,6 +110,7 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
         ("subscribe", subscriptions.subscribe),
         ("unsubscribe", subscriptions.unsubscribe),
         ("mysubs", subscriptions.mysubs),
+        ("export", chat_feeds.export_feeds),
         ("search", search.search_command),
         ("digest", schedule.digest),
         ("settime", schedule.settime),
@@ -114,6 +127,7 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
         ("addfeed", feeds.add_feed),
         ("delfeed", feeds.delete_feed),
         ("feeds", feeds.list_feeds),
+        ("catalogue", catalogue.catalogue),
     ]
     handlers += [
         CommandHandler(name, callback, filters=admins) for name, callback in admin_commands
@@ -121,6 +135,12 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
     text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     handlers += [
         MessageHandler(filters.StatusUpdate.MIGRATE, membership.chat_moved),
+        # An OPML file, whatever the capitalisation of its name: the chat follows its feeds.
+        MessageHandler(
+            filters.Document.FileExtension("opml", case_sensitive=False)
+            & filters.UpdateType.MESSAGE,
+            chat_feeds.import_opml,
+        ),
         # Any command not matched above (or an admin command from a non-admin).
         MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command),
         MessageHandler(text & filters.ChatType.PRIVATE, search.search_text),
@@ -185,12 +205,16 @@ def _make_post_init(settings: Settings, categories: CategoryModel | None = None)
     async def post_init(application: BotApplication) -> None:
         """Open the store, load topics, make the services, start the jobs, set the menu."""
         from bot.delivery.jobs import install_push_job
+        from bot.services.catalogue import CatalogueService
+        from bot.sources.catalogue import default_entries, load_catalogue
         from bot.sources.feed_store import FeedStore
         from bot.sources.jobs import install_feed_poll_job
         from bot.sources.registry import FeedRegistry
         from summaries.topics import load_topics
 
         model = categories or CategoryModel(settings.category_model_file).load()
+        # A broken catalogue file stops the start with one line, before anything is opened.
+        entries = load_catalogue(settings.catalogue_file)
         store = await open_store(settings.database_url)
         topics = tuple(load_topics(settings.topics_file))
         # Before the seeds: an empty store records the model's version and is not retagged.
@@ -201,6 +225,12 @@ def _make_post_init(settings: Settings, categories: CategoryModel | None = None)
         await _load_seeds_on_first_start(store, settings, topics, ingestor)
         if need is not None:
             _start_retag(application, store, model, need)
+        catalogue_service = CatalogueService(
+            feeds, entries, rsshub_ready=bool(settings.rsshub_base_url)
+        )
+        # CATALOGUE=default: the default entries are registered once, and logged once.
+        await catalogue_service.enable_defaults(default_entries(entries, settings.catalogue))
+        registry = FeedRegistry(feeds, settings=settings)
         chats = ChatService(
             store,
             default_timezone=settings.default_timezone,
@@ -215,7 +245,18 @@ def _make_post_init(settings: Settings, categories: CategoryModel | None = None)
             search=SearchService(store, topics),
             admin=AdminService(store, settings=settings, topics=topics, ingestor=ingestor),
             digests=DigestService(store, chats, max_articles=settings.digest_max_articles),
-            feeds=FeedService(FeedRegistry(feeds, settings=settings)),
+            feeds=FeedService(registry),
+            catalogue=catalogue_service,
+            chat_feeds=ChatFeedService(
+                store,
+                chats,
+                registry,
+                catalogue_service,
+                max_per_chat=settings.max_feeds_per_chat,
+                multiuser=settings.multiuser,
+                admin_ids=settings.admin_ids,
+                rsshub_base=settings.rsshub_base_url[0] if settings.rsshub_base_url else None,
+            ),
         )
 
         async def notify_admins(message: str) -> None:

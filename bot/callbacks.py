@@ -16,6 +16,9 @@ VERSION: Final = "1"
 MAX_BYTES: Final = 64
 _SEP: Final = "|"
 _MAX_INT: Final = 10**12
+# Subscription kinds as a /mysubs ❌ button names them.
+_KINDS: Final = {"c": "category", "t": "topic", "k": "keyword", "f": "feed"}
+_KIND_CODES: Final = {kind: code for code, kind in _KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,8 @@ class TopicsPage:
 class RemoveSubscription:
     """Remove a subscription listed by /mysubs; keywords are named by ``key_digest``."""
 
-    kind: str  # "category", "topic" or "keyword"
-    value: str  # category or topic slug, or digest of the keyword (see ``key_digest``)
+    kind: str  # "category", "topic", "keyword" or "feed"
+    value: str  # category or topic slug, or digest of the keyword or feed URL (see ``key_digest``)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,25 @@ class SubscribeWord:
 
 
 @dataclass(frozen=True)
+class CatalogueHome:
+    """Show the catalogue's categories (admins)."""
+
+
+@dataclass(frozen=True)
+class CatalogueCategory:
+    """Show one category of the catalogue with ✅ toggles (admins)."""
+
+    category: str
+
+
+@dataclass(frozen=True)
+class CatalogueToggle:
+    """Turn a catalogue entry on or off for everyone (admins)."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
 class Stale:
     """Data from another version of the bot."""
 
@@ -89,13 +111,11 @@ Callback = (
     | SearchPage
     | FullArticle
     | SubscribeWord
+    | CatalogueHome
+    | CatalogueCategory
+    | CatalogueToggle
 )
 Parsed = Callback | Stale | Invalid
-
-
-# Subscription kinds as a /mysubs ❌ button names them.
-_KIND_CODES: Final = {"category": "c", "topic": "t", "keyword": "k"}
-_KINDS: Final = {code: kind for kind, code in _KIND_CODES.items()}
 
 
 def key_digest(value: str) -> str:
@@ -122,6 +142,12 @@ def encode(callback: Callback) -> str:
         fields = ["s", str(callback.page), callback.query]
     elif isinstance(callback, FullArticle):
         fields = ["a", str(callback.article_id)]
+    elif isinstance(callback, CatalogueHome):
+        fields = ["ch", "-"]
+    elif isinstance(callback, CatalogueCategory):
+        fields = ["cc", callback.category]
+    elif isinstance(callback, CatalogueToggle):
+        fields = ["ct", callback.slug]
     else:
         fields = ["w", callback.query]
     if not fits(*fields):
@@ -160,10 +186,15 @@ def _parse_action(action: str, args: str) -> Callback | None:
         page = _number(args)
         return TopicsPage(page) if page is not None else None
     if action == "rm":
-        kind, _, value = args.partition(_SEP)
-        if kind in _KINDS and value:
-            return RemoveSubscription(_KINDS[kind], value)
-        return None
+        code, _, value = args.partition(_SEP)
+        kind = _KINDS.get(code)
+        return RemoveSubscription(kind, value) if kind and value else None
+    if action == "ch":
+        return CatalogueHome()
+    if action == "cc":
+        return CatalogueCategory(args) if args and _SEP not in args else None
+    if action == "ct":
+        return CatalogueToggle(args) if args and _SEP not in args else None
     if action == "s":
         raw_page, _, query = args.partition(_SEP)
         page = _number(raw_page)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from typing import Final
 
+from bot.feed_texts import FEED_EN, FEED_ZH
 from summaries.model import Topic
 from summaries.taxonomy import Category
 
@@ -289,6 +290,8 @@ _EN: dict[str, str] = {
     "cmd_resume": "Resume the daily digest",
 }
 
+_ZH.update(FEED_ZH)
+_EN.update(FEED_EN)
 _TEXTS: Final = {"zh": _ZH, "en": _EN}
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from bot.i18n import category_name, text, topic_name
 from bot.services.search import Suggestion
 from bot.services.subscriptions import MAX_KEYWORD_CHARS
+from bot.sources.health import FeedHealth, interval_text
 from bot.sources.registry import FeedListing
 from bot.store.records import SearchResult, StoredArticle, StoreStats
 from summaries.model import Topic
@@ -415,5 +416,22 @@ def render_feeds(listing: FeedListing, *, language: str) -> str:
             state = text(language, "feed_ok") + " · " + text(language, "feed_last_ok", when=when)
         else:
             state = text(language, "feed_never")
-        lines.append(f"{number}. {escape(feed.url)}{origin}\n    {state}")
+        name = f"{escape(feed.title)} " if feed.title else ""
+        lines.append(f"{number}. {name}{escape(feed.url)}{origin}\n    {state}")
+        if number <= len(listing.health):
+            lines.append("    " + _health_line(listing.health[number - 1], language))
     return "\n".join(lines)
+
+
+def _health_line(row: FeedHealth, language: str) -> str:
+    """Items in 7 days, the interval in force, followers; disabled or stale when so."""
+    line = text(
+        language,
+        "feed_health_line",
+        items=row.recent_items,
+        interval=interval_text(row.interval),
+        followers=row.followers,
+    )
+    if row.state in ("disabled", "stale"):
+        line = text(language, f"feed_{row.state}") + " · " + line
+    return line

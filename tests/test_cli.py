@@ -24,6 +24,7 @@ def _settings(tmp_path: Path, **changes: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": f"sqlite:///{tmp_path / 'data' / 'cli.db'}",
         "topics_file": REPO / "seeds" / "topics.toml",
+        "catalogue": "none",
         **changes,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

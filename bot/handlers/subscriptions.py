@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import callbacks
+from bot.handlers.chat_feeds import subscribe_feed, unsubscribe_feed
 from bot.handlers.context import BotContext, chat_ref
 from bot.handlers.keyboards import subscription_ref, subscriptions_keyboard, topics_keyboard
 from bot.handlers.replies import answer
 from bot.i18n import plain, text
-from bot.render import subscription_label
+from bot.render import clip, subscription_label
+from bot.services.chat_feeds import looks_like_feed
 from bot.services.chats import ChatRef
 from bot.services.subscriptions import (
     MAX_KEYWORD_CHARS,
@@ -61,10 +63,17 @@ def unsubscribe_message(
 
 
 def _labels(
-    subscriptions: Sequence[Subscription], topics: Sequence[Topic], language: str
+    subscriptions: Sequence[Subscription],
+    topics: Sequence[Topic],
+    language: str,
+    feed_titles: Mapping[str, str] | None = None,
 ) -> list[str]:
+    titles = feed_titles or {}
     return [
-        subscription_label(s.kind, s.value, topics=topics, language=language) for s in subscriptions
+        "📰 " + clip(titles.get(s.value, s.value), 40)
+        if s.kind == "feed"
+        else subscription_label(s.kind, s.value, topics=topics, language=language)
+        for s in subscriptions
     ]
 
 
@@ -75,6 +84,11 @@ async def choices_keyboard(context: BotContext, chat: ChatRef, page: int) -> Inl
     return topics_keyboard(
         service.categories, service.topics, chosen, page=page, language=chat.language
     )
+async def _feed_titles(
+    context: BotContext, subscriptions: Sequence[Subscription]
+) -> dict[str, str]:
+    urls = [s.value for s in subscriptions if s.kind == "feed"]
+    return await context.services.chat_feeds.titles(urls) if urls else {}
 
 
 async def topics(update: Update, context: BotContext) -> None:
@@ -84,20 +98,41 @@ async def topics(update: Update, context: BotContext) -> None:
     await answer(update, context.bot, text(chat.language, "topics_title"), markup=markup)
 
 
+def _names_feed(context: BotContext, subject: str) -> bool:
+    """A feed address or route, or a catalogue entry that is not also a topic's name."""
+    services = context.services
+    if looks_like_feed(subject):
+        return True
+    target = services.subscriptions.resolve(subject)
+    return (
+        target is not None
+        and target.kind != "topic"
+        and bool(services.chat_feeds.catalogue_entry_name(subject))
+    )
+
+
 async def subscribe(update: Update, context: BotContext) -> None:
-    """/subscribe TOPIC_OR_WORD."""
+    """/subscribe TOPIC_OR_WORD, or a feed (URL, rsshub:// route, catalogue entry)."""
     chat = chat_ref(update)
     services = context.services
-    outcome = await services.subscriptions.subscribe(chat, " ".join(context.args or ()))
+    subject = " ".join(context.args or ())
+    if _names_feed(context, subject):
+        await subscribe_feed(update, context, subject)
+        return
+    outcome = await services.subscriptions.subscribe(chat, subject)
     reply = subscribe_message(outcome, topics=services.topics, language=chat.language)
     await answer(update, context.bot, reply)
 
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
-    """/unsubscribe TOPIC_OR_WORD."""
+    """/unsubscribe TOPIC_OR_WORD, or a feed's address."""
     chat = chat_ref(update)
     services = context.services
-    outcome = await services.subscriptions.unsubscribe(chat, " ".join(context.args or ()))
+    subject = " ".join(context.args or ())
+    if looks_like_feed(subject):
+        await unsubscribe_feed(update, context, subject)
+        return
+    outcome = await services.subscriptions.unsubscribe(chat, subject)
     reply = unsubscribe_message(outcome, topics=services.topics, language=chat.language)
     await answer(update, context.bot, reply)
 
@@ -110,7 +145,8 @@ async def mysubs(update: Update, context: BotContext) -> None:
     if not subscriptions:
         await answer(update, context.bot, text(chat.language, "mysubs_empty"))
         return
-    labels = _labels(subscriptions, services.topics, chat.language)
+    titles = await _feed_titles(context, subscriptions)
+    labels = _labels(subscriptions, services.topics, chat.language, titles)
     markup = subscriptions_keyboard(subscriptions, labels)
     title = text(chat.language, "mysubs_title", count=len(subscriptions))
     await answer(update, context.bot, title, markup=markup)
@@ -170,22 +206,26 @@ async def on_remove(
     query = update.callback_query
     assert query is not None
     services = context.services
+    user = update.effective_user
+    if data.kind == "feed" and not services.chat_feeds.may_manage(user.id if user else None):
+        await query.answer(plain(chat.language, "feeds_admin_only"), True)
+        return
     removed = await _remove_by_ref(context, chat, data)
     if removed is None:
         await query.answer(plain(chat.language, "callback_stale"))
         return
-    name = subscription_label(
-        removed.kind, removed.value, topics=services.topics, language=chat.language
-    )
+    titles = await _feed_titles(context, [removed])
+    (name,) = _labels([removed], services.topics, chat.language, titles)
     await query.answer(plain(chat.language, "removed", name=name))
     remaining = await services.subscriptions.list(chat)
     if not remaining:
         await query.edit_message_text(text(chat.language, "mysubs_empty"))
         return
+    titles = await _feed_titles(context, remaining)
     await query.edit_message_text(
         text(chat.language, "mysubs_title", count=len(remaining)),
         reply_markup=subscriptions_keyboard(
-            remaining, _labels(remaining, services.topics, chat.language)
+            remaining, _labels(remaining, services.topics, chat.language, titles)
         ),
     )
 

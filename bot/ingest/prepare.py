@@ -107,6 +107,7 @@ class ArticlePipeline:
             category=category.slug,
             category_confidence=category.confidence,
             category_second=category.second[0] if category.second else None,
+            feed_url=document.feed,
             title_tokens=tuple(self.analyzer.tokens(article.title)),
             body_tokens=body_tokens,
         )

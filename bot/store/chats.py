@@ -155,8 +155,13 @@ async def add_subscription(
     )
     if exists.first() is not None:
         return "exists"
+    # Feeds have their own limit (MAX_FEEDS_PER_CHAT); every other kind shares one.
+    feeds_only = kind == "feed"
+    same_family = subscriptions.c.kind == "feed" if feeds_only else subscriptions.c.kind != "feed"
     count = (
-        await conn.execute(sa.select(sa.func.count()).select_from(subscriptions).where(mine))
+        await conn.execute(
+            sa.select(sa.func.count()).select_from(subscriptions).where(mine, same_family)
+        )
     ).scalar_one()
     if count >= max_per_chat:
         return "limit"

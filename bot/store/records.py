@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from typing import Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
-SubscriptionKind = Literal["category", "topic", "keyword"]
+SubscriptionKind = Literal["category", "topic", "keyword", "feed"]
 DeliveryStatus = Literal["claimed", "sent", "failed", "nothing_new"]
 AddSubscriptionOutcome = Literal["added", "exists", "limit"]
 
@@ -38,6 +38,9 @@ class NewArticle:
     category: str | None = None
     category_confidence: float | None = None
     category_second: str | None = None
+    # The registered feed the article came from (its URL as registered, rsshub:// included);
+    # the store records that feed's id, so chats following the feed get the article.
+    feed_url: str | None = None
     title_tokens: tuple[str, ...] = field(kw_only=True)
     body_tokens: tuple[str, ...] = field(kw_only=True)
 
@@ -64,6 +67,7 @@ class StoredArticle:
     category: str | None = None
     category_confidence: float | None = None
     category_second: str | None = None
+    feed_id: int | None = None
 
 
 @dataclass(frozen=True)

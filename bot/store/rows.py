@@ -7,7 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
+import sqlalchemy as sa
+
 from bot.store.records import ChatRecord, NewArticle, StoredArticle
+from bot.store.schema import feeds
 
 
 def dump_list(values: Sequence[Any]) -> str:
@@ -41,6 +44,12 @@ def article_values(article: NewArticle, *, now: datetime) -> dict[str, Any]:
         "category": article.category,
         "category_confidence": article.category_confidence,
         "category_second": article.category_second,
+        # The feed's id, looked up in the same statement (NULL for a feed not registered).
+        "feed_id": (
+            sa.select(feeds.c.id).where(feeds.c.url == article.feed_url).scalar_subquery()
+            if article.feed_url
+            else None
+        ),
     }
 
 
@@ -65,6 +74,7 @@ def stored_article(row: Any) -> StoredArticle:
         category=row.category,
         category_confidence=row.category_confidence,
         category_second=row.category_second,
+        feed_id=getattr(row, "feed_id", None),
     )
 
 
