@@ -1,4 +1,4 @@
-"""``python -m bot ingest`` and ``python -m bot search``: operator commands over the store.
+"""``python -m bot ingest``, ``retag`` and ``search``: operator commands over the store.
 
 Every failure becomes one line on stderr and an exit status, never a traceback.
 """
@@ -11,8 +11,10 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.ingest import Ingestor, IngestReport, describe_error, open_store
+from bot.ingest.retag import retag, retag_need
 from bot.sources.urls import is_url
 from bot.store.records import SearchResult
+from summaries import CategoryModel, CategoryModelError
 from summaries.cli import stdout_closed
 from summaries.topics import TopicsFileError, load_topics
 
@@ -71,12 +73,24 @@ def print_report(report: IngestReport, out: TextIO | None = None) -> None:
         print(f"refused {source}: {reason}", file=out)
 
 
+def load_category_model(settings: Settings) -> CategoryModel | None:
+    """The category model, read now; None (and the reason on stderr) when it cannot be."""
+    try:
+        return CategoryModel(settings.category_model_file).load()
+    except CategoryModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
 async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
     """Ingest files, folders and URLs; 0 when every source was read, 1 when one could not be."""
     try:
         topics = load_topics(settings.topics_file)
     except TopicsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    categories = load_category_model(settings)
+    if categories is None:
         return 2
     try:
         store = await open_store(settings.database_url)
@@ -85,7 +99,9 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
         return 2
     bar = ProgressBar(sys.stderr, "ingest")
     try:
-        ingestor = Ingestor(store, settings=settings, topics=topics)
+        # A store this fills from empty is tagged by this model: the bot need not retag it.
+        await retag_need(store, categories)
+        ingestor = Ingestor(store, settings=settings, topics=topics, categories=categories)
         report = await ingestor.sources(sources, progress=bar)
     except Exception as exc:
         bar.close()
@@ -101,6 +117,36 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
     except BrokenPipeError:
         stdout_closed()
     return status
+
+
+async def retag_main(settings: Settings) -> int:
+    """Classify every stored article again; 0 when done, 2 for a bad model or database."""
+    model = load_category_model(settings)
+    if model is None:
+        return 2
+    try:
+        store = await open_store(settings.database_url)
+    except Exception as exc:
+        print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
+        return 2
+    bar = ProgressBar(sys.stderr, "retag")
+    try:
+        report = await retag(store, model, progress=bar)
+    except Exception as exc:
+        bar.close()
+        print(f"error: retag stopped: {describe_error(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    bar.close()
+    try:
+        print(f"retagged: {report.retagged} article(s) with category model {report.version}")
+        for slug, count in report.by_category.most_common():
+            print(f"{slug}: {count}")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_closed()
+    return 0
 
 
 def _date_of(published: object) -> str:
@@ -143,6 +189,7 @@ def _print_hits(result: SearchResult) -> None:
     for n, hit in enumerate(result.hits, start=1):
         article = hit.article
         when = _date_of(article.published_at or article.ingested_at)
-        print(f"{n}. {article.title or '(untitled)'}  [{when}]  #{article.id}")
+        category = f" · {article.category}" if article.category else ""
+        print(f"{n}. {article.title or '(untitled)'}  [{when}{category}]  #{article.id}")
         digest = "".join(article.digest) or hit.snippet
         print(f"   {digest}")

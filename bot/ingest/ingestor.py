@@ -21,16 +21,18 @@ from bot.ingest.index import ANALYZER
 from bot.ingest.prepare import ArticlePipeline
 from bot.ingest.run import IngestRun
 from bot.ingest.writer import ArticleWriter
+from bot.sources.cadence import HostSpacing
 from bot.sources.client import make_client, make_fetcher
 from bot.sources.documents import IngestReport
 from bot.sources.feed_store import FeedStore
 from bot.sources.fetch import Fetcher
 from bot.sources.files import FilePolicy, Progress, read_files
-from bot.sources.poll import PollReport, poll_feeds_once
+from bot.sources.poll import PollPolicy, PollReport, poll_feeds_once
+from bot.sources.rsshub import RsshubFetcher, instances_from
 from bot.sources.urls import is_url
 from bot.sources.web import WebSource
 from bot.store.records import AddResult, NewArticle
-from summaries import Summarizer
+from summaries import CategoryModel, Summarizer
 from summaries.model import Topic
 
 # The operator's command line and the seeds: any regular file outside the system folders.
@@ -62,7 +64,14 @@ class IngestStore(Protocol):
 class Ingestor:
     """Reads files, pages and feeds into the store through one pipeline and one writer."""
 
-    def __init__(self, store: IngestStore, *, settings: Settings, topics: Sequence[Topic]) -> None:
+    def __init__(
+        self,
+        store: IngestStore,
+        *,
+        settings: Settings,
+        topics: Sequence[Topic],
+        categories: CategoryModel | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         summarizer = Summarizer(
@@ -70,7 +79,10 @@ class Ingestor:
             max_chars=settings.digest_max_chars,
             max_sentences=settings.digest_max_sentences,
         )
-        self.pipeline = ArticlePipeline(summarizer, ANALYZER)
+        if categories is None:
+            categories = CategoryModel(settings.category_model_file)
+        self.categories = categories
+        self.pipeline = ArticlePipeline(summarizer, ANALYZER, categories=categories)
         self.writer = ArticleWriter(store)
 
     def run(self) -> IngestRun:
@@ -133,24 +145,35 @@ class Ingestor:
                 async with make_client(self.settings) as own:
                     return await self.poll_feeds(now, feeds=feeds, client=own)
             fetcher = make_fetcher(client, self.settings)
-        web = WebSource(fetcher, max_page_fetches=self.settings.feed_max_page_fetches)
+        interval = timedelta(minutes=self.settings.feed_poll_minutes)
+        policy = PollPolicy(
+            interval=interval,
+            disable_after=timedelta(days=self.settings.feed_disable_days),
+            spacing=HostSpacing(self.settings.feed_host_spacing_seconds),
+        )
         report = await poll_feeds_once(
             feeds,
-            web,
+            self.web(fetcher),
             self.run(),
             configured=self.settings.feeds,
             now=now,
-            interval=timedelta(minutes=self.settings.feed_poll_minutes),
+            interval=interval,
+            policy=policy,
         )
         _counted("feed", report.articles)
         for url, _reason in report.errors:
             metrics.count_feed_failure(url)
         return report
 
+    def web(self, fetcher: Fetcher) -> WebSource:
+        """Pages and feeds over ``fetcher``, rsshub:// routes read from RSSHUB_BASE_URL."""
+        routes = RsshubFetcher(fetcher, instances_from(self.settings))
+        return WebSource(routes, max_page_fetches=self.settings.feed_max_page_fetches)
+
     async def _urls(
         self, urls: Sequence[str], fetcher: Fetcher, progress: Progress | None
     ) -> IngestReport:
-        web = WebSource(fetcher, max_page_fetches=self.settings.feed_max_page_fetches)
+        web = self.web(fetcher)
         run = self.run()
         gate = asyncio.Semaphore(SOURCE_CONCURRENCY)
         unique = list(dict.fromkeys(urls))

@@ -155,8 +155,13 @@ async def add_subscription(
     )
     if exists.first() is not None:
         return "exists"
+    # Feeds have their own limit (MAX_FEEDS_PER_CHAT); every other kind shares one.
+    feeds_only = kind == "feed"
+    same_family = subscriptions.c.kind == "feed" if feeds_only else subscriptions.c.kind != "feed"
     count = (
-        await conn.execute(sa.select(sa.func.count()).select_from(subscriptions).where(mine))
+        await conn.execute(
+            sa.select(sa.func.count()).select_from(subscriptions).where(mine, same_family)
+        )
     ).scalar_one()
     if count >= max_per_chat:
         return "limit"
@@ -189,8 +194,10 @@ async def remove_subscription(
 
 
 async def list_subscriptions(conn: AsyncConnection, chat_id: int) -> list[Subscription]:
-    """Topics first, then keywords, each in the order added."""
-    topic_first = sa.case((subscriptions.c.kind == "topic", 0), else_=1)
+    """Categories, topics, then keywords, each in the order added."""
+    topic_first = sa.case(
+        (subscriptions.c.kind == "category", 0), (subscriptions.c.kind == "topic", 1), else_=2
+    )
     rows = await conn.execute(
         sa.select(subscriptions.c.kind, subscriptions.c.value)
         .where(subscriptions.c.chat_id == chat_id)
@@ -218,6 +225,13 @@ async def stats(conn: AsyncConnection, *, today: date) -> StoreStats:
         .group_by(subscriptions.c.value)
         .order_by(subscriptions.c.value)
     )
+    by_category_rows = await conn.execute(
+        sa.select(subscriptions.c.value, sa.func.count())
+        .where(subscriptions.c.kind == "category")
+        .group_by(subscriptions.c.value)
+        .order_by(subscriptions.c.value)
+    )
+    by_category = {value: int(n) for value, n in by_category_rows}
     keywords = await count(
         sa.select(sa.func.count())
         .select_from(subscriptions)
@@ -233,6 +247,7 @@ async def stats(conn: AsyncConnection, *, today: date) -> StoreStats:
         active_chats=active,
         articles=article_count,
         subscriptions_by_topic={value: int(n) for value, n in by_topic_rows},
+        subscriptions_by_category=by_category,
         keyword_subscriptions=keywords,
         deliveries_today=sent_today,
     )

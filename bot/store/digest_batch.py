@@ -2,14 +2,17 @@
 
 ``articles_for_chat`` (bot.store.articles) costs a few queries per chat. A push handles
 thousands of chats at once, and most of them share their subscriptions, so here the chats are
-grouped by their set of topics and keyword queries: each distinct set is matched once (ids
-only, newest first), the articles each chat already received in a sent delivery are looked up
-among those candidates only, and the articles finally picked are read once for the batch.
+grouped by their set of categories, topics and keyword queries: each distinct set is matched
+once (ids only, newest first), the articles each chat already received in a sent delivery are
+looked up among those candidates only, and the articles finally picked are read once for the
+batch.
 
-The matching is the same as ``articles_for_chat``'s: a topic subscription matches the
+The matching is the same as ``articles_for_chat``'s (``subscription_match``): a category
+subscription matches an article's category or its stored second one, a topic subscription the
 article_topics rows, a keyword subscription its query tokens in the full-text index (any
-keyword), ordered by (sort_at, id) descending, minus every article of the chat's 'sent'
-deliveries. tests/delivery/test_digest_batch.py checks that both agree on both backends.
+keyword), a feed subscription the articles whose feed_id is that feed's; ordered by
+(sort_at, id) descending, minus every article of the chat's 'sent' deliveries.
+tests/delivery/test_digest_batch.py checks that both agree on both backends.
 The store reaches it as ``SqlStore.articles_for_chats``.
 """
 
@@ -34,8 +37,11 @@ CHUNK = 2000
 # Candidates read per subscription set at first: enough unless chats received many of them.
 FIRST_WINDOW = 50
 
-# (sorted topics, sorted keyword token groups): chats with equal keys get the same candidates.
-SubscriptionKey = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
+# (sorted topics, sorted keyword token groups, sorted categories, sorted feed URLs): chats with
+# equal keys get the same candidates.
+SubscriptionKey = tuple[
+    tuple[str, ...], tuple[tuple[str, ...], ...], tuple[str, ...], tuple[str, ...]
+]
 
 
 def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
@@ -80,6 +86,8 @@ async def _groups_by_subscriptions(
 ) -> dict[SubscriptionKey, list[int]]:
     topics: dict[int, set[str]] = defaultdict(set)
     keywords: dict[int, set[tuple[str, ...]]] = defaultdict(set)
+    categories: dict[int, set[str]] = defaultdict(set)
+    followed: dict[int, set[str]] = defaultdict(set)
     s = subscriptions.c
     for part in _chunks(chat_ids):
         found = await conn.execute(sa.select(s.chat_id, s.kind, s.value).where(s.chat_id.in_(part)))
@@ -88,10 +96,19 @@ async def _groups_by_subscriptions(
                 topics[int(chat_id)].add(value)
             elif kind == "keyword" and (tokens := fulltext.query_tokens(value, analyzer)):
                 keywords[int(chat_id)].add(tokens)
+            elif kind == "category":
+                categories[int(chat_id)].add(value)
+            elif kind == "feed":
+                followed[int(chat_id)].add(value)
     groups: dict[SubscriptionKey, list[int]] = defaultdict(list)
     for chat_id in chat_ids:
-        key = (tuple(sorted(topics[chat_id])), tuple(sorted(keywords[chat_id])))
-        if key != ((), ()):  # no subscription that can match: no articles
+        key = (
+            tuple(sorted(topics[chat_id])),
+            tuple(sorted(keywords[chat_id])),
+            tuple(sorted(categories[chat_id])),
+            tuple(sorted(followed[chat_id])),
+        )
+        if any(key):  # no subscription that can match: no articles
             groups[key].append(chat_id)
     return groups
 

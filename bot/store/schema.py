@@ -68,9 +68,22 @@ articles = sa.Table(
     sa.Column("keywords", sa.Text, nullable=False, server_default="[]"),
     sa.Column("digest", sa.Text, nullable=False, server_default="[]"),
     sa.Column("body", sa.Text, nullable=False),
+    # The news category (a slug of summaries.taxonomy), its confidence, and a second category
+    # the model was nearly as sure of; NULL until classified. Added by revision 0007, so they
+    # come after body (the category indexes below cover the digest's reads).
+    sa.Column("category", sa.Text, nullable=True),
+    sa.Column("category_confidence", sa.Float, nullable=True),
+    sa.Column("category_second", sa.Text, nullable=True),
     sa.UniqueConstraint("content_hash", name="uq_articles_content_hash"),
     sa.UniqueConstraint("url", name="uq_articles_url"),
     sa.Index("ix_articles_sort", "sort_at", "id"),
+    # Category subscriptions read the newest articles of a few categories.
+    sa.Index("ix_articles_category_sort", "category", "sort_at", "id"),
+    sa.Index("ix_articles_category_second_sort", "category_second", "sort_at", "id"),
+    # The feed an article came from (feeds.id; revision 0008), for chats that follow the feed.
+    # No foreign key: feed rows are never deleted (a feed nobody polls stays, with its id).
+    sa.Column("feed_id", sa.BigInteger, nullable=True),
+    sa.Index("ix_articles_feed", "feed_id", "sort_at"),
 )
 
 # One row per (topic, article) so that topic subscriptions use an index, not a JSON scan.
@@ -161,6 +174,27 @@ feeds = sa.Table(
     sa.Column("last_error", sa.Text),
     # A Telegram user id, or NULL for feeds that come from the FEEDS setting.
     sa.Column("added_by", sa.BigInteger),
+    # Revision 0008: what the catalogue or an OPML file says of the feed, whether it is one of
+    # the operator's feeds (polled for everyone) or only followed by chats, and its health.
+    sa.Column("title", sa.Text),
+    sa.Column("slug", sa.Text),
+    sa.Column("category", sa.Text),
+    sa.Column("site_url", sa.Text),
+    sa.Column("is_global", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("first_failed_at", UtcDateTime),
+    sa.Column("disabled_at", UtcDateTime),
+    sa.Column("next_poll_at", UtcDateTime),
+    sa.Column("interval_seconds", sa.Integer),
+    sa.Column("last_entry_at", UtcDateTime),
+    sa.Index("ix_feeds_slug", "slug"),
+)
+
+# Small facts about the store itself, e.g. which category model tagged its articles.
+store_meta = sa.Table(
+    "store_meta",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True, autoincrement=False),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
 # Backend-specific full-text tables, described here only so queries can name their columns.

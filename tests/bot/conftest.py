@@ -118,6 +118,8 @@ def bot_settings(emu: BotApiEmulator, database_url: str, *, mode: str, **extra: 
         "feed_poll_minutes": 600,
         # These tests type far faster than people do; flood control has its own tests.
         "flood_burst": 1000,
+        # Never the shipped catalogue: no test polls the internet.
+        "catalogue": "none",
     }
     if mode == "webhook":
         port = free_port()

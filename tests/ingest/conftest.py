@@ -20,6 +20,7 @@ def make_settings(url: str, **changes: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": url,
         "topics_file": REPO / "seeds" / "topics.toml",
+        "catalogue": "none",
         **changes,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -33,6 +33,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "fetch_max_bytes": 256 * 1024,
         "fetch_per_host_concurrency": 2,
         "feed_poll_minutes": 30,
+        "catalogue": "none",
+        "feed_host_spacing_seconds": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -108,7 +108,10 @@ async def test_feeds_table_made_by_the_old_registry_is_kept(empty_database_url: 
     from bot.store.schema import feeds
 
     old_metadata = sa.MetaData()
-    feeds.to_metadata(old_metadata)
+    # The columns the old registry made (later revisions add the others).
+    old_columns = {"id", "url", "etag", "last_modified", "last_polled_at", "last_ok_at"}
+    old_columns |= {"failures", "failing_since", "last_error", "added_by"}
+    sa.Table("feeds", old_metadata, *(c._copy() for c in feeds.columns if c.name in old_columns))
     engine = create_engine(empty_database_url)
     try:
         await upgrade(engine, "0002")
