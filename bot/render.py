@@ -20,6 +20,7 @@ from bot.sources.health import FeedHealth, interval_text
 from bot.sources.registry import FeedListing
 from bot.store.records import SearchResult, StoredArticle, StoreStats
 from summaries.model import Topic
+from summaries.pages import stand_in_title
 from summaries.taxonomy import CATEGORIES, Category, category_by_name
 
 MESSAGE_LIMIT = 4096
@@ -208,11 +209,19 @@ def _original_link(article: StoredArticle, language: str) -> list[str]:
     return [link(url, text(language, "read_original"))]
 
 
+def title_of(article: StoredArticle) -> str:
+    """The article's title, or one made from its text: a bold title is never empty."""
+    if article.title.strip():
+        return article.title
+    text = article.digest[0] if article.digest else article.body
+    return stand_in_title(text, photo=article.kind == "photo") or "…"
+
+
 def _article_lines(
     article: StoredArticle, language: str, *, dated: bool, tags: Sequence[str] = ()
 ) -> list[str]:
     """Bold title, (date and category), topic tags, digest and link of one article."""
-    lines = [f"<b>{escape(clip(article.title, TITLE_CHARS))}</b>"]
+    lines = [f"<b>{escape(clip(title_of(article), TITLE_CHARS))}</b>"]
     if dated:
         lines.append(_date_line(article, language))
     lines.extend(tags)
@@ -266,7 +275,7 @@ def render_digest(
 
 def render_article(article: StoredArticle, *, language: str) -> list[str]:
     """The whole article as message parts: title, subtitle, byline, date, body, link."""
-    head = [f"<b>{escape(article.title)}</b>"]
+    head = [f"<b>{escape(title_of(article))}</b>"]
     if article.subtitle:
         head.append(f"<i>{escape(article.subtitle)}</i>")
     meta = [article_date(article).isoformat()]
@@ -311,7 +320,7 @@ def render_search(query: str, result: SearchResult, *, first: int, language: str
         else:
             passage = escape(clip("".join(article.digest), PASSAGE_CHARS))
         blocks.append(
-            f"<b>{number}. {escape(clip(article.title, TITLE_CHARS))}</b>\n"
+            f"<b>{number}. {escape(clip(title_of(article), TITLE_CHARS))}</b>\n"
             f"{_date_line(article, language)}\n{passage}"
         )
     # Entries are clipped, so a page of five always fits one message; the split only guards.

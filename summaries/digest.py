@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from itertools import accumulate
 from operator import add, mul
 
+from summaries.boilerplate import strip_boilerplate
 from summaries.chars import JIEBA_BLOCK_CHAR
 from summaries.model import Article
 from summaries.rank import cosine, norm, score_sentences
+from summaries.scene import news_after_scene, opens_with_scene
 from summaries.text import cut_at_clause, ends_sentence, split_sentences, strip_dateline
 from summaries.weights import ContentWeights, Vector, weighted_vector
 from summaries.words import Tokenizer, jieba_words
@@ -33,6 +35,9 @@ MMR_LAMBDA = 0.7
 MIN_RELATIVE_SCORE = 0.3
 # Whole sentences are preferred to a cut one unless they score below this share of the best.
 CUT_WHEN_BELOW = 0.5
+# Share of its score a sentence keeps when it opens by setting a scene: the lead position it
+# holds is owed to the news, which such a sentence does not yet tell.
+SCENE_FACTOR = 0.5
 # Character-bigram Jaccard at or above which two sentences count as the same.
 NEAR_DUPLICATE = 0.6
 # Value kept per clause skipped at the head of a sentence cut to fit (1.0: no head bias;
@@ -70,6 +75,8 @@ class Candidate:
     vector: Vector
     excluded: bool
     dependent: bool
+    # Opens by setting a scene (步入院内，…) rather than saying what happened.
+    scene: bool = False
     # Euclidean length of ``vector``, kept so that scoring and MMR do not recompute it.
     length: float = 0.0
 
@@ -95,7 +102,9 @@ def candidates_for(
     """
     if weights is None:
         weights = ContentWeights()
-    body = article.body
+    # Labels, datelines and credits are no part of any sentence the digest may take.
+    paragraphs = [piece for p in article.paragraphs for piece in strip_boilerplate(p)]
+    body = "\n".join(paragraphs)
     tokens = tuple(tokenizer(body)) if body else ()
     # Where each token starts in the body; only when the tokens spell the body exactly (jieba's
     # do), else no slicing.
@@ -104,12 +113,12 @@ def candidates_for(
     table = weights.update(tokens)
     out: list[Candidate] = []
     base = 0  # offset of the paragraph in the body (paragraphs are joined by one newline)
-    for paragraph in article.paragraphs:
+    for paragraph in paragraphs:
         sentences = split_sentences(paragraph)
         single = len(sentences) == 1
         pos = 0
         for n, raw in enumerate(sentences):
-            text = strip_dateline(raw) if n == 0 else raw
+            text = news_after_scene(strip_dateline(raw) if n == 0 else raw)
             at = paragraph.find(text, pos)
             first = last = None
             if at >= 0:
@@ -139,6 +148,7 @@ def candidates_for(
                         and _NOT_CONTENT.match(text) is not None
                     ),
                     dependent=text.startswith(_DEPENDENT_OPENERS),
+                    scene=opens_with_scene(text, sentence_tokens),
                     length=math.sqrt(sum(map(mul, values, values))),
                 )
             )
@@ -181,6 +191,7 @@ def choose(
     scores = score_sentences(
         [c.vector for c in candidates], title, [c.length or norm(c.vector) for c in candidates]
     )
+    scores = [s * SCENE_FACTOR if c.scene else s for s, c in zip(scores, candidates, strict=True)]
     # Best score first; the sort is stable, so ties keep document order.
     order = sorted(range(len(candidates)), key=scores.__getitem__, reverse=True)
     usable = [i for i in order if not candidates[i].excluded] or order
@@ -227,8 +238,15 @@ def choose(
             counts=centroid,
             weights=weights,
         )
-        return (cut,)
-    return tuple(candidates[i].text for i in sorted(chosen))
+        return (_never_mid_clause(cut),)
+    return tuple(_never_mid_clause(candidates[i].text) for i in sorted(chosen))
+
+
+def _never_mid_clause(sentence: str) -> str:
+    """``sentence`` ending in "…" instead of a clause mark (a line the source cut at "；")."""
+    if sentence.endswith(tuple(_CLAUSE_END)):
+        return sentence.rstrip(_CLAUSE_END) + "…"
+    return sentence
 
 
 def clause_window(

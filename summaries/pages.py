@@ -22,6 +22,13 @@ _TITLE_MAX = 40
 MAX_TITLE_CHARS = 200
 _HEADING_MAX = 20
 _BRIEF_MAX = 400
+# A photo caption's title: this, then the first clause of the caption that says something.
+PHOTO_TITLE = "图片新闻："
+_STAND_IN_MAX = 30
+_STAND_IN_CLAUSE = re.compile(r"[^，。；：！？,;:!?\n]+")
+# A clause that only says when (7月11日, 近日, 今天上午) or points at the photo (图为) is skipped.
+_WHEN_ONLY = re.compile(r"^[\d０-９年月日号时分秒上下中午晚早今昨前近当天凌晨傍夜\s]*$")
+_POINTER = re.compile(r"^(?:图为|图中|上图|下图|左图|右图|图片)[:：]?")
 _CJK_NAME = r"[\u4e00-\u9fff·]{2,4}"
 _NAME_PART = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _NAME_SEPARATORS = re.compile(r"[ 、，,]+")
@@ -78,6 +85,11 @@ class _Draft:
         if not paragraphs and not self.title:
             return None
         kind = self.kind
+        # A photo caption is an item of its own and a reader needs a line to tell it by; other
+        # untitled text keeps its empty title (the renderer makes one for display).
+        title = self.title
+        if not title and kind == "photo" and paragraphs:
+            title = stand_in_title(paragraphs[0], photo=True)
         headed = any(s.heading for s in sections)
         if (
             kind == "article"
@@ -86,13 +98,29 @@ class _Draft:
         ):
             kind = "brief"
         return Article(
-            title=self.title,
+            title=title,
             paragraphs=paragraphs,
             subtitle=self.subtitle,
             authors=tuple(self.authors),
             kind=kind,
             sections=sections,
         )
+
+
+def stand_in_title(text: str, *, photo: bool = False) -> str:
+    """A title for an item that has none: the first clause of ``text`` that says something.
+
+    A photo caption's gets ``PHOTO_TITLE`` before it (图片新闻：江苏大学…志愿者出征); a clause
+    that only says when, or points at the photo, is skipped; the title is cut to 30 characters
+    with "…". Empty only when ``text`` holds no words.
+    """
+    clauses = [c.strip() for c in _STAND_IN_CLAUSE.findall(text)]
+    clauses = [_POINTER.sub("", c) for c in clauses if has_words(c)]
+    said = [c for c in clauses if has_words(c) and not _WHEN_ONLY.match(c)] or clauses
+    if not said:
+        return ""
+    head = said[0] if len(said[0]) <= _STAND_IN_MAX else said[0][: _STAND_IN_MAX - 1] + "…"
+    return PHOTO_TITLE + head if photo else head
 
 
 def _names(text: str) -> list[str]:

@@ -19,14 +19,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 
-# Characters that end a sentence; closers are kept with the sentence they close.
-_END_MARK = r"""(?:[。！？!?；;]|…+|\.{3,}|(?<=[^\x00-\x7f])\.(?!\d)|(?<=[a-z])\.(?=\s))"""
+# Characters that end a sentence; closers are kept with the sentence they close. "；" is not one:
+# it joins the clauses of one sentence, and a digest of clauses cut there reads as fragments.
+_END_MARK = r"""(?:[。！？!?]|…+|\.{3,}|(?<=[^\x00-\x7f])\.(?!\d)|(?<=[a-z])\.(?=\s))"""
 _SENTENCE = re.compile(
     rf"""
     # The sentence up to its first end mark: runs of characters that cannot start one, and any
     # "." that does not end a sentence (3.5, a.b). Greedy over a character class, this finds
     # the same end as a lazy ".*?" would, without trying every end mark at every character.
-    (?:[^。！？!?；;….]+|(?!{_END_MARK})\.)*
+    (?:[^。！？!?….]+|(?!{_END_MARK})\.)*
     (?:
         {_END_MARK}+                        # end marks
         [”’"'」』）)】〕》〉\]]*           # closing quotes and brackets stay with it
@@ -36,6 +37,8 @@ _SENTENCE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _TERMINAL = '。！？!?；;…”’"」』）)】'
+# What a whole sentence ends with: ``_TERMINAL`` less the clause marks "；" and ";".
+_SENTENCE_FINAL = '。！？!?…”’"」』）)】'
 _CLAUSE_MARKS = "，、；：,;:"
 
 # Datelines that open a news paragraph: 本报讯(穆海宏), 新华社北京3月5日电（记者 张三）,
@@ -80,8 +83,13 @@ def ends_sentence(text: str) -> bool:
     return bool(text) and text[-1] in _TERMINAL
 
 
+def ends_whole_sentence(text: str) -> bool:
+    """True when ``text`` ends as a whole sentence does: 。！？… (possibly inside closers)."""
+    return bool(text) and text[-1] in _SENTENCE_FINAL
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text``, in order: split at 。！？；!?; and …, never inside 3.5 or 1.2万.
+    """Sentences of ``text``, in order: split at 。！？!? and …, never at ；, inside 3.5 or 1.2万.
 
     Closing quotes and brackets stay with the sentence they close; line breaks always end a
     sentence; text without any end punctuation comes back as one sentence per line.

@@ -242,3 +242,30 @@ def test_digest_and_card_titles_are_bounded() -> None:
     assert utf16_len(parse_html(card)[0]) < 1000
     digest = render_digest([article, _article(2, "第二篇", "正文。")], topics=TOPICS, language="zh")
     assert len(digest) == 1 and "第二篇" in parse_html(digest[0])[0]
+
+
+@pytest.mark.parametrize(
+    ("title", "kind", "digest", "expected"),
+    [
+        ("", "photo", ("7月11日，三名志愿者出征，赴沛县支教。",), "图片新闻：三名志愿者出征"),
+        (" ", "article", ("市政府昨天发布新的交通管理办法。",), "市政府昨天发布新的交通管理办法"),
+        ("", "article", (), "…"),
+    ],
+)  # fmt: skip
+def test_an_untitled_article_never_renders_an_empty_bold_title(
+    title: str, kind: str, digest: tuple[str, ...], expected: str
+) -> None:
+    article = _article(7, title, "", digest=digest, kind=kind)
+    hit = SearchHit(article=article, score=1.0, snippet="")
+    markups = [
+        *render_digest([article], topics=TOPICS, language="zh"),
+        render_article_card(article, language="zh"),
+        *render_article(article, language="zh"),
+        render_search("志愿", SearchResult(hits=(hit,), tokens=("志愿",), total=1), first=1,
+                      language="zh"),
+    ]  # fmt: skip
+    for markup in markups:
+        assert "<b></b>" not in markup and "<b> </b>" not in markup
+        visible, entities = parse_html(markup)
+        assert expected in visible
+        assert all(e["length"] > 0 for e in entities if e["type"] == "bold")

@@ -145,3 +145,99 @@ def test_content_vector_matches_tfidf_of_content_words(seed_articles: list[Artic
         expected = tfidf_vector(content_words(tokens), corpus_idf(), default_idf())
         got = weights.vector(tokens)
         assert got == expected and list(got) == list(expected)
+
+
+_CLAUSE_ENDS = ("；", "，", ";", ",", "、", "：")
+
+
+def _reads_whole(sentence: str) -> bool:
+    return sentence.rstrip("”’\"」』）)】")[-1:] in "。！？!?…" or sentence[-1] in "。！？!?…"
+
+
+@pytest.mark.parametrize("max_chars", [60, 100, 150])
+def test_seed_digests_are_whole_sentences_not_clauses(
+    seed_articles: list[Article], max_chars: int
+) -> None:
+    for article in seed_articles:
+        for sentence in select_digest(article, max_chars=max_chars, max_sentences=3):
+            assert not sentence.endswith(_CLAUSE_ENDS), sentence
+    first, brief = seed_articles[0], seed_articles[3]
+    for article in (first, brief):
+        digest = select_digest(article, max_chars=150, max_sentences=3)
+        assert digest and all(_reads_whole(s) for s in digest), digest
+    # Scenery loses to what happened.
+    assert not select_digest(first)[0].startswith("步入院内")
+    assert not select_digest(brief)[0].startswith("在井下生产工作现场")
+    assert any("双龙煤业" in s for s in select_digest(brief))
+
+
+def test_a_cut_sentence_ends_with_an_ellipsis_never_a_semicolon() -> None:
+    text = (
+        "在新建的物流园区，货车进进出出，装卸工人忙个不停；仓库里货架整齐排列，分拣机器轰鸣；"
+        "调度室里电话此起彼伏，屏幕上的订单数字不断跳动，一派繁忙景象。"
+    )
+    for budget in (20, 40, 60):
+        digest = select_digest(_article(text), max_chars=budget)
+        assert len(digest) == 1 and digest[0].endswith("…") and len(digest[0]) <= budget
+
+
+def test_a_scene_setting_opener_loses_to_the_news() -> None:
+    text = (
+        "走进县城东关社区，街巷干净整洁，墙上的宣传画色彩鲜艳，老人们在树荫下聊天下棋。"
+        "今年以来，该县投入三千二百万元改造老旧小区四十六个，惠及居民一万两千户。"
+        "社区还新建了日间照料中心和便民服务站。"
+    )
+    digest = select_digest(_article(text, title="县里改造老旧小区"), max_chars=60)
+    assert digest[0].startswith("今年以来")
+
+
+def test_scene_detection_needs_a_cue_and_no_name_or_number_up_front() -> None:
+    from summaries.scene import news_after_scene, opens_with_scene
+    from summaries.words import jieba_words
+
+    def scene(text: str) -> bool:
+        return opens_with_scene(text, jieba_words(text))
+
+    assert scene("步入院内，绿树成荫、花香洋溢；办公区环境整洁优美。")
+    assert scene("清晨，薄雾笼罩着山谷，鸟鸣声此起彼伏。")
+    assert not scene("步入2021年，全市经济稳中向好。")
+    assert not scene("走进漯河市市场监督管理局，处处可见文明标语。")
+    assert not scene("福建启动“单独两孩”新政。")  # news without a number is no scene
+    tail = news_after_scene("在车间现场，机器轰鸣，工人忙碌——今年以来，该厂产值增长两成。")
+    assert tail == "今年以来，该厂产值增长两成。"
+    assert news_after_scene("他说——这是真的。") == "他说——这是真的。"
+
+
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        (
+            "邻村一货车侧翻致两人受伤本报枣庄6月3日讯(记者 王晓峰 通讯员 李静)2日晚,"
+            "一辆满载砂石的货车在峄城区一处弯道侧翻,司机和乘客受轻伤。",
+            ("本报枣庄", "6月3日讯", "记者", "通讯员"),
+            "2日晚,一辆满载砂石的货车在峄城区一处弯道侧翻,司机和乘客受轻伤。",
+        ),
+        (
+            "摘要:市气象台今晨发布暴雨蓝色预警,预计未来六小时有大到暴雨。(责任编辑:周文)",
+            ("摘要", "责任编辑", "周文"),
+            "市气象台今晨发布暴雨蓝色预警,预计未来六小时有大到暴雨。",
+        ),
+        (
+            "导语小区居民自发组织巡逻队,夜间安全有了保障。(完)",
+            ("导语", "(完)"),
+            "小区居民自发组织巡逻队,夜间安全有了保障。",
+        ),
+        (
+            "【社会新闻】新华社南京4月9日电 江苏今年将新增城市公园一百座,方便市民就近休闲。",
+            ("【", "社会新闻", "新华社", "4月9日电"),
+            "江苏今年将新增城市公园一百座,方便市民就近休闲。",
+        ),
+    ],
+)
+def test_labels_and_datelines_never_reach_a_digest(
+    text: str, gone: tuple[str, ...], kept: str
+) -> None:
+    digest = "".join(select_digest(_article(text), max_chars=150, max_sentences=3))
+    assert kept in digest
+    for label in gone:
+        assert label not in digest, label

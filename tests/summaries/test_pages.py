@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 from summaries import Article, article_from_text, split_page
+from summaries.pages import stand_in_title
 
 
 def test_seed_page_has_five_items_in_order(seed_articles: list[Article]) -> None:
     assert [a.title for a in seed_articles] == [
         "打造党建品牌 筑牢文明基石",
         "青海省格尔木市：绽放文明花 结出富裕果",
-        "",
+        "图片新闻：江苏大学「为爱守护你我」童「行」支教团的三名大学生志愿者出征",
         "陕煤黄陵矿业双龙煤业：文明生产守护矿井安全",
         "甘肃天祝：把实事办到老百姓的心坎儿上",
     ]
@@ -52,6 +53,20 @@ def test_photo_caption_and_brief(seed_articles: list[Article]) -> None:
     assert "本报讯" not in brief.body and "穆海宏" not in brief.body
 
 
+def test_a_photo_caption_gets_a_title_from_its_first_clause_that_says_something() -> None:
+    page = (
+        "市图书馆新馆今天起试开放，读者可凭身份证免费入馆。新馆藏书八十万册。\n\n"
+        "图为昨日，市民在新馆阅览室里读书。\n\n王小明 摄\n"
+    )
+    piece, photo = split_page(page)
+    assert piece.title == ""  # plain text keeps its empty title; the renderer makes one
+    assert photo.kind == "photo" and photo.title == "图片新闻：市民在新馆阅览室里读书"
+    assert stand_in_title("新馆今天起试开放，读者可凭身份证入馆。") == "新馆今天起试开放"
+    assert stand_in_title("。", photo=True) == ""
+    long = stand_in_title("近日" + "很" * 40 + "长的一句话。")
+    assert len(long) == 30 and long.endswith("…")
+
+
 def test_seven_broken_paragraphs_are_rejoined(seed_articles: list[Article]) -> None:
     bodies = "\n".join(a.body for a in seed_articles)
     for joined in ("党支部书记抓党建", "在疫情防控关键时刻", "千人帮千企", "宣传教育，发布",
@@ -78,7 +93,8 @@ def test_every_character_of_the_page_is_accounted_for(
 ) -> None:
     rebuilt: list[str] = []
     for article in seed_articles:
-        rebuilt += [article.title, article.subtitle]
+        # A photo's title is made from its caption, not read from the page.
+        rebuilt += [article.title if article.kind != "photo" else "", article.subtitle]
         if article.kind == "brief":
             rebuilt.append(f"本报讯({article.authors[0]})")
         elif article.kind == "article":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summaries import clean_text, split_sentences
+from summaries.boilerplate import strip_boilerplate
 from summaries.text import cut_at_clause, decode_text, strip_dateline
 
 
@@ -14,7 +15,8 @@ from summaries.text import cut_at_clause, decode_text, strip_dateline
         ("他说：“我们会努力。”然后离开了。", ["他说：“我们会努力。”", "然后离开了。"]),
         ("真的吗？！太好了！", ["真的吗？！", "太好了！"]),
         ("增长3.5%，达到1.2万元。下降了", ["增长3.5%，达到1.2万元。", "下降了"]),
-        ("第一句；第二句……第三句", ["第一句；", "第二句……", "第三句"]),
+        ("第一句；第二句……第三句", ["第一句；第二句……", "第三句"]),
+        ("一是修路；二是建桥。三是植树", ["一是修路；二是建桥。", "三是植树"]),
         ("A股上涨!成交放大?是的", ["A股上涨!", "成交放大?", "是的"]),
         ("第一行没有标点\n第二行也没有", ["第一行没有标点", "第二行也没有"]),
         ("中文句子.下一句,带逗号.", ["中文句子.", "下一句,带逗号."]),
@@ -70,3 +72,32 @@ def test_decode_text_reads_utf8_then_gb18030() -> None:
     assert decode_text(title.encode("gbk")) == title
     with pytest.raises(ValueError, match="not UTF-8 or GB18030"):
         decode_text(b"\xff\xfe\x00\xd8\x81")
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "pieces"),
+    [
+        # A dateline glued after a headline splits it off, wherever it stands.
+        (
+            "老人走失一夜后被找回华商网西安8月2日讯(记者 陈某)1日晚,一名老人在公园走失。",
+            ["老人走失一夜后被找回", "1日晚,一名老人在公园走失。"],
+        ),
+        ("本报讯 记者从市教育局获悉,今年秋季学期将新增学位两千个。",
+         ["记者从市教育局获悉,今年秋季学期将新增学位两千个。"]),
+        ("编者按:这是一组关于乡村教师的故事。", ["这是一组关于乡村教师的故事。"]),
+        ("他的事迹令人感动。□编者按今年是他扎根山村的第十年。",
+         ["他的事迹令人感动。", "今年是他扎根山村的第十年。"]),
+        ("发布时间:2016-03-0210:15:00全市今日起实行错峰上下班。", ["全市今日起实行错峰上下班。"]),
+        ("【八旬老人义务守护古桥二十年】王大爷每天清晨都会来到桥头。",
+         ["八旬老人义务守护古桥二十年：王大爷每天清晨都会来到桥头。"]),
+        ("他说这是误会(编者按:原文如此),并表示道歉。(来源:晨报)",
+         ["他说这是误会,并表示道歉。"]),
+        # Not boilerplate: a date followed by 电 that no outlet names, a plain date, a word.
+        ("他在5月3日电话告知家人,签约定于2015-01-28举行。",
+         ["他在5月3日电话告知家人,签约定于2015-01-28举行。"]),
+        ("电视台记者到场采访。", ["电视台记者到场采访。"]),
+        ("（记者 张三）", []),
+    ],
+)  # fmt: skip
+def test_strip_boilerplate(paragraph: str, pieces: list[str]) -> None:
+    assert strip_boilerplate(paragraph) == pieces
