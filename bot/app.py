@@ -207,7 +207,6 @@ def _make_post_init(settings: Settings, categories: CategoryModel | None = None)
         from bot.delivery.jobs import install_push_job
         from bot.services.catalogue import CatalogueService
         from bot.sources.catalogue import default_entries, load_catalogue
-        from bot.sources.feed_store import FeedStore
         from bot.sources.jobs import install_feed_poll_job
         from bot.sources.registry import FeedRegistry
         from summaries.topics import load_topics
@@ -221,7 +220,7 @@ def _make_post_init(settings: Settings, categories: CategoryModel | None = None)
         need = await retag_need(store, model)
         # One ingestor for the process: /ingest, the seeds and the feed poll share its writer.
         ingestor = Ingestor(store, settings=settings, topics=topics, categories=model)
-        feeds = await FeedStore.open(store)
+        feeds = store.feeds
         await _load_seeds_on_first_start(store, settings, topics, ingestor)
         if need is not None:
             _start_retag(application, store, model, need)

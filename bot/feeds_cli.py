@@ -26,8 +26,8 @@ from bot.sources.catalogue import (
     default_entries,
     load_catalogue,
 )
-from bot.sources.feed_store import FeedStore
 from bot.sources.health import FeedHealth, feed_health, interval_text
+from bot.store.feeds import FeedStore
 from bot.store.sql_store import SqlStore
 from summaries.topics import TopicsFileError, load_topics
 
@@ -57,7 +57,7 @@ async def opened(settings: Settings) -> AsyncIterator[Opened]:
     except Exception as exc:
         raise SetupError(f"cannot open the database: {describe_error(exc)}") from None
     try:
-        feeds = await FeedStore.open(store)
+        feeds = store.feeds
         catalogue = CatalogueService(feeds, entries, rsshub_ready=bool(settings.rsshub_base_url))
         yield Opened(store, feeds, catalogue)
     finally:

@@ -24,13 +24,13 @@ from bot.ingest.writer import ArticleWriter
 from bot.sources.cadence import HostSpacing
 from bot.sources.client import make_client, make_fetcher
 from bot.sources.documents import IngestReport
-from bot.sources.feed_store import FeedStore
 from bot.sources.fetch import Fetcher
 from bot.sources.files import FilePolicy, Progress, read_files
 from bot.sources.poll import PollPolicy, PollReport, poll_feeds_once
 from bot.sources.rsshub import RsshubFetcher, instances_from
 from bot.sources.urls import is_url
 from bot.sources.web import WebSource
+from bot.store.feeds import FeedStore
 from bot.store.records import AddResult, NewArticle
 from summaries import CategoryModel, Summarizer
 from summaries.model import Topic

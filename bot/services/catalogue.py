@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.sources.catalogue import CatalogueEntry, category_order
-from bot.sources.feed_store import FeedMeta, FeedRecord, FeedStore
+from bot.store.feeds import FeedMeta, FeedRecord, FeedStore
 
 log = logging.getLogger(__name__)
 

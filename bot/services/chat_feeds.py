@@ -1,7 +1,7 @@
 """Feeds for every chat: follow a feed (URL, rsshub:// route or catalogue entry), leave it,
 import an OPML file, export the chat's feeds as OPML; and the operator's feeds as OPML.
 
-A feed is one row of the registry however many chats follow it (bot.sources.feed_store): a
+A feed is one row of the registry however many chats follow it (bot.store.feeds): a
 chat's 'feed' subscription names it by its stored address, and every new article of the feed
 goes into the digest of each chat that follows it. A chat follows at most MAX_FEEDS_PER_CHAT
 feeds; with MULTIUSER=0 only admins may change which feeds a chat follows.
@@ -17,12 +17,12 @@ from typing import Literal
 from bot.services.catalogue import CatalogueService, entry_meta
 from bot.services.chats import ChatRef, ChatService
 from bot.sources.errors import RefusedSource
-from bot.sources.feed_store import FeedMeta
 from bot.sources.opml import OpmlError, OpmlFeed, read_opml, write_opml
 from bot.sources.registry import FeedRegistry
 from bot.sources.rsshub import is_route
 from bot.sources.urls import is_url
 from bot.store.api import Store
+from bot.store.feeds import FeedMeta
 
 FollowStatus = Literal["added", "exists", "limit", "refused", "admins_only", "removed", "missing"]
 # Addresses checked at once during an import (each may need a DNS lookup).

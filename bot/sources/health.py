@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.sources.cadence import is_stale
-from bot.sources.feed_store import FeedRecord, FeedStore
+from bot.store.feeds import FeedRecord, FeedStore
 
 FeedState = Literal["ok", "never", "errors", "failing", "disabled", "stale"]
 RECENT = timedelta(days=7)

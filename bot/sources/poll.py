@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from bot.sources import cadence
 from bot.sources.documents import DocumentSink, IngestReport
-from bot.sources.feed_store import FAILING_AFTER, FeedRecord, FeedStore
 from bot.sources.web import SourceOutcome, WebSource
+from bot.store.feeds import FAILING_AFTER, FeedRecord, FeedStore
 
 log = logging.getLogger(__name__)
 

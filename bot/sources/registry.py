@@ -8,10 +8,11 @@ from typing import Literal
 
 from bot.config import Settings
 from bot.sources.errors import RefusedSource
-from bot.sources.feed_store import FeedMeta, FeedRecord, FeedStore, HasEngine
 from bot.sources.health import FeedHealth, feed_health
 from bot.sources.rsshub import NO_INSTANCE, is_route, parse_route, route_of
 from bot.sources.safety import AddressPolicy, Resolver, check_url, resolve_host
+from bot.store.api import Store
+from bot.store.feeds import FeedMeta, FeedRecord, FeedStore
 
 AddFeedStatus = Literal["added", "exists", "refused"]
 MAX_URL_LENGTH = 2048
@@ -46,9 +47,9 @@ class FeedRegistry:
         self._resolver = resolver
 
     @classmethod
-    async def open(cls, store: HasEngine, *, settings: Settings) -> FeedRegistry:
+    async def open(cls, store: Store, *, settings: Settings) -> FeedRegistry:
         """The registry on ``store``'s database, with FEEDS registered."""
-        feeds = await FeedStore.open(store)
+        feeds = store.feeds
         await feeds.ensure(settings.feeds)
         return cls(feeds, settings=settings)
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from typing import Protocol
 
 from bot.store.deliveries import DeliveryLog
+from bot.store.feeds import FeedStore
 from bot.store.records import (
     AddResult,
     AddSubscriptionOutcome,
@@ -31,6 +32,7 @@ class Store(Protocol):
 
     backend: str  # "sqlite" or "postgresql"
     deliveries: DeliveryLog  # the push's delivery log (due chats, claims, sent marks)
+    feeds: FeedStore  # the polled feeds, their schedule and health
 
     async def close(self) -> None:
         """Dispose of the engine and its connections."""

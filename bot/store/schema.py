@@ -157,7 +157,7 @@ deliveries = sa.Table(
     sa.UniqueConstraint("chat_id", "local_date", name="uq_deliveries_chat_date"),
 )
 
-# The feed registry (bot.sources.feed_store): which feeds are polled, their HTTP validators and
+# The feed registry (bot.store.feeds): which feeds are polled, their HTTP validators and
 # their health. Columns as the registry first created them, so databases that already have the
 # table keep it unchanged (revision 0003).
 feeds = sa.Table(

@@ -16,6 +16,7 @@ from bot.store import digest_batch
 from bot.store import search as search_queries
 from bot.store.deliveries import DeliveryLog
 from bot.store.engine import WRITE_OPTION
+from bot.store.feeds import FeedStore
 from bot.store.fulltext import Analyzer
 from bot.store.records import (
     AddResult,
@@ -39,7 +40,7 @@ def _now() -> datetime:
 
 
 class SqlStore:
-    """Articles, search, chats, subscriptions and deliveries on SQLite or PostgreSQL.
+    """Articles, search, chats, subscriptions, deliveries and feeds on SQLite or PostgreSQL.
 
     ``analyzer`` tokenizes queries and keyword subscriptions; articles bring their own tokens.
     """
@@ -49,6 +50,7 @@ class SqlStore:
         self.backend = engine.dialect.name  # "sqlite" or "postgresql"
         self.analyzer = analyzer
         self.deliveries = DeliveryLog(engine)
+        self.feeds = FeedStore(engine)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:

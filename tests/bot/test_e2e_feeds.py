@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from bot.ingest import open_store
-from bot.sources.feed_store import FeedStore
 from tests.bot.conftest import ADMIN_ID, REPO, RunningBot, _running, bot_settings
 from tests.botapi import User
 from tests.botapi.records import SentMessage
@@ -62,7 +61,7 @@ async def test_admin_browses_the_catalogue_and_toggles_an_entry(
 
     store = await open_store(catalogue_bot.settings.database_url)
     try:
-        feeds = await (await FeedStore.open(store)).list()
+        feeds = await store.feeds.list()
         assert [(f.slug, f.url, f.category) for f in feeds] == [
             ("36kr", "https://36kr.com/feed", "tech")
         ]

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from bot.ingest import open_store
-from bot.sources.feed_store import FeedStore
 from bot.store.records import NewArticle
 from tests.botapi.server import BotApiEmulator
 from tests.ops.conftest import REPO, BotProcess, bot_env
@@ -45,7 +44,7 @@ async def _fill(database_url: str, tmp_path: Path) -> None:
             await store.add_subscription(chat_id, "topic", "volunteer")
         await store.add_subscription(4242, "keyword", "乡村振兴")
         await store.update_chat(-1001, paused=True)
-        await (await FeedStore.open(store)).add("https://news.example.cn/rss", added_by=4242)
+        await store.feeds.add("https://news.example.cn/rss", added_by=4242)
     finally:
         await store.close()
     async with BotApiEmulator() as emu:  # a real push fills the delivery log

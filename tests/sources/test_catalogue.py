@@ -20,7 +20,6 @@ from bot.sources.catalogue import (
     load_catalogue,
     parse_catalogue,
 )
-from bot.sources.feed_store import FeedStore
 from bot.store.api import Store
 from summaries.taxonomy import CATEGORIES
 from tests.sources.pages import REPO
@@ -111,7 +110,7 @@ async def test_defaults_are_enabled_once_and_an_entry_turned_off_stays_off(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     entries = load_catalogue(CATALOGUE)
-    feeds = await FeedStore.open(store)  # type: ignore[arg-type]
+    feeds = store.feeds
     service = CatalogueService(feeds, entries, rsshub_ready=False)
     defaults = default_entries(entries, "default")
     with caplog.at_level(logging.INFO, logger="bot.services.catalogue"):

@@ -18,7 +18,6 @@ from bot.services.chat_feeds import ChatFeedService
 from bot.services.chats import ChatRef, ChatService
 from bot.sources.catalogue import load_catalogue
 from bot.sources.client import make_fetcher
-from bot.sources.feed_store import FeedStore
 from bot.sources.health import feed_health
 from bot.sources.jobs import admin_messages
 from bot.sources.poll import PollReport
@@ -39,7 +38,7 @@ CAROL = ChatRef(303, "private", "en")
 
 def service(store: Store, settings: Settings) -> ChatFeedService:
     chats = ChatService(store, default_timezone="UTC", default_digest_time=time(8, 0))
-    feeds = FeedStore(store.engine)  # type: ignore[attr-defined]
+    feeds = store.feeds
     catalogue = CatalogueService(
         feeds, load_catalogue(REPO / "seeds" / "feeds.toml"), rsshub_ready=False
     )
@@ -62,7 +61,7 @@ async def poll(
         fetcher = make_fetcher(client, settings, sleep=NoSleep(), retries=0)
         return await ingestor.poll_feeds(
             now,
-            feeds=FeedStore(store.engine),
+            feeds=store.feeds,
             fetcher=fetcher,  # type: ignore[attr-defined]
         )
 
@@ -87,7 +86,7 @@ async def test_a_feed_shared_by_two_chats_is_stored_and_polled_once(
     assert (await chats.follow(ALICE, url, user_id=ALICE.id)).status == "exists"
     await chats.follow(CAROL, other, user_id=CAROL.id)
 
-    feeds = FeedStore(store.engine)  # type: ignore[attr-defined]
+    feeds = store.feeds
     listed = await feeds.list()
     assert [feed.url for feed in listed] == [url, other]
     assert not any(feed.is_global for feed in listed)  # followed by chats only
@@ -145,7 +144,7 @@ async def test_a_catalogue_entry_by_slug_or_name(store: Store, settings: Setting
     assert (by_name.status, by_name.url, by_name.name) == ("added", "https://36kr.com/feed", "36氪")
     by_slug = await chats.follow(ALICE, "ithome", user_id=ALICE.id)
     assert by_slug.url == "https://www.ithome.com/rss/"
-    record = await FeedStore(store.engine).get("https://www.ithome.com/rss/")  # type: ignore[attr-defined]
+    record = await store.feeds.get("https://www.ithome.com/rss/")  # type: ignore[attr-defined]
     assert record is not None and (record.slug, record.category) == ("ithome", "tech")
 
 
@@ -198,14 +197,14 @@ async def test_a_feed_failing_for_days_backs_off_then_is_disabled_once(
     assert disabled == [(url, disabled[0][1])] and "HTTP 500" in disabled[0][1]
     assert len(notices) == 1 and url in notices[0]
     assert 7 <= polls <= 14, polls
-    record = await FeedStore(store.engine).get(url)  # type: ignore[attr-defined]
+    record = await store.feeds.get(url)  # type: ignore[attr-defined]
     assert record is not None and record.disabled
     assert record.disabled_at is not None and record.disabled_at - T0 >= timedelta(days=7)
     assert record.interval_seconds == 86400
     hits = server.hits("/dead.xml")
     await poll(store, settings, topics, now + timedelta(days=3))
     assert server.hits("/dead.xml") == hits  # a disabled feed is not polled
-    rows = await feed_health(FeedStore(store.engine), now=now, base=timedelta(minutes=30))  # type: ignore[attr-defined]
+    rows = await feed_health(store.feeds, now=now, base=timedelta(minutes=30))  # type: ignore[attr-defined]
     assert [(row.state, row.feed.failures) for row in rows] == [("disabled", record.failures)]
 
 
@@ -215,7 +214,7 @@ async def test_health_rows_count_recent_items_and_show_stale_feeds(
     url = serve_feed(server, "/old.xml", [0, 1])  # dated 2021: long stale
     settings = make_settings(tmp_path, feeds=(url,))
     await poll(store, settings, topics, T0)
-    feeds = FeedStore(store.engine)  # type: ignore[attr-defined]
+    feeds = store.feeds
     (row,) = await feed_health(feeds, now=T0, base=timedelta(minutes=30))
     assert row.state == "stale" and row.recent_items == 0
     (row,) = await feed_health(

@@ -17,10 +17,10 @@ from bot.config import Settings
 from bot.handlers.feeds import add_feed, delete_feed, list_feeds
 from bot.render import render_feeds
 from bot.services.feeds import FeedService
-from bot.sources.feed_store import FeedRecord, FeedStore
 from bot.sources.registry import FeedListing, FeedRegistry
 from bot.sources.safety import IPAddress
 from bot.store.api import Store
+from bot.store.feeds import FeedRecord
 
 ADMIN = 1001
 STRANGER = 2002
@@ -37,7 +37,7 @@ async def registry(store: Store, settings: Settings) -> FeedRegistry:
     strict = settings.model_copy(
         update={"allow_private_sources": False, "feeds": ("https://news.example/rss",)}
     )
-    feeds = await FeedStore.open(store)  # type: ignore[arg-type]
+    feeds = store.feeds
     await feeds.ensure(strict.feeds)
     return FeedRegistry(feeds, settings=strict, resolver=public_resolver)
 

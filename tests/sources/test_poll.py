@@ -16,10 +16,10 @@ from telegram.ext import ApplicationBuilder
 from bot.config import Settings
 from bot.ingest import Ingestor
 from bot.sources.client import make_fetcher
-from bot.sources.feed_store import FAILING_AFTER, FeedStore
 from bot.sources.jobs import JOB_NAME, admin_messages, install_feed_poll_job, run_until_stopped
 from bot.sources.poll import PollReport
 from bot.store.api import Store
+from bot.store.feeds import FAILING_AFTER, FeedStore
 from summaries.model import Topic
 from tests.sources.conftest import NoSleep, make_settings
 from tests.sources.pages import article_page, rss_feed, seed_articles
@@ -80,17 +80,17 @@ async def poll(
     no_sleep: NoSleep,
     now: datetime,
 ) -> PollReport:
-    ingestor = Ingestor(store, settings=settings, topics=topics)  # type: ignore[arg-type]
+    ingestor = Ingestor(store, settings=settings, topics=topics)
     return await ingestor.poll_feeds(
         now,
-        feeds=await FeedStore.open(store),  # type: ignore[arg-type]
+        feeds=store.feeds,
         fetcher=make_fetcher(client, settings, sleep=no_sleep),
     )
 
 
 @pytest.fixture
 async def feed_store(store: Store) -> FeedStore:
-    return await FeedStore.open(store)  # type: ignore[arg-type]
+    return store.feeds
 
 
 async def test_poll_reads_due_feeds_with_conditional_get(
@@ -211,8 +211,8 @@ async def test_job_is_installed_and_its_run_stores_articles(
     async def notify(text: str) -> None:
         notices.append(text)
 
-    ingestor = Ingestor(store, settings=feed_settings, topics=topics)  # type: ignore[arg-type]
-    feeds = await FeedStore.open(store)  # type: ignore[arg-type]
+    ingestor = Ingestor(store, settings=feed_settings, topics=topics)
+    feeds = store.feeds
     install_feed_poll_job(
         application,
         settings=feed_settings,
@@ -270,7 +270,7 @@ async def test_the_feed_is_parsed_off_the_event_loop(
 
     def parse(*args: object) -> object:
         threads.append(threading.current_thread())
-        return real_parse(*args)  # type: ignore[arg-type]
+        return real_parse(*args)
 
     monkeypatch.setattr(bot.sources.web, "parse_feed", parse)
     feed.publish(1)

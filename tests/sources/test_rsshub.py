@@ -18,11 +18,11 @@ from bot.logs import settings_redactor
 from bot.sources.cadence import HostSpacing, feed_ttl_seconds, interval_after_failure
 from bot.sources.client import make_fetcher
 from bot.sources.errors import RefusedSource
-from bot.sources.feed_store import FeedStore
 from bot.sources.fetch import max_age
 from bot.sources.registry import FeedRegistry
 from bot.sources.rsshub import instance_url, parse_route, route_of
 from bot.store.api import Store
+from bot.store.feeds import FeedStore
 from summaries.model import Topic
 from tests.sources.conftest import NoSleep, make_settings
 from tests.sources.rsshub_fake import FakeRsshub, full_text_rss
@@ -94,8 +94,8 @@ def test_ttl_cache_headers_and_backoff() -> None:
 async def _poll(
     store: Store, settings: Settings, topics: tuple[Topic, ...], now: datetime
 ) -> tuple[object, FeedStore]:
-    feeds = await FeedStore.open(store)  # type: ignore[arg-type]
-    ingestor = Ingestor(store, settings=settings, topics=topics)  # type: ignore[arg-type]
+    feeds = store.feeds
+    ingestor = Ingestor(store, settings=settings, topics=topics)
     async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as client:
         fetcher = make_fetcher(client, settings, sleep=NoSleep(), retries=0)
         report = await ingestor.poll_feeds(now, feeds=feeds, fetcher=fetcher)
@@ -118,7 +118,7 @@ async def test_a_route_is_read_from_the_next_instance_when_the_first_fails(
             rsshub_base_url=f"{broken.base},{server.base}/",
             rsshub_access_key=KEY,
         )
-        registry = FeedRegistry(await FeedStore.open(store), settings=settings)  # type: ignore[arg-type]
+        registry = FeedRegistry(store.feeds, settings=settings)
         added = await registry.add(ROUTE + "?limit=20", added_by=1)
         assert (added.status, added.url) == ("added", ROUTE + "?limit=20")
         # As configure_logging does for every handler: the key is a secret of the settings.
@@ -153,7 +153,7 @@ async def test_every_instance_failing_is_one_line_without_the_key(
         settings = make_settings(
             tmp_path, rsshub_base_url=f"{first.base},{second.base}", rsshub_access_key=KEY
         )
-        await (await FeedStore.open(store)).add("rsshub://caixin/latest", added_by=None)  # type: ignore[arg-type]
+        await store.feeds.add("rsshub://caixin/latest", added_by=None)
         report, feeds = await _poll(store, settings, topics, T0)
     ((url, error),) = report.errors  # type: ignore[attr-defined]
     assert url == "rsshub://caixin/latest"
@@ -167,7 +167,7 @@ async def test_every_instance_failing_is_one_line_without_the_key(
 async def test_routes_are_refused_while_no_instance_is_set(
     store: Store, settings: Settings, topics: tuple[Topic, ...]
 ) -> None:
-    registry = FeedRegistry(await FeedStore.open(store), settings=settings)  # type: ignore[arg-type]
+    registry = FeedRegistry(store.feeds, settings=settings)
     refused = await registry.add("rsshub://caixin/latest", added_by=1)
     assert refused.status == "refused"
     assert refused.reason.startswith("rsshub:// routes need an RSSHub instance")

@@ -1,4 +1,4 @@
-"""The feed registry's table, which bot.sources.feed_store used to create on its own.
+"""The feed registry's table, which bot.store.feeds used to create on its own.
 
 Revision ID: 0003
 Revises: 0002

@@ -1,11 +1,11 @@
 """The feed registry: which feeds are polled, their validators, schedule and health.
 
 The ``feeds`` table of the store's database (bot.store.schema, created by the store's Alembic
-revisions 0003 and 0008), in SQLAlchemy Core on the store's engine. A feed is one row however
-many chats follow it: it is polled while it is one of the operator's feeds (``is_global``: from
-FEEDS, /addfeed, the catalogue or an operator's OPML import) or while a chat follows it, and
-not after it was disabled for failing too long. Rows are never deleted, so a feed's id (which
-its articles carry) is never reused.
+revisions 0003 and 0008), in SQLAlchemy Core on the store's engine, reached as
+``store.feeds``. A feed is one row however many chats follow it: it is polled while it is one
+of the operator's feeds (``is_global``: from FEEDS, /addfeed, the catalogue or an operator's
+OPML import) or while a chat follows it, and not after it was disabled for failing too long.
+Rows are never deleted, so a feed's id (which its articles carry) is never reused.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,15 +23,6 @@ from bot.store.schema import articles, feeds, subscriptions
 
 # Consecutive failures after which a feed is marked failing and admins are told.
 FAILING_AFTER = 3
-
-
-class HasEngine(Protocol):
-    """A store that exposes its SQLAlchemy engine (both store backends do)."""
-
-    @property
-    def engine(self) -> AsyncEngine:
-        """The store's async engine."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -128,15 +119,10 @@ _FOLLOWED = sa.exists().where(subscriptions.c.kind == "feed", subscriptions.c.va
 
 
 class FeedStore:
-    """Reads and writes the ``feeds`` table."""
+    """Reads and writes the ``feeds`` table; the store builds one (``SqlStore.feeds``)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-
-    @classmethod
-    async def open(cls, store: HasEngine) -> FeedStore:
-        """The registry on ``store``'s database (its table comes with the store's migrations)."""
-        return cls(store.engine)
 
     def _write(self) -> Any:
         return self._engine.execution_options(**{WRITE_OPTION: True}).begin()
