@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", help="search stored articles")
     search.add_argument("words", nargs="+")
     search.add_argument("--limit", type=int, default=5)
+    sub.add_parser("reindex", help="rebuild the search index with TOKENIZER")
     deliver = sub.add_parser("deliver", help="push digests that are due")
     deliver.add_argument("--once", action="store_true", required=True, help="run one tick now")
     export = sub.add_parser("export", help="write the whole store as JSON Lines")
@@ -76,7 +77,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "migrate":
         from bot.ingest import migrate
 
-        return asyncio.run(migrate(settings.database_url))
+        return asyncio.run(migrate(settings.database_url, tokenizer=settings.tokenizer))
     if command == "ingest":
         from bot.cli import ingest_main
 
@@ -85,17 +86,23 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli import search_main
 
         return asyncio.run(search_main(" ".join(args.words), settings, limit=args.limit))
+    if command == "reindex":
+        from bot.cli import reindex_main
+
+        return asyncio.run(reindex_main(settings))
     if command == "deliver":
         from bot.delivery.cli import deliver_once_main
 
         return asyncio.run(deliver_once_main(settings))
     if command in ("export", "import"):
-        from bot.ingest.index import ANALYZER
+        from bot.ingest.index import analyzer_for
         from bot.store.export import export_main, import_main
+        from summaries.segmenter import segmenter
 
+        analyzer = analyzer_for(segmenter(settings.tokenizer))
         if command == "export":
-            return asyncio.run(export_main(settings.database_url, args.file, analyzer=ANALYZER))
-        return asyncio.run(import_main(settings.database_url, args.file, analyzer=ANALYZER))
+            return asyncio.run(export_main(settings.database_url, args.file, analyzer=analyzer))
+        return asyncio.run(import_main(settings.database_url, args.file, analyzer=analyzer))
     return 2
 
 

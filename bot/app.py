@@ -160,7 +160,7 @@ def _make_post_init(settings: Settings) -> Any:
         from bot.sources.jobs import install_feed_poll_job
         from bot.sources.registry import FeedRegistry
 
-        store = await open_store(settings.database_url)
+        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
         topics = tuple(load_topics(settings.topics_file))
         # One ingestor for the process: /ingest, the seeds and the feed poll share its writer.
         ingestor = Ingestor(store, settings=settings, topics=topics)

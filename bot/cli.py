@@ -1,4 +1,4 @@
-"""``python -m bot ingest`` and ``python -m bot search``: operator commands over the store.
+"""``python -m bot ingest``, ``search`` and ``reindex``: operator commands over the store.
 
 Every failure becomes one line on stderr and an exit status, never a traceback.
 """
@@ -12,9 +12,11 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.ingest import Ingestor, IngestReport, describe_error, open_store
+from bot.ingest.reindex import reindex
 from bot.services.topics import TopicsFileError, load_topics
 from bot.sources.urls import is_url
 from bot.store.records import SearchResult
+from summaries.segmenter import segmenter
 
 _BAR_WIDTH = 30
 
@@ -90,7 +92,7 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        store = await open_store(settings.database_url)
+        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
     except Exception as exc:  # the one line an operator needs, not a traceback
         print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
         return 2
@@ -121,7 +123,7 @@ def _date_of(published: object) -> str:
 async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
     """Print the top hits (title, date, digest), or why there are none; 0 unless it failed."""
     try:
-        store = await open_store(settings.database_url)
+        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
     except Exception as exc:
         print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
         return 2
@@ -137,6 +139,30 @@ async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         _stdout_closed()
+    return 0
+
+
+async def reindex_main(settings: Settings) -> int:
+    """Rebuild every article's index tokens with TOKENIZER (a progress bar on a terminal)."""
+    try:
+        store = await open_store(
+            settings.database_url, tokenizer=settings.tokenizer, check_index=False
+        )
+    except Exception as exc:
+        print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
+        return 2
+    bar = ProgressBar(sys.stderr, "reindex")
+    words = segmenter(settings.tokenizer)
+    try:
+        count = await reindex(store, words, progress=bar)
+    except Exception as exc:
+        bar.close()
+        print(f"error: reindex stopped: {describe_error(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    bar.close()
+    print(f"reindexed: {count} article(s) with {words.identity['tokenizer']}")
     return 0
 
 

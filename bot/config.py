@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -60,6 +61,8 @@ class Settings(BaseSettings):
     topics_file: Path = Path("seeds/topics.toml")
     digest_max_chars: int = Field(default=150, ge=10)
     digest_max_sentences: int = Field(default=3, ge=1)
+    # rjieba or jieba (None: rjieba when installed); see summaries.segmenter.
+    tokenizer: Literal["rjieba", "jieba"] | None = None
     # Folders /ingest in a chat may read (empty: SEEDS_DIR and the working folder).
     ingest_roots: Annotated[tuple[Path, ...], NoDecode] = ()
 
@@ -117,6 +120,16 @@ class Settings(BaseSettings):
                     "and a port, for example socks5://127.0.0.1:1080",
                     {"problem": problem},
                 )
+        return value
+
+    @field_validator("tokenizer")
+    @classmethod
+    def _check_tokenizer(cls, value: str | None) -> str | None:
+        if value == "rjieba" and importlib.util.find_spec("rjieba") is None:
+            raise PydanticCustomError(
+                "tokenizer",
+                "rjieba is not installed: pip install rjieba, or set TOKENIZER=jieba",
+            )
         return value
 
     @field_validator("ingest_roots", mode="before")

@@ -17,7 +17,7 @@ import httpx
 
 from bot import metrics
 from bot.config import Settings
-from bot.ingest.index import ANALYZER
+from bot.ingest.index import analyzer_for
 from bot.ingest.prepare import ArticlePipeline
 from bot.ingest.run import IngestRun
 from bot.ingest.writer import ArticleWriter
@@ -32,6 +32,7 @@ from bot.sources.web import WebSource
 from bot.store.records import AddResult, NewArticle
 from summaries import Summarizer
 from summaries.model import Topic
+from summaries.segmenter import segmenter
 
 # The operator's command line and the seeds: any regular file outside the system folders.
 ANYWHERE = FilePolicy()
@@ -65,12 +66,15 @@ class Ingestor:
     def __init__(self, store: IngestStore, *, settings: Settings, topics: Sequence[Topic]) -> None:
         self.store = store
         self.settings = settings
+        # One segmenter (TOKENIZER) for the digests and the index tokens alike.
+        self.words = segmenter(settings.tokenizer)
         summarizer = Summarizer(
             topics=topics,
             max_chars=settings.digest_max_chars,
             max_sentences=settings.digest_max_sentences,
+            tokenizer=self.words.words,
         )
-        self.pipeline = ArticlePipeline(summarizer, ANALYZER)
+        self.pipeline = ArticlePipeline(summarizer, analyzer_for(self.words))
         self.writer = ArticleWriter(store)
 
     def run(self) -> IngestRun:

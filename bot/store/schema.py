@@ -159,6 +159,14 @@ feeds = sa.Table(
     sa.Column("added_by", sa.BigInteger),
 )
 
+# What built the full-text index (tokenizer, dictionary): see bot.store.reindex (revision 0009).
+index_meta = sa.Table(
+    "index_meta",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
 # Backend-specific full-text tables, described here only so queries can name their columns.
 _sqlite_fts_metadata = sa.MetaData()
 _postgresql_fts_metadata = sa.MetaData()
