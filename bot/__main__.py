@@ -24,7 +24,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the bot (the default): long polling, or webhook if set")
     sub.add_parser("migrate", help="create or upgrade the database schema")
     ingest = sub.add_parser("ingest", help="load articles from files, folders, pages or feeds")
-    ingest.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    ingest.add_argument("sources", nargs="*", metavar="PATH_OR_URL")
+    ingest.add_argument(
+        "--jsonl",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help='a JSON Lines file of {"title", "text", "url", "published"} (repeatable)',
+    )
     search = sub.add_parser("search", help="search stored articles")
     search.add_argument("words", nargs="+")
     search.add_argument("--limit", type=int, default=5)
@@ -81,7 +88,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "ingest":
         from bot.cli import ingest_main
 
-        return asyncio.run(ingest_main(args.sources, settings))
+        if not args.sources and not args.jsonl:
+            print("error: give PATH_OR_URL or --jsonl FILE", file=sys.stderr)
+            return 2
+        return asyncio.run(ingest_main(args.sources, settings, jsonl=args.jsonl))
     if command == "search":
         from bot.cli import search_main
 
@@ -102,6 +112,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         analyzer = analyzer_for(segmenter(settings.tokenizer))
         if command == "export":
             return asyncio.run(export_main(settings.database_url, args.file, analyzer=analyzer))
+        # The target's index first made current (or recorded), so that the imported articles,
+        # indexed with the same tokenizer, keep the record true.
+        from bot.ingest import open_store
+
+        async def current_index() -> None:
+            await (await open_store(settings.database_url, tokenizer=settings.tokenizer)).close()
+
+        try:
+            asyncio.run(current_index())
+        except Exception as exc:  # the import itself says what is wrong with the database
+            logging.getLogger(__name__).debug("index check before import: %s", exc)
         return asyncio.run(import_main(settings.database_url, args.file, analyzer=analyzer))
     return 2
 

@@ -84,8 +84,11 @@ def print_report(report: IngestReport, out: TextIO | None = None) -> None:
         print(f"refused {source}: {reason}", file=out)
 
 
-async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
-    """Ingest files, folders and URLs; 0 when every source was read, 1 when one could not be."""
+async def ingest_main(
+    sources: Sequence[str], settings: Settings, *, jsonl: Sequence[str] = ()
+) -> int:
+    """Ingest files, folders, URLs and JSON Lines files; 0 when every source was read, 1 when
+    one could not be (a refused JSON line included)."""
     try:
         topics = load_topics(settings.topics_file)
     except TopicsFileError as exc:
@@ -99,7 +102,9 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
     bar = ProgressBar(sys.stderr, "ingest")
     try:
         ingestor = Ingestor(store, settings=settings, topics=topics)
-        report = await ingestor.sources(sources, progress=bar)
+        report = await ingestor.sources(sources, progress=bar) if sources else IngestReport()
+        for path in jsonl:
+            report.merge(await ingestor.jsonl(path, progress=bar))
     except Exception as exc:
         bar.close()
         print(f"error: ingest stopped: {describe_error(exc)}", file=sys.stderr)

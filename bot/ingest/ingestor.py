@@ -26,6 +26,7 @@ from bot.sources.documents import IngestReport
 from bot.sources.feed_store import FeedStore
 from bot.sources.fetch import Fetcher
 from bot.sources.files import FilePolicy, Progress, read_files
+from bot.sources.jsonl import read_jsonl
 from bot.sources.poll import PollReport, poll_feeds_once
 from bot.sources.urls import is_url
 from bot.sources.web import WebSource
@@ -77,9 +78,9 @@ class Ingestor:
         self.pipeline = ArticlePipeline(summarizer, analyzer_for(self.words))
         self.writer = ArticleWriter(store)
 
-    def run(self) -> IngestRun:
-        """A new run: a sink for documents with its own report."""
-        return IngestRun(self.pipeline, self.writer, self.store)
+    def run(self, *, name_duplicates: bool = False) -> IngestRun:
+        """A new run: a sink for documents with its own report (``finish`` it)."""
+        return IngestRun(self.pipeline, self.writer, self.store, name_duplicates=name_duplicates)
 
     async def files(
         self,
@@ -88,10 +89,19 @@ class Ingestor:
         policy: FilePolicy = ANYWHERE,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Files and folders (their *.txt files, recursively), each file in one transaction."""
+        """Files and folders (their *.txt files, recursively), written in batches of files."""
         run = self.run()
         await read_files(paths, run, policy=policy, progress=progress)
+        await run.finish()
         return _counted("file", run.report)
+
+    async def jsonl(self, path: Path | str, *, progress: Progress | None = None) -> IngestReport:
+        """A JSON Lines file, streamed: one article a line, written in batches; each refused
+        or duplicate line is named ``FILE:LINE``."""
+        run = self.run(name_duplicates=True)
+        await read_jsonl(Path(path), run, progress=progress)
+        await run.finish()
+        return _counted("jsonl", run.report)
 
     async def urls(
         self,
@@ -138,14 +148,17 @@ class Ingestor:
                     return await self.poll_feeds(now, feeds=feeds, client=own)
             fetcher = make_fetcher(client, self.settings)
         web = WebSource(fetcher, max_page_fetches=self.settings.feed_max_page_fetches)
+        run = self.run()
         report = await poll_feeds_once(
             feeds,
             web,
-            self.run(),
+            run,
             configured=self.settings.feeds,
             now=now,
             interval=timedelta(minutes=self.settings.feed_poll_minutes),
         )
+        # Not on cancellation (the bot stopping): what was not written is fetched next round.
+        await run.finish()
         _counted("feed", report.articles)
         for url, _reason in report.errors:
             metrics.count_feed_failure(url)
@@ -171,6 +184,7 @@ class Ingestor:
                 progress(done, len(unique))
 
         await asyncio.gather(*(one(url) for url in unique))
+        await run.finish()
         return _counted("web", run.report)
 
 

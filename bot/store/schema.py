@@ -160,9 +160,10 @@ feeds = sa.Table(
 )
 
 # What built the full-text index (tokenizer, dictionary): see bot.store.reindex (revision 0009).
+# Not in ``metadata``: like the index itself it is not exported; an import indexes anew.
 index_meta = sa.Table(
     "index_meta",
-    metadata,
+    sa.MetaData(),
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
