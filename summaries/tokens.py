@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from summaries.chars import has_words
+from summaries.chars import WORD_CHAR, has_words
 from summaries.segmenter import Segmenter, segmenter
 
 # Characters that are never part of a token (control characters are dropped before jieba).
@@ -37,12 +37,9 @@ def search_tokens(text: str, words: Segmenter | None = None) -> list[str]:
     runs are cut into pieces by it, as for the digests.
     """
     cut = (words or segmenter()).search_words
-    out: list[str] = []
-    for raw in cut(normalize_query_text(text)):
-        token = raw.strip()
-        if token and is_wordlike(token):
-            out.append(token)
-    return out
+    holds_words = WORD_CHAR.search
+    # One comprehension over C-level calls: this runs over every word of every article.
+    return [t for t in map(str.strip, cut(normalize_query_text(text))) if t and holds_words(t)]
 
 
 def unique_tokens(tokens: Iterable[str]) -> list[str]:
