@@ -10,7 +10,7 @@ from summaries.digest import select_digest
 from summaries.keywords import extract_keywords, keywords_from_tokens
 from summaries.model import Article, Section, Summary, Topic
 from summaries.pages import article_from_text, split_page
-from summaries.segmenter import TOKENIZERS, Segmenter, segmenter
+from summaries.segmenter import TOKENIZERS, Segmenter
 from summaries.stories import Assignment, Story, StoryIndex
 from summaries.story_signature import StorySignature, StorySigner, story_similarity
 from summaries.summarizer import Summarizer
@@ -47,7 +47,6 @@ __all__ = [
     "jieba_words",
     "keywords_from_tokens",
     "parse_topics",
-    "segmenter",
     "select_digest",
     "split_page",
     "split_sentences",
