@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
@@ -32,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help='a JSON Lines file of {"title", "text", "url", "published"} (repeatable)',
     )
+    sub.add_parser("retag", help="classify every stored article again with the category model")
     search = sub.add_parser("search", help="search stored articles")
     search.add_argument("words", nargs="+")
     search.add_argument("--limit", type=int, default=5)
@@ -42,6 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("file", nargs="?", metavar="FILE", help="default: standard output")
     load = sub.add_parser("import", help="load a JSON Lines export into the store (idempotent)")
     load.add_argument("file", metavar="FILE", help="an export file, or - for standard input")
+    feeds = sub.add_parser("feeds", help="the catalogue and the operator's feeds")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True)
+    feeds_sub.add_parser("catalogue", help="the shipped catalogue, with what is enabled")
+    feeds_sub.add_parser("list", help="every polled feed with its health")
+    poll = feeds_sub.add_parser("poll", help="poll the due feeds now and print what each gave")
+    poll.add_argument("--once", action="store_true", required=True, help="one round, now")
+    feeds_import = feeds_sub.add_parser("import", help="add the feeds of an OPML file")
+    feeds_import.add_argument("file", metavar="FILE.opml")
+    feeds_export = feeds_sub.add_parser("export", help="write the operator's feeds as OPML")
+    feeds_export.add_argument("file", nargs="?", metavar="FILE", help="default: standard output")
     return parser
 
 
@@ -69,9 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # The reader went away (`... | head`): stop quietly, and keep Python's own flush at
-        # exit from raising again on the closed pipe.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (`... | head`): stop quietly.
+        from summaries.cli import stdout_closed
+
+        stdout_closed()
         return 1
 
 
@@ -92,6 +103,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print("error: give PATH_OR_URL or --jsonl FILE", file=sys.stderr)
             return 2
         return asyncio.run(ingest_main(args.sources, settings, jsonl=args.jsonl))
+    if command == "retag":
+        from bot.cli import retag_main
+
+        return asyncio.run(retag_main(settings))
     if command == "search":
         from bot.cli import search_main
 
@@ -104,6 +119,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.delivery.cli import deliver_once_main
 
         return asyncio.run(deliver_once_main(settings))
+    if command == "feeds":
+        from bot.feeds_cli import feeds_main
+
+        return asyncio.run(
+            feeds_main(args.feeds_command, settings, file=getattr(args, "file", None))
+        )
     if command in ("export", "import"):
         from bot.ingest.index import analyzer_for
         from bot.store.export import export_main, import_main

@@ -9,6 +9,7 @@ closed in ``post_shutdown``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -36,7 +37,17 @@ from telegram.ext import (
 from bot import ops_server
 from bot.config import Settings
 from bot.connect import bot_request, updates_request, wait_for_bot_api
-from bot.handlers import admin, feeds, membership, schedule, search, start, subscriptions
+from bot.handlers import (
+    admin,
+    catalogue,
+    chat_feeds,
+    feeds,
+    membership,
+    schedule,
+    search,
+    start,
+    subscriptions,
+)
 from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
 from bot.handlers.fallback import on_error, unknown_command
@@ -44,19 +55,24 @@ from bot.handlers.flood import FLOOD_GROUP, flood_handler
 from bot.handlers.intake import UpdateScreen, install_webhook_screen
 from bot.i18n import plain
 from bot.ingest import Ingestor, open_store
+from bot.ingest.retag import RetagNeed, retag_need, run_retag
 from bot.logs import describe_error, scrub
 from bot.services.admin import AdminService
+from bot.services.chat_feeds import ChatFeedService
 from bot.services.chats import ChatService
 from bot.services.digest import DigestService
 from bot.services.feeds import FeedService
 from bot.services.search import SearchService
 from bot.services.subscriptions import SubscriptionService
 from bot.store.api import Store
+from summaries import CategoryModel, CategoryModelError
 from summaries.model import Topic
 
 log = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+# bot_data key of the background retag started when the category model changed.
+RETAG_TASK_KEY = "retag_task"
 
 # (command, i18n key of its description) in the order the menu shows them.
 MENU = (
@@ -66,6 +82,7 @@ MENU = (
     ("subscribe", "cmd_subscribe"),
     ("unsubscribe", "cmd_unsubscribe"),
     ("mysubs", "cmd_mysubs"),
+    ("export", "cmd_export"),
     ("search", "cmd_search"),
     ("digest", "cmd_digest"),
     ("settime", "cmd_settime"),
@@ -93,6 +110,7 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
         ("subscribe", subscriptions.subscribe),
         ("unsubscribe", subscriptions.unsubscribe),
         ("mysubs", subscriptions.mysubs),
+        ("export", chat_feeds.export_feeds),
         ("search", search.search_command),
         ("digest", schedule.digest),
         ("settime", schedule.settime),
@@ -109,6 +127,7 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
         ("addfeed", feeds.add_feed),
         ("delfeed", feeds.delete_feed),
         ("feeds", feeds.list_feeds),
+        ("catalogue", catalogue.catalogue),
     ]
     handlers += [
         CommandHandler(name, callback, filters=admins) for name, callback in admin_commands
@@ -116,6 +135,12 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
     text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     handlers += [
         MessageHandler(filters.StatusUpdate.MIGRATE, membership.chat_moved),
+        # An OPML file, whatever the capitalisation of its name: the chat follows its feeds.
+        MessageHandler(
+            filters.Document.FileExtension("opml", case_sensitive=False)
+            & filters.UpdateType.MESSAGE,
+            chat_feeds.import_opml,
+        ),
         # Any command not matched above (or an admin command from a non-admin).
         MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command),
         MessageHandler(text & filters.ChatType.PRIVATE, search.search_text),
@@ -151,21 +176,61 @@ async def _load_seeds_on_first_start(
     )
 
 
-def _make_post_init(settings: Settings) -> Any:
+def _start_retag(
+    application: BotApplication, store: Store, model: CategoryModel, need: RetagNeed
+) -> None:
+    """Reclassify stored articles in the background: the bot answers meanwhile."""
+    if need.everything:
+        log.info(
+            "category model %s differs from the store's (%s): retagging %d articles",
+            need.version,
+            need.stored_version or "none",
+            need.articles,
+        )
+    else:
+        log.info("classifying %d stored articles that have no category", need.articles)
+
+    async def retag() -> None:
+        try:
+            report = await run_retag(store, model, need)
+        except Exception:  # the next start tries again: the version is recorded only at the end
+            log.warning("retag stopped; it runs again at the next start", exc_info=True)
+            return
+        log.info("retag done: %d articles, category model %s", report.retagged, report.version)
+
+    application.bot_data[RETAG_TASK_KEY] = asyncio.create_task(retag(), name="retag")
+
+
+def _make_post_init(settings: Settings, categories: CategoryModel | None = None) -> Any:
     async def post_init(application: BotApplication) -> None:
         """Open the store, load topics, make the services, start the jobs, set the menu."""
         from bot.delivery.jobs import install_push_job
-        from bot.services.topics import load_topics
+        from bot.services.catalogue import CatalogueService
+        from bot.sources.catalogue import default_entries, load_catalogue
         from bot.sources.feed_store import FeedStore
         from bot.sources.jobs import install_feed_poll_job
         from bot.sources.registry import FeedRegistry
+        from summaries.topics import load_topics
 
+        model = categories or CategoryModel(settings.category_model_file).load()
+        # A broken catalogue file stops the start with one line, before anything is opened.
+        entries = load_catalogue(settings.catalogue_file)
         store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
         topics = tuple(load_topics(settings.topics_file))
+        # Before the seeds: an empty store records the model's version and is not retagged.
+        need = await retag_need(store, model)
         # One ingestor for the process: /ingest, the seeds and the feed poll share its writer.
-        ingestor = Ingestor(store, settings=settings, topics=topics)
+        ingestor = Ingestor(store, settings=settings, topics=topics, categories=model)
         feeds = await FeedStore.open(store)
         await _load_seeds_on_first_start(store, settings, topics, ingestor)
+        if need is not None:
+            _start_retag(application, store, model, need)
+        catalogue_service = CatalogueService(
+            feeds, entries, rsshub_ready=bool(settings.rsshub_base_url)
+        )
+        # CATALOGUE=default: the default entries are registered once, and logged once.
+        await catalogue_service.enable_defaults(default_entries(entries, settings.catalogue))
+        registry = FeedRegistry(feeds, settings=settings)
         chats = ChatService(
             store,
             default_timezone=settings.default_timezone,
@@ -180,7 +245,18 @@ def _make_post_init(settings: Settings) -> Any:
             search=SearchService(store, topics),
             admin=AdminService(store, settings=settings, topics=topics, ingestor=ingestor),
             digests=DigestService(store, chats, max_articles=settings.digest_max_articles),
-            feeds=FeedService(FeedRegistry(feeds, settings=settings)),
+            feeds=FeedService(registry),
+            catalogue=catalogue_service,
+            chat_feeds=ChatFeedService(
+                store,
+                chats,
+                registry,
+                catalogue_service,
+                max_per_chat=settings.max_feeds_per_chat,
+                multiuser=settings.multiuser,
+                admin_ids=settings.admin_ids,
+                rsshub_base=settings.rsshub_base_url[0] if settings.rsshub_base_url else None,
+            ),
         )
 
         async def notify_admins(message: str) -> None:
@@ -206,15 +282,25 @@ def _make_post_init(settings: Settings) -> Any:
 
 
 async def _post_shutdown(application: BotApplication) -> None:
-    """Stop the health and metrics server, close the store."""
+    """Stop the health and metrics server and a retag still running, close the store."""
     await ops_server.stop_ops_server(application)
+    retag = application.bot_data.get(RETAG_TASK_KEY)
+    if isinstance(retag, asyncio.Task) and not retag.done():
+        retag.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await retag
     services = application.bot_data.get(SERVICES_KEY)
     if isinstance(services, Services):
         await services.store.close()
 
 
-def build_application(settings: Settings) -> BotApplication:
-    """The application with every handler, the error handler and post_init/post_shutdown."""
+def build_application(
+    settings: Settings, *, categories: CategoryModel | None = None
+) -> BotApplication:
+    """The application with every handler, the error handler and post_init/post_shutdown.
+
+    ``categories`` is the category model already read (else post_init reads it).
+    """
     token = settings.token
     if not token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -243,7 +329,7 @@ def build_application(settings: Settings) -> BotApplication:
                 max_retries=2,
             )
         )
-        .post_init(_make_post_init(settings))
+        .post_init(_make_post_init(settings, categories))
         .post_shutdown(_post_shutdown)
     )
     if base_file_url:
@@ -293,12 +379,17 @@ def run_bot(settings: Settings) -> int:
         print("error: WEBHOOK_URL is set but WEBHOOK_SECRET is not; set both.", file=sys.stderr)
         return 2
     try:
+        categories = CategoryModel(settings.category_model_file).load()
+    except CategoryModelError as exc:  # missing or corrupt: one line, before anything starts
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         while True:
             asyncio.run(wait_for_bot_api(settings))
             # asyncio.run leaves no current loop; PTB runs (and closes) the one set here.
             asyncio.set_event_loop(asyncio.new_event_loop())
             try:
-                run_application(build_application(settings), settings)
+                run_application(build_application(settings, categories=categories), settings)
                 return 0
             except NetworkError as exc:  # lost between the check and the start: wait again
                 log.warning("Telegram unreachable while starting (%s)", describe_error(exc))

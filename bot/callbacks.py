@@ -16,11 +16,22 @@ VERSION: Final = "1"
 MAX_BYTES: Final = 64
 _SEP: Final = "|"
 _MAX_INT: Final = 10**12
+# Subscription kinds as a /mysubs ❌ button names them.
+_KINDS: Final = {"c": "category", "t": "topic", "k": "keyword", "f": "feed"}
+_KIND_CODES: Final = {kind: code for code, kind in _KINDS.items()}
 
 
 @dataclass(frozen=True)
 class ToggleTopic:
     """Flip one topic on the /topics keyboard, which shows ``page``."""
+
+    slug: str
+    page: int
+
+
+@dataclass(frozen=True)
+class ToggleCategory:
+    """Flip one news category on the /topics keyboard, which shows ``page``."""
 
     slug: str
     page: int
@@ -37,8 +48,8 @@ class TopicsPage:
 class RemoveSubscription:
     """Remove a subscription listed by /mysubs; keywords are named by ``key_digest``."""
 
-    kind: str  # "topic" or "keyword"
-    value: str  # topic slug, or digest of the keyword (see ``key_digest``)
+    kind: str  # "category", "topic", "keyword" or "feed"
+    value: str  # category or topic slug, or digest of the keyword or feed URL (see ``key_digest``)
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,25 @@ class SubscribeWord:
 
 
 @dataclass(frozen=True)
+class CatalogueHome:
+    """Show the catalogue's categories (admins)."""
+
+
+@dataclass(frozen=True)
+class CatalogueCategory:
+    """Show one category of the catalogue with ✅ toggles (admins)."""
+
+    category: str
+
+
+@dataclass(frozen=True)
+class CatalogueToggle:
+    """Turn a catalogue entry on or off for everyone (admins)."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
 class Stale:
     """Data from another version of the bot."""
 
@@ -73,7 +103,18 @@ class Invalid:
     """Data this bot never made."""
 
 
-Callback = ToggleTopic | TopicsPage | RemoveSubscription | SearchPage | FullArticle | SubscribeWord
+Callback = (
+    ToggleTopic
+    | ToggleCategory
+    | TopicsPage
+    | RemoveSubscription
+    | SearchPage
+    | FullArticle
+    | SubscribeWord
+    | CatalogueHome
+    | CatalogueCategory
+    | CatalogueToggle
+)
 Parsed = Callback | Stale | Invalid
 
 
@@ -91,14 +132,22 @@ def encode(callback: Callback) -> str:
     """The callback data for a button; raises ValueError if it would not fit in 64 bytes."""
     if isinstance(callback, ToggleTopic):
         fields = ["t", callback.slug, str(callback.page)]
+    elif isinstance(callback, ToggleCategory):
+        fields = ["c", callback.slug, str(callback.page)]
     elif isinstance(callback, TopicsPage):
         fields = ["tp", str(callback.page)]
     elif isinstance(callback, RemoveSubscription):
-        fields = ["rm", "t" if callback.kind == "topic" else "k", callback.value]
+        fields = ["rm", _KIND_CODES.get(callback.kind, "k"), callback.value]
     elif isinstance(callback, SearchPage):
         fields = ["s", str(callback.page), callback.query]
     elif isinstance(callback, FullArticle):
         fields = ["a", str(callback.article_id)]
+    elif isinstance(callback, CatalogueHome):
+        fields = ["ch", "-"]
+    elif isinstance(callback, CatalogueCategory):
+        fields = ["cc", callback.category]
+    elif isinstance(callback, CatalogueToggle):
+        fields = ["ct", callback.slug]
     else:
         fields = ["w", callback.query]
     if not fits(*fields):
@@ -127,18 +176,25 @@ def parse(data: str | None) -> Parsed:
 
 
 def _parse_action(action: str, args: str) -> Callback | None:
-    if action == "t":
+    if action in ("t", "c"):
         slug, _, raw_page = args.partition(_SEP)
         page = _number(raw_page)
-        return ToggleTopic(slug, page) if slug and page is not None else None
+        if not slug or page is None:
+            return None
+        return ToggleTopic(slug, page) if action == "t" else ToggleCategory(slug, page)
     if action == "tp":
         page = _number(args)
         return TopicsPage(page) if page is not None else None
     if action == "rm":
-        kind, _, value = args.partition(_SEP)
-        if kind in ("t", "k") and value:
-            return RemoveSubscription("topic" if kind == "t" else "keyword", value)
-        return None
+        code, _, value = args.partition(_SEP)
+        kind = _KINDS.get(code)
+        return RemoveSubscription(kind, value) if kind and value else None
+    if action == "ch":
+        return CatalogueHome()
+    if action == "cc":
+        return CatalogueCategory(args) if args and _SEP not in args else None
+    if action == "ct":
+        return CatalogueToggle(args) if args and _SEP not in args else None
     if action == "s":
         raw_page, _, query = args.partition(_SEP)
         page = _number(raw_page)

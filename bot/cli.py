@@ -1,22 +1,26 @@
-"""``python -m bot ingest``, ``search`` and ``reindex``: operator commands over the store.
+"""``python -m bot ingest``, ``retag``, ``search`` and ``reindex``: operator commands over
+the store.
 
 Every failure becomes one line on stderr and an exit status, never a traceback.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from bot.config import Settings
 from bot.ingest import Ingestor, IngestReport, describe_error, open_store
+from bot.ingest.index import analyzer_for
 from bot.ingest.reindex import reindex
-from bot.services.topics import TopicsFileError, load_topics
+from bot.ingest.retag import retag, retag_need
 from bot.sources.urls import is_url
 from bot.store.records import SearchResult
+from summaries import CategoryModel, CategoryModelError
+from summaries.cli import stdout_closed
 from summaries.segmenter import segmenter
+from summaries.topics import TopicsFileError, load_topics
 
 _BAR_WIDTH = 30
 
@@ -46,17 +50,6 @@ class ProgressBar:
             self._stream.flush()
 
 
-def _stdout_closed() -> None:
-    # The reader went away (`... | head`): the rest of the output has nowhere to go. Point
-    # stdout at /dev/null so that the interpreter's final flush does not fail with a traceback.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):  # stdout without a file descriptor: nothing to flush there
-        pass
-
-
 def _unreadable(report: IngestReport, urls: Sequence[str]) -> list[str]:
     """Sources that could not be read: files, and URLs given on the command line.
 
@@ -84,6 +77,15 @@ def print_report(report: IngestReport, out: TextIO | None = None) -> None:
         print(f"refused {source}: {reason}", file=out)
 
 
+def load_category_model(settings: Settings) -> CategoryModel | None:
+    """The category model, read now; None (and the reason on stderr) when it cannot be."""
+    try:
+        return CategoryModel(settings.category_model_file).load()
+    except CategoryModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
 async def ingest_main(
     sources: Sequence[str], settings: Settings, *, jsonl: Sequence[str] = ()
 ) -> int:
@@ -94,6 +96,9 @@ async def ingest_main(
     except TopicsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    categories = load_category_model(settings)
+    if categories is None:
+        return 2
     try:
         store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
     except Exception as exc:  # the one line an operator needs, not a traceback
@@ -101,7 +106,9 @@ async def ingest_main(
         return 2
     bar = ProgressBar(sys.stderr, "ingest")
     try:
-        ingestor = Ingestor(store, settings=settings, topics=topics)
+        # A store this fills from empty is tagged by this model: the bot need not retag it.
+        await retag_need(store, categories)
+        ingestor = Ingestor(store, settings=settings, topics=topics, categories=categories)
         report = await ingestor.sources(sources, progress=bar) if sources else IngestReport()
         for path in jsonl:
             report.merge(await ingestor.jsonl(path, progress=bar))
@@ -117,8 +124,38 @@ async def ingest_main(
         print_report(report)
         sys.stdout.flush()
     except BrokenPipeError:
-        _stdout_closed()
+        stdout_closed()
     return status
+
+
+async def retag_main(settings: Settings) -> int:
+    """Classify every stored article again; 0 when done, 2 for a bad model or database."""
+    model = load_category_model(settings)
+    if model is None:
+        return 2
+    try:
+        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
+    except Exception as exc:
+        print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
+        return 2
+    bar = ProgressBar(sys.stderr, "retag")
+    try:
+        report = await retag(store, model, progress=bar)
+    except Exception as exc:
+        bar.close()
+        print(f"error: retag stopped: {describe_error(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    bar.close()
+    try:
+        print(f"retagged: {report.retagged} article(s) with category model {report.version}")
+        for slug, count in report.by_category.most_common():
+            print(f"{slug}: {count}")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_closed()
+    return 0
 
 
 def _date_of(published: object) -> str:
@@ -143,7 +180,7 @@ async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
         _print_hits(result)
         sys.stdout.flush()
     except BrokenPipeError:
-        _stdout_closed()
+        stdout_closed()
     return 0
 
 
@@ -159,7 +196,7 @@ async def reindex_main(settings: Settings) -> int:
     bar = ProgressBar(sys.stderr, "reindex")
     words = segmenter(settings.tokenizer)
     try:
-        count = await reindex(store, words, progress=bar)
+        count = await reindex(store, words, analyzer_for(words), progress=bar)
     except Exception as exc:
         bar.close()
         print(f"error: reindex stopped: {describe_error(exc)}", file=sys.stderr)
@@ -185,6 +222,7 @@ def _print_hits(result: SearchResult) -> None:
     for n, hit in enumerate(result.hits, start=1):
         article = hit.article
         when = _date_of(article.published_at or article.ingested_at)
-        print(f"{n}. {article.title or '(untitled)'}  [{when}]  #{article.id}")
+        category = f" · {article.category}" if article.category else ""
+        print(f"{n}. {article.title or '(untitled)'}  [{when}{category}]  #{article.id}")
         digest = "".join(article.digest) or hit.snippet
         print(f"   {digest}")

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
 
     seeds_dir: Path = Path("seeds")
     topics_file: Path = Path("seeds/topics.toml")
+    # The news category model (None: the one shipped in summaries/data).
+    category_model_file: Path | None = None
     digest_max_chars: int = Field(default=150, ge=10)
     digest_max_sentences: int = Field(default=3, ge=1)
     # rjieba or jieba (None: rjieba when installed); see summaries.segmenter.
@@ -76,6 +78,16 @@ class Settings(BaseSettings):
     allow_private_sources: bool = False
     feed_max_entries: int = Field(default=50, ge=1)
     sources_proxy: SecretStr | None = None
+
+    # -- the feed catalogue, RSSHub, feeds for every chat, feed health (docs/sources.md) -----
+    catalogue: Literal["default", "none"] = "default"
+    catalogue_file: Path = Path("seeds/feeds.toml")
+    rsshub_base_url: Annotated[tuple[str, ...], NoDecode] = ()
+    rsshub_access_key: SecretStr | None = None
+    max_feeds_per_chat: int = Field(default=50, ge=0, le=1000)
+    multiuser: bool = True
+    feed_disable_days: int = Field(default=7, ge=1)
+    feed_host_spacing_seconds: float = Field(default=2.0, ge=0)
 
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -103,6 +115,32 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = value.replace("\n", ",").split(",")
             return tuple(part.strip() for part in parts if part.strip())
+        return value
+
+    @field_validator("rsshub_base_url", mode="before")
+    @classmethod
+    def _parse_rsshub_bases(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.replace("\n", ",").split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            bases = []
+            for raw in value:
+                base = str(raw).strip().rstrip("/")
+                parts = urlsplit(base)
+                if parts.scheme not in ("http", "https") or not parts.hostname:
+                    raise PydanticCustomError(
+                        "rsshub_base",
+                        "not an RSSHub instance URL: use http:// or https:// with a host, "
+                        "for example https://rsshub.example.com",
+                    )
+                if parts.query or parts.fragment or parts.username or parts.password:
+                    raise PydanticCustomError(
+                        "rsshub_base",
+                        "an RSSHub instance URL has no query, fragment or password "
+                        "(the access key goes in RSSHUB_ACCESS_KEY)",
+                    )
+                bases.append(base)
+            return tuple(dict.fromkeys(bases))
         return value
 
     @field_validator("sources_proxy", "telegram_proxy")
@@ -162,6 +200,12 @@ class Settings(BaseSettings):
     def ingest_root_paths(self) -> tuple[Path, ...]:
         """What /ingest in a chat may read: INGEST_ROOTS, else SEEDS_DIR and the working folder."""
         return self.ingest_roots or (self.seeds_dir, Path.cwd())
+
+    @property
+    def rsshub_key(self) -> str | None:
+        """The RSSHub access key in clear, for the request URL only (never stored or logged)."""
+        key = self.rsshub_access_key.get_secret_value().strip() if self.rsshub_access_key else ""
+        return key or None
 
     @property
     def token(self) -> str | None:

@@ -31,11 +31,14 @@ PROXY_REFUSED = "the proxy refused its credentials (407); check TELEGRAM_PROXY"
 BOT_POOL_SIZE = 256
 
 
-class ProxiedRequest(HTTPXRequest):
-    """PTB's httpx transport, where a proxy refusing its credentials is a network error.
+class BotApiRequest(HTTPXRequest):
+    """PTB's httpx transport, counting what it sends, where a proxy refusing its credentials
+    is a network error.
 
     Behind a plain HTTP proxy the proxy's own 407 answer comes back as if the Bot API had sent
-    it, and PTB fails to parse it with a traceback; this says what happened instead.
+    it, and PTB fails to parse it with a traceback; this says what happened instead. Answers
+    are counted by Bot API method and status (``metrics.count_api_answer`` counts only the
+    methods that send a message: replies, push messages and their 429s).
     """
 
     async def do_request(
@@ -48,61 +51,35 @@ class ProxiedRequest(HTTPXRequest):
         connect_timeout: object = BaseRequest.DEFAULT_NONE,
         pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Send as PTB does; a 407 answer raises NetworkError."""
-        status, body = await super().do_request(
-            url,
-            method,
-            request_data,
-            read_timeout=read_timeout,  # type: ignore[arg-type]
-            write_timeout=write_timeout,  # type: ignore[arg-type]
-            connect_timeout=connect_timeout,  # type: ignore[arg-type]
-            pool_timeout=pool_timeout,  # type: ignore[arg-type]
-        )
-        if status == 407:
-            raise NetworkError(PROXY_REFUSED)
-        return status, body
-
-
-class CountingRequest(ProxiedRequest):
-    """The bot's transport, counting what it sends (replies, push messages, 429s)."""
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: object = BaseRequest.DEFAULT_NONE,
-        write_timeout: object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: object = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        """Send as PTB does, then count the answer by Bot API method and status."""
+        """Send as PTB does; count the answer; a 407 answer raises NetworkError."""
         api_method = url.rsplit("/", 1)[-1]
         try:
             status, body = await super().do_request(
                 url,
                 method,
                 request_data,
-                read_timeout=read_timeout,
-                write_timeout=write_timeout,
-                connect_timeout=connect_timeout,
-                pool_timeout=pool_timeout,
+                read_timeout=read_timeout,  # type: ignore[arg-type]
+                write_timeout=write_timeout,  # type: ignore[arg-type]
+                connect_timeout=connect_timeout,  # type: ignore[arg-type]
+                pool_timeout=pool_timeout,  # type: ignore[arg-type]
             )
         except NetworkError:
             metrics.count_api_answer(api_method, None)
             raise
         metrics.count_api_answer(api_method, status)
+        if status == 407:
+            raise NetworkError(PROXY_REFUSED)
         return status, body
 
 
 def bot_request(settings: Settings) -> HTTPXRequest:
     """The transport for the bot's own calls (replies, push, webhook registration)."""
-    return CountingRequest(connection_pool_size=BOT_POOL_SIZE, proxy=settings.telegram_proxy_url)
+    return BotApiRequest(connection_pool_size=BOT_POOL_SIZE, proxy=settings.telegram_proxy_url)
 
 
 def updates_request(settings: Settings) -> HTTPXRequest:
     """The transport for getUpdates (one long poll at a time)."""
-    return ProxiedRequest(proxy=settings.telegram_proxy_url)
+    return BotApiRequest(proxy=settings.telegram_proxy_url)
 
 
 def api_address(settings: Settings) -> str:
@@ -145,7 +122,7 @@ async def wait_for_bot_api(
 
 
 async def _get_me(settings: Settings) -> None:
-    request = ProxiedRequest(proxy=settings.telegram_proxy_url)
+    request = BotApiRequest(proxy=settings.telegram_proxy_url)
     bot = Bot(settings.token or "", base_url=settings.telegram_base_url, request=request)
     try:
         await bot.get_me()

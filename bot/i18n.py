@@ -10,7 +10,9 @@ from __future__ import annotations
 import html
 from typing import Final
 
+from bot.feed_texts import FEED_EN, FEED_ZH
 from summaries.model import Topic
+from summaries.taxonomy import Category
 
 LANGUAGES: Final = ("zh", "en")
 
@@ -25,19 +27,25 @@ def topic_name(topic: Topic, language: str) -> str:
     return topic.name_en if language == "en" else topic.name_zh
 
 
+def category_name(category: Category, language: str) -> str:
+    """A news category's name in the chat's language."""
+    return category.name_en if language == "en" else category.name_zh
+
+
 _ZH: dict[str, str] = {
     "start": (
         "你好，我是<b>文摘</b>：每天为你摘录中文新闻的要点。\n\n"
-        "• 点下面的主题订阅，或发送 /subscribe 关键词 订阅任意词语\n"
+        "• 点下面的新闻分类或主题订阅，或发送 /subscribe 关键词 订阅任意词语\n"
         "• 直接发一个词就能搜索新闻，例如：志愿服务\n"
         "• 每天 {time}（{timezone}）推送摘要，可用 /settime 和 /timezone 修改\n\n"
         "全部命令见 /help"
     ),
     "help": (
         "<b>文摘 使用说明</b>\n\n"
-        "/topics 选择主题（✅ 表示已订阅）\n"
-        "/subscribe 主题或关键词 订阅\n"
-        "/unsubscribe 主题或关键词 取消订阅\n"
+        "/topics 选择新闻分类和主题（✅ 表示已订阅）\n"
+        "/subscribe 分类、主题或关键词 订阅（与分类名完全相同时订阅整个分类，"
+        "例如 /subscribe 体育；其他词语按关键词订阅）\n"
+        "/unsubscribe 分类、主题或关键词 取消订阅\n"
         "/mysubs 我的订阅\n"
         "/search 关键词 搜索新闻（私聊中直接发词语也可以）\n"
         "/digest 立即查看今天的摘要（预览，不影响每日推送）\n"
@@ -46,13 +54,16 @@ _ZH: dict[str, str] = {
         "/pause 暂停推送　/resume 恢复推送\n\n"
         "在任何聊天中输入 @{bot} 关键词 也能搜索。"
     ),
-    "topics_title": "选择你关注的主题，点按即可订阅或取消（✅ 已订阅）：",
+    "topics_title": (
+        "选择你关注的新闻分类（第一页）和细分主题（后面几页），点按即可订阅或取消（✅ 已订阅）："
+    ),
     "topic_on": "已订阅：{name}",
     "topic_off": "已取消：{name}",
     "page_prev": "« 上一页",
     "page_next": "下一页 »",
     "subscribe_usage": "请在命令后写上主题或关键词，例如：/subscribe 乡村振兴",
     "unsubscribe_usage": "请在命令后写上要取消的主题或关键词，例如：/unsubscribe 乡村振兴",
+    "subscribed_category": "已订阅新闻分类 <b>{name}</b>，每日摘要会包含这一类新闻。",
     "subscribed_topic": "已订阅主题 <b>{name}</b>，每日摘要会包含相关新闻。",
     "subscribed_keyword": "已订阅关键词 <b>{name}</b>，每日摘要会包含提到它的新闻。",
     "already_subscribed": "你已经订阅了 <b>{name}</b>。",
@@ -61,7 +72,7 @@ _ZH: dict[str, str] = {
     "keyword_no_tokens": "“{name}”里没有可以搜索的文字，请换一个词。",
     "unsubscribed": "已取消订阅 <b>{name}</b>。",
     "not_subscribed": "你没有订阅 <b>{name}</b>。用 /mysubs 查看你的订阅。",
-    "mysubs_empty": "你还没有任何订阅。用 /topics 选择主题，或 /subscribe 关键词。",
+    "mysubs_empty": "你还没有任何订阅。用 /topics 选择分类或主题，或 /subscribe 关键词。",
     "mysubs_title": "你的订阅（{count} 个），点按按钮即可删除：",
     "sub_topic_label": "主题",
     "sub_keyword_label": "关键词",
@@ -119,7 +130,8 @@ _ZH: dict[str, str] = {
     "already_active": "每日推送没有暂停，每天 {time}（{timezone}）。",
     "stats": (
         "<b>统计</b>\n聊天：{chats}（活跃 {active}）\n文章：{articles}\n"
-        "关键词订阅：{keywords}\n今日推送：{deliveries}\n\n<b>各主题订阅</b>\n{topics}"
+        "关键词订阅：{keywords}\n今日推送：{deliveries}\n\n<b>各分类订阅</b>\n{categories}\n\n"
+        "<b>各主题订阅</b>\n{topics}"
     ),
     "ingest_usage": "用法：/ingest 路径或网址",
     "ingest_result": "新增 {added} 篇，重复 {duplicates} 篇，拒绝 {refused} 个。",
@@ -127,14 +139,14 @@ _ZH: dict[str, str] = {
     "unknown_command": "我不认识这个命令。发送 /help 查看可用命令。",
     "error": "抱歉，出了点问题，请稍后再试。",
     "callback_stale": "这个按钮已过期，请重新发送命令。",
-    "deep_link_unknown": "没有找到这个主题。",
+    "deep_link_unknown": "没有找到这个分类或主题。",
     "message_too_long": "消息太长了，请把搜索词控制在 {limit} 个字以内。",
     "inline_none": "没有找到相关新闻",
     "inline_none_text": "没有找到与“{query}”有关的新闻。",
     "cmd_start": "开始使用",
     "cmd_help": "使用说明",
-    "cmd_topics": "选择主题",
-    "cmd_subscribe": "订阅主题或关键词",
+    "cmd_topics": "选择分类和主题",
+    "cmd_subscribe": "订阅分类、主题或关键词",
     "cmd_unsubscribe": "取消订阅",
     "cmd_mysubs": "我的订阅",
     "cmd_search": "搜索新闻",
@@ -148,16 +160,18 @@ _ZH: dict[str, str] = {
 _EN: dict[str, str] = {
     "start": (
         "Hello, I am <b>wenzhai</b> (文摘): short digests of Chinese news, every day.\n\n"
-        "• Tap a topic below to subscribe, or send /subscribe WORD to follow any word\n"
+        "• Tap a news category or topic below to subscribe, or send /subscribe WORD to follow "
+        "any word\n"
         "• Send me a word to search the news, e.g. 志愿服务\n"
         "• Your digest comes daily at {time} ({timezone}); change it with /settime and /timezone"
         "\n\nAll commands: /help"
     ),
     "help": (
         "<b>How to use wenzhai</b>\n\n"
-        "/topics choose topics (✅ = subscribed)\n"
-        "/subscribe TOPIC_OR_WORD subscribe\n"
-        "/unsubscribe TOPIC_OR_WORD unsubscribe\n"
+        "/topics choose news categories and topics (✅ = subscribed)\n"
+        "/subscribe CATEGORY, TOPIC or WORD subscribe (a category's exact name follows the "
+        "whole category, e.g. /subscribe sports or /subscribe 体育; other words are keywords)\n"
+        "/unsubscribe CATEGORY, TOPIC or WORD unsubscribe\n"
         "/mysubs your subscriptions\n"
         "/search WORDS search the news (in a private chat just send the words)\n"
         "/digest your digest now (a preview; the daily push is not affected)\n"
@@ -166,13 +180,16 @@ _EN: dict[str, str] = {
         "/pause stop the daily push, /resume start it again\n\n"
         "In any chat, type @{bot} WORDS to search."
     ),
-    "topics_title": "Choose your topics; tap to subscribe or unsubscribe (✅ = subscribed):",
+    "topics_title": "Choose news categories (first page) and finer topics (the pages after); "
+    "tap to subscribe or unsubscribe (✅ = subscribed):",
     "topic_on": "Subscribed: {name}",
     "topic_off": "Unsubscribed: {name}",
     "page_prev": "« Previous",
     "page_next": "Next »",
     "subscribe_usage": "Add a topic or a word after the command, e.g. /subscribe 乡村振兴",
     "unsubscribe_usage": "Add the topic or word to drop, e.g. /unsubscribe 乡村振兴",
+    "subscribed_category": "Subscribed to the news category <b>{name}</b>; your digest will "
+    "include it.",
     "subscribed_topic": "Subscribed to the topic <b>{name}</b>; your digest will include it.",
     "subscribed_keyword": "Subscribed to the word <b>{name}</b>; your digest will include "
     "articles that mention it.",
@@ -183,7 +200,8 @@ _EN: dict[str, str] = {
     "keyword_no_tokens": "“{name}” has nothing searchable in it; please try another word.",
     "unsubscribed": "Unsubscribed from <b>{name}</b>.",
     "not_subscribed": "You are not subscribed to <b>{name}</b>. See /mysubs.",
-    "mysubs_empty": "You have no subscriptions yet. Use /topics or /subscribe WORD.",
+    "mysubs_empty": "You have no subscriptions yet. Use /topics for categories and topics, or "
+    "/subscribe WORD.",
     "mysubs_title": "Your subscriptions ({count}); tap a button to remove one:",
     "sub_topic_label": "topic",
     "sub_keyword_label": "word",
@@ -245,6 +263,7 @@ _EN: dict[str, str] = {
     "stats": (
         "<b>Stats</b>\nChats: {chats} ({active} active)\nArticles: {articles}\n"
         "Keyword subscriptions: {keywords}\nDeliveries today: {deliveries}\n\n"
+        "<b>Subscriptions per category</b>\n{categories}\n\n"
         "<b>Subscriptions per topic</b>\n{topics}"
     ),
     "ingest_usage": "Usage: /ingest PATH_OR_URL",
@@ -253,14 +272,14 @@ _EN: dict[str, str] = {
     "unknown_command": "I do not know that command. Send /help for the list.",
     "error": "Sorry, something went wrong. Please try again later.",
     "callback_stale": "This button is out of date; please send the command again.",
-    "deep_link_unknown": "That topic does not exist.",
+    "deep_link_unknown": "That category or topic does not exist.",
     "message_too_long": "That is too long; please search with at most {limit} characters.",
     "inline_none": "No articles found",
     "inline_none_text": "No articles found for “{query}”.",
     "cmd_start": "Start",
     "cmd_help": "How to use the bot",
-    "cmd_topics": "Choose topics",
-    "cmd_subscribe": "Subscribe to a topic or word",
+    "cmd_topics": "Choose categories and topics",
+    "cmd_subscribe": "Subscribe to a category, topic or word",
     "cmd_unsubscribe": "Unsubscribe",
     "cmd_mysubs": "Your subscriptions",
     "cmd_search": "Search the news",
@@ -271,6 +290,8 @@ _EN: dict[str, str] = {
     "cmd_resume": "Resume the daily digest",
 }
 
+_ZH.update(FEED_ZH)
+_EN.update(FEED_EN)
 _TEXTS: Final = {"zh": _ZH, "en": _EN}
 
 

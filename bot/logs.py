@@ -135,10 +135,12 @@ class NetworkErrorLine(logging.Filter):
 
 
 def settings_redactor(settings: Settings) -> SecretRedactor:
-    """A redactor for the token and the proxy passwords in these settings."""
+    """A redactor for the token, the proxy passwords and the RSSHub access key."""
     pairs: list[tuple[str, str]] = []
     if settings.token:
         pairs += [(form, "<token>") for form in secret_forms(settings.token)]
+    if settings.rsshub_key:
+        pairs += [(form, "<rsshub-key>") for form in secret_forms(settings.rsshub_key)]
     for proxy in (settings.telegram_proxy, settings.sources_proxy):
         if isinstance(proxy, SecretStr) and proxy.get_secret_value():
             pairs += [(form, "<password>") for form in proxy_secret_forms(proxy.get_secret_value())]

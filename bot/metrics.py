@@ -5,7 +5,7 @@ source="feed", outcome="added").inc(3)`` or ``with metrics.search_seconds.time()
 docs/operations.md says what each one means. They live in prometheus_client's default
 registry: one process is one bot.
 
-Bot API calls are counted where they are sent (bot.connect.CountingRequest). Whether a message
+Bot API calls are counted where they are sent (bot.connect.BotApiRequest). Whether a message
 is a reply or part of the push is told by ``sending_for``: the push job runs inside
 ``sending_for("push")``, and every request made within it (tasks it starts included, as they
 copy the context) counts as a push message.

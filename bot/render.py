@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.i18n import text, topic_name
+from bot.i18n import category_name, text, topic_name
 from bot.services.search import Suggestion
 from bot.services.subscriptions import MAX_KEYWORD_CHARS
+from bot.sources.health import FeedHealth, interval_text
 from bot.sources.registry import FeedListing
 from bot.store.records import SearchResult, StoredArticle, StoreStats
 from summaries.model import Topic
+from summaries.taxonomy import CATEGORIES, Category, category_by_name
 
 MESSAGE_LIMIT = 4096
 # Per entry of a list (a search page, a digest, an inline card): an article's title and passage
@@ -171,6 +173,33 @@ def article_date(article: StoredArticle) -> date:
     return when.date()
 
 
+def article_category(article: StoredArticle) -> Category | None:
+    """The article's stored news category, or None when it has none (not yet classified)."""
+    if not article.category:
+        return None
+    found = category_by_name(article.category)
+    return found if found is not None and found.slug == article.category else None
+
+
+def _date_line(article: StoredArticle, language: str) -> str:
+    """The date, and the category when the article has one: ``2025-01-05 · 体育``."""
+    parts = [article_date(article).isoformat()]
+    category = article_category(article)
+    if category is not None:
+        parts.append(escape(category_name(category, language)))
+    return f"<i>{' · '.join(parts)}</i>"
+
+
+def _topic_tags(article: StoredArticle, topics: Sequence[Topic], language: str) -> list[str]:
+    """The fine topics as a tag line under the title (none when the article has none)."""
+    known = {topic.slug: topic for topic in topics}
+    names = [topic_name(known[s], language) for s in article.topics if s in known]
+    if not names:
+        return []
+    separator = ", " if language == "en" else "、"
+    return [f"<i>🏷 {escape(separator.join(names))}</i>"]
+
+
 def _original_link(article: StoredArticle, language: str) -> list[str]:
     """The read-the-original link, for web addresses only (Telegram refuses other schemes)."""
     url = article.url or ""
@@ -179,11 +208,14 @@ def _original_link(article: StoredArticle, language: str) -> list[str]:
     return [link(url, text(language, "read_original"))]
 
 
-def _article_lines(article: StoredArticle, language: str, *, dated: bool) -> list[str]:
-    """Bold title, (date), digest and link of one article."""
+def _article_lines(
+    article: StoredArticle, language: str, *, dated: bool, tags: Sequence[str] = ()
+) -> list[str]:
+    """Bold title, (date and category), topic tags, digest and link of one article."""
     lines = [f"<b>{escape(clip(article.title, TITLE_CHARS))}</b>"]
     if dated:
-        lines.append(f"<i>{article_date(article).isoformat()}</i>")
+        lines.append(_date_line(article, language))
+    lines.extend(tags)
     digest = "".join(article.digest).strip()
     if digest:
         lines.append(escape(clip(digest, PASSAGE_CHARS)))
@@ -198,29 +230,35 @@ def render_digest(
     today: date | None = None,
     footer: str = "",
 ) -> list[str]:
-    """The digest as message parts: articles grouped by topic, title, digest and link each.
+    """The digest as message parts: articles grouped by news category (in the taxonomy's
+    order; articles without one last), each with title, topic tags, digest and link.
 
     ``footer`` (HTML) ends the last part; it is split with the rest, so no part goes over.
     """
     if not articles:
         return []
     day = today or date.today()
-    known = {topic.slug: topic for topic in topics}
     groups: dict[str, list[StoredArticle]] = {}
     for article in articles:
-        slug = next((s for s in article.topics if s in known), "")
-        groups.setdefault(slug, []).append(article)
-    order = [topic.slug for topic in topics if topic.slug in groups]
-    if "" in groups:
-        order.append("")
+        category = article_category(article)
+        groups.setdefault(category.slug if category else "", []).append(article)
+    order = [category for category in CATEGORIES if category.slug in groups]
     blocks = [f"📰 <b>{text(language, 'digest_header', date=day.isoformat())}</b>"]
-    for slug in order:
-        if slug:
-            heading = escape(topic_name(known[slug], language))
+    for category in [*order, None]:
+        members = groups.get(category.slug if category else "")
+        if not members:
+            continue
+        if category is not None:
+            heading = escape(category_name(category, language))
         else:
             heading = text(language, "other_topic")
-        blocks.append(f"🏷 <b>{heading}</b>")
-        blocks.extend("\n".join(_article_lines(a, language, dated=False)) for a in groups[slug])
+        blocks.append(f"🗂 <b>{heading}</b>")
+        blocks.extend(
+            "\n".join(
+                _article_lines(a, language, dated=False, tags=_topic_tags(a, topics, language))
+            )
+            for a in members
+        )
     if footer:
         blocks.append(footer)
     return split_message("\n\n".join(blocks))
@@ -274,14 +312,14 @@ def render_search(query: str, result: SearchResult, *, first: int, language: str
             passage = escape(clip("".join(article.digest), PASSAGE_CHARS))
         blocks.append(
             f"<b>{number}. {escape(clip(article.title, TITLE_CHARS))}</b>\n"
-            f"<i>{article_date(article).isoformat()}</i>\n{passage}"
+            f"{_date_line(article, language)}\n{passage}"
         )
     # Entries are clipped, so a page of five always fits one message; the split only guards.
     return split_message("\n\n".join(blocks))[0]
 
 
 def render_article_card(article: StoredArticle, *, language: str) -> str:
-    """One article in one message: bold title, date, digest and link (inline results)."""
+    """One article in one message: bold title, date and category, digest and link (inline)."""
     return split_message("\n".join(_article_lines(article, language, dated=True)))[0]
 
 
@@ -306,7 +344,12 @@ def render_no_hits(
 
 
 def subscription_label(kind: str, value: str, *, topics: Sequence[Topic], language: str) -> str:
-    """How a subscription is named: the topic's name, or the keyword (long ones cut)."""
+    """How a subscription is named: the category's or topic's name, or the keyword (long ones
+    cut)."""
+    if kind == "category":
+        category = category_by_name(value)
+        if category is not None and category.slug == value:
+            return category_name(category, language)
     if kind == "topic":
         topic = next((t for t in topics if t.slug == value), None)
         if topic is not None:
@@ -315,10 +358,16 @@ def subscription_label(kind: str, value: str, *, topics: Sequence[Topic], langua
 
 
 def render_stats(stats: StoreStats, *, topics: Sequence[Topic], language: str) -> list[str]:
-    """The /stats answer: counts, then subscriptions per topic, most followed first."""
+    """The /stats answer: counts, then subscriptions per category and per topic, most
+    followed first (ties in taxonomy or topic-list order)."""
     names = {topic.slug: topic_name(topic, language) for topic in topics}
     by_count = sorted(stats.subscriptions_by_topic.items(), key=lambda item: -item[1])
     per_topic = "\n".join(f"{names.get(slug, slug)}: {count}" for slug, count in by_count)
+    counted = stats.subscriptions_by_category
+    followed = sorted(
+        (c for c in CATEGORIES if counted.get(c.slug)), key=lambda c: -counted[c.slug]
+    )
+    per_category = "\n".join(f"{category_name(c, language)}: {counted[c.slug]}" for c in followed)
     reply = text(
         language,
         "stats",
@@ -327,6 +376,7 @@ def render_stats(stats: StoreStats, *, topics: Sequence[Topic], language: str) -
         articles=stats.articles,
         keywords=stats.keyword_subscriptions,
         deliveries=stats.deliveries_today,
+        categories=per_category or "-",
         topics=per_topic or "-",
     )
     return split_message(reply)
@@ -366,5 +416,22 @@ def render_feeds(listing: FeedListing, *, language: str) -> str:
             state = text(language, "feed_ok") + " · " + text(language, "feed_last_ok", when=when)
         else:
             state = text(language, "feed_never")
-        lines.append(f"{number}. {escape(feed.url)}{origin}\n    {state}")
+        name = f"{escape(feed.title)} " if feed.title else ""
+        lines.append(f"{number}. {name}{escape(feed.url)}{origin}\n    {state}")
+        if number <= len(listing.health):
+            lines.append("    " + _health_line(listing.health[number - 1], language))
     return "\n".join(lines)
+
+
+def _health_line(row: FeedHealth, language: str) -> str:
+    """Items in 7 days, the interval in force, followers; disabled or stale when so."""
+    line = text(
+        language,
+        "feed_health_line",
+        items=row.recent_items,
+        interval=interval_text(row.interval),
+        followers=row.followers,
+    )
+    if row.state in ("disabled", "stale"):
+        line = text(language, f"feed_{row.state}") + " · " + line
+    return line

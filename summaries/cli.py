@@ -25,7 +25,7 @@ from summaries.pages import article_from_text, split_page
 from summaries.story_grouper import StoryGrouper
 from summaries.summarizer import Summarizer
 from summaries.text import decode_text
-from summaries.topics import parse_topics
+from summaries.topics import load_topics
 
 DEFAULT_TOPICS = Path("seeds") / "topics.toml"
 _PROG = "summaries"
@@ -70,18 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_topics(path: Path | None) -> tuple[Topic, ...]:
+def default_or_named_topics(path: Path | None) -> tuple[Topic, ...]:
     """Topics from the named TOML file (or the default one when it exists)."""
     if path is None:
         if not DEFAULT_TOPICS.is_file():
             return ()
         path = DEFAULT_TOPICS
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    entries = data.get("topic", [])
-    if not isinstance(entries, list):
-        raise ValueError("'topic' must be an array of tables ([[topic]])")
-    return parse_topics(entries)
+    return load_topics(path)
 
 
 def article_record(article: Article, summary: Summary, category: CategoryResult) -> dict[str, Any]:
@@ -253,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     jieba.setLogLevel(logging.WARNING)
     try:
-        topics = load_topics(args.topics)
+        topics = default_or_named_topics(args.topics)
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         _error(str(args.topics or DEFAULT_TOPICS), f"cannot read topics: {exc}")
         return 2

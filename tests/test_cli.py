@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ def _settings(tmp_path: Path, **changes: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": f"sqlite:///{tmp_path / 'data' / 'cli.db'}",
         "topics_file": REPO / "seeds" / "topics.toml",
+        "catalogue": "none",
         **changes,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -43,6 +45,7 @@ async def test_ingest_twice_then_search(tmp_path: Path, capsys: pytest.CaptureFi
     lines = out.splitlines()
     assert lines[0].endswith("result(s) for: 格尔木")
     assert lines[1].startswith("1. 青海省格尔木市：绽放文明花 结出富裕果  [")
+    assert re.search(r"\[\d{4}-\d\d-\d\d · [a-z]+\]", lines[1])  # the news category
     assert "格尔木" in lines[2]
 
 

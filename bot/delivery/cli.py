@@ -10,8 +10,10 @@ from telegram.error import InvalidToken, NetworkError
 from bot.config import Settings
 from bot.delivery.jobs import make_pusher, push_config
 from bot.delivery.lean_request import push_request
-from bot.delivery.push import ChatResult, TickReport
+from bot.delivery.outage import describe
+from bot.delivery.report import ChatResult, TickReport
 from bot.logs import scrub
+from bot.store.dialect import is_unavailable
 
 
 def _print_result(result: ChatResult) -> None:
@@ -24,7 +26,11 @@ def _print_result(result: ChatResult) -> None:
 
 
 async def deliver_once_main(settings: Settings) -> int:
-    """Run one push tick with a plain Bot; 0 when it ran, 1 on failure, 2 without a token."""
+    """Run one push tick with a plain Bot; 0 when it ran, 1 on failure, 2 without a token.
+
+    A database that stops answering is waited for; if it stays away, one error line says
+    so (and how many sent digests could not be recorded) and the status is 1.
+    """
     token = settings.token
     if not token:
         print(
@@ -33,8 +39,8 @@ async def deliver_once_main(settings: Settings) -> int:
         )
         return 2
     from bot.ingest import open_store
-    from bot.services.topics import TopicsFileError, load_topics
     from bot.store import DatabaseUrlError
+    from summaries.topics import TopicsFileError, load_topics
 
     try:
         topics = load_topics(settings.topics_file)
@@ -42,6 +48,11 @@ async def deliver_once_main(settings: Settings) -> int:
     except (TopicsFileError, DatabaseUrlError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        print(f"error: cannot reach the database: {scrub(describe(exc))}", file=sys.stderr)
+        return 1
     try:
         config = push_config(settings)
         request = push_request(config.concurrency, settings.telegram_proxy_url)
@@ -59,5 +70,15 @@ async def deliver_once_main(settings: Settings) -> int:
     print(report.summary())
     if report.halted:
         print("error: Telegram refused the bot token", file=sys.stderr)
+        return 1
+    if report.store_error:
+        unsaved = report.outcomes["unsaved"]
+        lost = (
+            f"; {unsaved} digest(s) were sent but not recorded and may go out again"
+            " once their lease runs out"
+            if unsaved
+            else ""
+        )
+        print(f"error: push stopped: {scrub(report.store_error)}{lost}", file=sys.stderr)
         return 1
     return 0

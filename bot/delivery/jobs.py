@@ -74,8 +74,11 @@ def install_push_job(
         except Exception:  # the job keeps repeating; the next tick retries
             log.exception("push tick failed")
             return
-        if report.outcomes:
+        if report.outcomes or report.store_outages:
             log.info("push tick: %s", report.summary())
+        if report.store_error:
+            # One line, no traceback: the next tick writes what was kept and goes on.
+            log.error("push tick stopped early: %s", report.store_error)
 
     application.job_queue.run_repeating(
         push_tick,

@@ -41,9 +41,9 @@ def push_request(concurrency: int, proxy: str | None = None) -> BaseRequest:
     """The transport for a pushing Bot: LeanRequest, or PTB's httpx one behind a proxy
     (TELEGRAM_PROXY given as ``proxy``, or the environment's proxy variables)."""
     if proxy:
-        from bot.connect import ProxiedRequest
+        from bot.connect import BotApiRequest
 
-        return ProxiedRequest(connection_pool_size=concurrency + 8, proxy=proxy)
+        return BotApiRequest(connection_pool_size=concurrency + 8, proxy=proxy)
     if any(os.environ.get(name) or os.environ.get(name.lower()) for name in _PROXY_VARIABLES):
         return HTTPXRequest(connection_pool_size=concurrency + 8)  # httpx honours the proxy
     return LeanRequest(pool_size=concurrency + 8)

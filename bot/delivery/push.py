@@ -5,6 +5,13 @@ read in keyset-paged batches, claimed atomically in the delivery log, and sent c
 within the pacer's limits. Every claim ends as sent, 'nothing new' or failed (retried at a
 later tick, up to ``max_attempts`` a day): none is left hanging, except by a killed process,
 whose claims another tick takes over once their lease has run out.
+
+A database that stops answering stops the sending, not the tick: every store call goes through
+a ``StoreGuard`` (bot.delivery.outage) that retries it until the database answers again, and no
+new message goes out meanwhile. A digest already sent is never released nor counted as
+failed: its mark waits in memory until it commits. Only when the database stays away longer
+than the guard's patience does the tick stop; marks it could not write are kept and written
+first thing at the next tick of this process.
 """
 
 from __future__ import annotations
@@ -14,17 +21,18 @@ import logging
 import os
 import secrets
 import socket
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal, Protocol
+from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot
 
+from bot.delivery.leftovers import LeftClaim, LeftClaims
 from bot.delivery.marks import SentMarks
+from bot.delivery.outage import StoreGuard, StoreLost, describe
 from bot.delivery.pacer import SendPacer, Sleep
+from bot.delivery.report import ChatResult, Outcome, TickReport
 from bot.delivery.schedule import local_moment
 from bot.delivery.sender import (
     BotUnauthorized,
@@ -36,8 +44,6 @@ from bot.delivery.sender import (
 )
 from bot.render import render_digest
 from bot.store.deliveries import Claim, Cutoffs, DeliveryLog, DueChat, SentMark
-from bot.store.digest_batch import articles_for_chats
-from bot.store.fulltext import Analyzer
 from bot.store.records import StoredArticle
 from summaries.model import Topic
 
@@ -46,17 +52,19 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 # Digests rendered per tick are mostly the same few (chats share topics): keep some at hand.
 RENDER_CACHE_SIZE = 256
-Outcome = Literal["sent", "nothing_new", "failed", "blocked", "lost"]
 # Fresh digest articles of a claimed batch, by chat; None when the batch query failed.
 Fresh = dict[int, list[StoredArticle]] | None
+DATABASE_AWAY = "left for later: the database is not answering"
 
 
 class PushStore(Protocol):
     """What the push needs of the store (``bot.store.open_store`` gives all of it)."""
 
-    engine: AsyncEngine
-    backend: str
-    analyzer: Analyzer
+    deliveries: DeliveryLog
+
+    async def articles_for_chats(
+        self, chat_ids: Sequence[int], *, limit: int
+    ) -> dict[int, list[StoredArticle]]: ...
 
     async def articles_for_chat(
         self, chat_id: int, *, limit: int = 10, since: datetime | None = None
@@ -80,36 +88,16 @@ class PushConfig:
     lease_seconds: float = 900.0  # a claim older than this belongs to a dead worker
     max_attempts: int = 5  # failed sends of one chat's digest per local date
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-
-
-@dataclass(frozen=True)
-class ChatResult:
-    """What one claimed chat came to."""
-
-    chat_id: int
-    outcome: Outcome
-    parts: int = 0
-    detail: str = ""
-
-
-@dataclass
-class TickReport:
-    """Counts of one tick (kept small: a tick may cover a million chats)."""
-
-    outcomes: Counter[str] = field(default_factory=Counter)
-    messages: int = 0
-    floods: int = 0
-    halted: bool = False  # the token was refused: nothing can be sent
+    # How long a store call is retried while the database does not answer; None: a third of
+    # the lease, so that a mark retried that long still lands well inside its own claim.
+    store_patience_seconds: float | None = None
 
     @property
-    def sent(self) -> int:
-        """Digests sent completely."""
-        return self.outcomes["sent"]
-
-    def summary(self) -> str:
-        """One line for logs and the command line."""
-        parts = ", ".join(f"{name} {n}" for name, n in sorted(self.outcomes.items()))
-        return f"digests: {parts or 'none due'}; messages {self.messages}; 429s {self.floods}"
+    def store_patience(self) -> float:
+        """Seconds a store call is retried through an outage."""
+        if self.store_patience_seconds is not None:
+            return self.store_patience_seconds
+        return max(1.0, self.lease_seconds / 3)
 
 
 @dataclass
@@ -119,6 +107,14 @@ class _Progress:
     target: int
     sent: list[int] = field(default_factory=list)
     already: int = 0  # parts sent before this attempt
+    recorded: int = 0  # parts the delivery log knows of
+    article_ids: tuple[int, ...] = ()
+    complete: bool = False  # every part went out
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether parts went out that the delivery log does not know of yet."""
+        return len(self.sent) > self.recorded
 
 
 def new_worker_id() -> str:
@@ -141,7 +137,7 @@ class Pusher:
         worker_id: str | None = None,
     ) -> None:
         self.store = store
-        self.deliveries = DeliveryLog(store.engine, store.backend)
+        self.deliveries = store.deliveries
         self.topics = tuple(topics)
         self.config = config
         self.clock = clock
@@ -152,7 +148,12 @@ class Pusher:
             sleep=sleep,
         )
         self.sender = MessageSender(bot, self.pacer, sleep=sleep, policy=config.retry)
-        self.marks = SentMarks(self.deliveries, worker=self.worker, clock=clock)
+        self.guard = StoreGuard(
+            patience=config.store_patience, clock=lambda: clock().timestamp(), sleep=sleep
+        )
+        self.marks = SentMarks(self.deliveries, worker=self.worker, clock=clock, guard=self.guard)
+        # Claims a lost database kept a tick from ending: ended first thing next tick.
+        self.left = LeftClaims(self.deliveries, self.guard, worker=self.worker, clock=clock)
         self._lock = asyncio.Lock()
         self._halted = False
         self._rendered: dict[tuple[tuple[int, ...], str, date], list[str]] = {}
@@ -166,22 +167,35 @@ class Pusher:
         return self._lock.locked()
 
     async def tick(self, on_result: Callable[[ChatResult], None] | None = None) -> TickReport:
-        """Deliver every digest that is due now; ``on_result`` hears each claimed chat."""
+        """Deliver every digest that is due now; ``on_result`` hears each claimed chat.
+
+        A database outage never raises from here: the tick waits for the database, or stops
+        and says why in ``store_error``.
+        """
         async with self._lock:
             report = TickReport()
             floods, self._halted = self.sender.floods, False
-            cutoffs = await self._cutoffs()
-            for timezone in await self.deliveries.active_timezones():
-                await self._push_zone(timezone, cutoffs, report, on_result)
-                if self._halted:
-                    break
+            outages = self.guard.outages
+            self.guard.start_tick()
+            try:
+                await self.left.end_all()
+                cutoffs = await self._cutoffs()
+                zones = await self.guard.call("due zones", self.deliveries.active_timezones)
+                for timezone in zones:
+                    await self._push_zone(timezone, cutoffs, report, on_result)
+                    if self._halted or self.guard.lost:
+                        break
+            except StoreLost as exc:
+                report.store_error = str(exc)
+            report.store_error = report.store_error or (self.guard.lost or "")
             report.floods = self.sender.floods - floods
             report.halted = self._halted
+            report.store_outages = self.guard.outages - outages
             return report
 
     async def _cutoffs(self) -> Cutoffs:
         start = self.clock()
-        newest = await self.deliveries.newest_article_id()
+        newest = await self.guard.call("newest article", self.deliveries.newest_article_id)
         if newest != self._newest_article or self._articles_changed_at is None:
             self._newest_article, self._articles_changed_at = newest, start
         return Cutoffs(
@@ -201,7 +215,9 @@ class Pusher:
         moment = local_moment(self.clock(), timezone)
         after: tuple[str, int] | None = None
         while True:
-            due = await self.deliveries.due_chats(
+            due = await self.guard.call(
+                "due chats",
+                self.deliveries.due_chats,
                 timezone=timezone,
                 local_date=moment.local_date,
                 hhmm=moment.hhmm,
@@ -212,7 +228,11 @@ class Pusher:
             if not due:
                 return
             after = (due[-1].digest_time, due[-1].chat_id)
-            claims = await self.deliveries.claim(
+            # A claim whose commit was lost with the connection is retried; its rows are then
+            # taken already and stay with this worker until the lease (late, never doubled).
+            claims = await self.guard.call(
+                "claim",
+                self.deliveries.claim,
                 [chat.chat_id for chat in due],
                 local_date=moment.local_date,
                 worker=self.worker,
@@ -222,7 +242,7 @@ class Pusher:
             chats = {chat.chat_id: chat for chat in due}
             fresh = await self._fresh_articles(claims)
             await self._deliver_batch(claims, chats, fresh, report, on_result)
-            if self._halted or len(due) < self.config.batch_size:
+            if self._halted or self.guard.lost or len(due) < self.config.batch_size:
                 return
 
     async def _deliver_batch(
@@ -237,8 +257,11 @@ class Pusher:
 
         async def one(claim: Claim) -> None:
             async with gate:
-                if self._halted:
-                    await self._release(claim, "tick stopped", count=False)
+                if self.guard.lost:
+                    self._leave(claim)
+                    result = ChatResult(claim.chat_id, "deferred", detail=DATABASE_AWAY)
+                elif self._halted:
+                    await self._release(claim.delivery_id, "tick stopped", count=False)
                     result = ChatResult(claim.chat_id, "failed", detail="tick stopped")
                 else:
                     result = await self._deliver(claim, chats[claim.chat_id], fresh)
@@ -252,69 +275,125 @@ class Pusher:
                 group.create_task(one(claim))
 
     async def _deliver(self, claim: Claim, chat: DueChat, fresh: Fresh = None) -> ChatResult:
-        """Send one claimed digest; every path ends the claim (sent, nothing new or failed)."""
+        """Send one claimed digest; every path ends the claim (sent, nothing new or failed),
+        except a database gone for good: then the claim waits for its lease, and what was sent
+        is kept for the next tick."""
         progress = _Progress(claim.chat_id)
+        try:
+            return await self._attempt(claim, chat, fresh, progress)
+        except StoreLost:
+            self._leave(claim, progress)
+            if not progress.unsaved:
+                return ChatResult(progress.target, "deferred", detail=DATABASE_AWAY)
+            parts = self._new_parts(progress)
+            return ChatResult(progress.target, "unsaved", parts, "sent, not recorded")
+
+    async def _attempt(
+        self, claim: Claim, chat: DueChat, fresh: Fresh, progress: _Progress
+    ) -> ChatResult:
         try:
             articles, resumed = await self._articles(claim, fresh)
             if not articles:
-                await self.deliveries.mark_nothing_new(
-                    claim.delivery_id, worker=self.worker, now=self.clock()
+                await self.guard.call(
+                    "mark nothing new",
+                    self.deliveries.mark_nothing_new,
+                    claim.delivery_id,
+                    worker=self.worker,
                 )
                 return ChatResult(progress.target, "nothing_new")
             parts = self._render(articles, chat.language, claim.local_date)
+            progress.article_ids = tuple(a.id for a in articles)
             if resumed:
                 progress.sent = list(claim.message_ids)
-                progress.already = len(progress.sent)
-            held = await self._send_parts(claim, parts, [a.id for a in articles], progress)
-            new_parts = len(progress.sent) - progress.already
-            return ChatResult(progress.target, "sent" if held else "lost", new_parts)
+                progress.already = progress.recorded = len(progress.sent)
+            held = await self._send_parts(claim, parts, progress)
+            outcome: Outcome = "sent" if held else "lost"
+            return ChatResult(progress.target, outcome, self._new_parts(progress))
+        except StoreLost:
+            raise
         except ChatBlocked as exc:
-            await self.store.mark_blocked(progress.target, at=self.clock())
-            await self._release(claim, f"blocked: {exc}")
+            await self.guard.call(
+                "mark blocked", self.store.mark_blocked, progress.target, at=self.clock()
+            )
+            await self._release(claim.delivery_id, f"blocked: {exc}")
             return ChatResult(progress.target, "blocked", detail=str(exc))
         except (SendFailed, ChatMoved) as exc:
-            await self._release(claim, str(exc))
+            await self._release(claim.delivery_id, str(exc))
             return ChatResult(progress.target, "failed", detail=str(exc))
         except BotUnauthorized as exc:
             # No send can succeed with this token: stop the tick, keep the attempt uncounted.
             self._halted = True
-            await self._release(claim, f"unauthorized: {exc}", count=False)
+            await self._release(claim.delivery_id, f"unauthorized: {exc}", count=False)
             return ChatResult(progress.target, "failed", detail="unauthorized")
-        except Exception as exc:  # a claim must never stay held by a live process
+        except Exception as exc:  # a claim must never stay held by a live process...
             log.exception("delivery to chat %s failed", progress.target)
-            await self._release(claim, f"{type(exc).__name__}: {exc}")
+            if progress.unsaved:
+                # ... unless messages went out that the log does not know of: a release would
+                # send them again at the next tick. The lease frees the claim much later.
+                return ChatResult(
+                    progress.target, "unsaved", self._new_parts(progress), type(exc).__name__
+                )
+            await self._release(claim.delivery_id, f"{type(exc).__name__}: {exc}")
             return ChatResult(progress.target, "failed", detail=type(exc).__name__)
 
-    async def _send_parts(
-        self, claim: Claim, parts: list[str], article_ids: list[int], progress: _Progress
-    ) -> bool:
+    @staticmethod
+    def _new_parts(progress: _Progress) -> int:
+        return len(progress.sent) - progress.already
+
+    def _leave(self, claim: Claim, progress: _Progress | None = None) -> None:
+        """Keep a claim the lost database would not let this tick end, for the next tick."""
+        if progress is None or not progress.unsaved:
+            self.left.leave(LeftClaim(claim.delivery_id))
+        else:
+            sent = tuple(progress.sent)
+            self.left.leave(
+                LeftClaim(claim.delivery_id, progress.article_ids, sent, progress.complete)
+            )
+
+    async def _send_parts(self, claim: Claim, parts: list[str], progress: _Progress) -> bool:
         """Send the parts not sent yet, saving each; False when the claim was taken over."""
         for part in parts[len(progress.sent) :]:
+            # Nothing goes out while the database does not answer: it could not be recorded.
+            await self.guard.wait_until_answering()
             try:
                 progress.sent.append(await self.sender.send(progress.target, part))
             except ChatMoved as moved:
-                await self.store.migrate_chat(progress.target, moved.new_chat_id)
+                await self.guard.call(
+                    "move chat", self.store.migrate_chat, progress.target, moved.new_chat_id
+                )
                 log.info("chat %s migrated to %s", progress.target, moved.new_chat_id)
                 progress.target = moved.new_chat_id
                 progress.sent.append(await self.sender.send(progress.target, part))
             if len(progress.sent) < len(parts):
                 # Parts so far, saved at once: a retry resumes after the last one sent.
-                held = await self.deliveries.record_progress(
-                    claim.delivery_id,
-                    worker=self.worker,
-                    article_ids=article_ids,
-                    message_ids=progress.sent,
+                held = await self._save_progress(
+                    claim.delivery_id, progress.article_ids, tuple(progress.sent)
                 )
                 if not held:
                     log.error("delivery %s was taken over while sending", claim.delivery_id)
                     return False
+                progress.recorded = len(progress.sent)
+        progress.complete = True
         # Committed before this task takes another chat (see bot.delivery.marks).
         held = await self.marks.mark(
-            SentMark(claim.delivery_id, tuple(article_ids), tuple(progress.sent))
+            SentMark(claim.delivery_id, progress.article_ids, tuple(progress.sent))
         )
+        progress.recorded = len(progress.sent)
         if not held:
             log.error("delivery %s was taken over while sending", claim.delivery_id)
         return held
+
+    async def _save_progress(
+        self, delivery_id: int, article_ids: Sequence[int], message_ids: Sequence[int]
+    ) -> bool:
+        return await self.guard.call(
+            "save progress",
+            self.deliveries.record_progress,
+            delivery_id,
+            worker=self.worker,
+            article_ids=article_ids,
+            message_ids=message_ids,
+        )
 
     def _render(self, articles: list[StoredArticle], language: str, day: date) -> list[str]:
         """The digest's parts; chats with the same topics share one rendering."""
@@ -337,13 +416,14 @@ class Pusher:
         if not chat_ids:
             return {}
         try:
-            return await articles_for_chats(
-                self.store.engine,
-                self.store.backend,
+            return await self.guard.call(
+                "batch articles",
+                self.store.articles_for_chats,
                 chat_ids,
                 limit=self.config.max_articles,
-                analyzer=self.store.analyzer,
             )
+        except StoreLost:
+            return None  # each chat then meets the lost database on its own, and defers
         except Exception:  # each chat then asks on its own, inside its own error handling
             log.exception("batch article query failed; querying chat by chat")
             return None
@@ -352,18 +432,30 @@ class Pusher:
         """The digest's articles, and whether they resume a digest that was cut short."""
         if self._resumes(claim):
             # The same articles give the same parts, so the retry starts after the last sent.
-            found = [await self.store.get_article(i) for i in claim.article_ids]
+            found = [
+                await self.guard.call("article", self.store.get_article, i)
+                for i in claim.article_ids
+            ]
             if all(article is not None for article in found):
                 return [a for a in found if a is not None], True
         if fresh is not None and claim.chat_id in fresh:
             return fresh[claim.chat_id], False
-        latest = await self.store.articles_for_chat(claim.chat_id, limit=self.config.max_articles)
+        latest = await self.guard.call(
+            "chat articles",
+            self.store.articles_for_chat,
+            claim.chat_id,
+            limit=self.config.max_articles,
+        )
         return latest, False
 
-    async def _release(self, claim: Claim, error: str, *, count: bool = True) -> None:
+    async def _release(self, delivery_id: int, error: str, *, count: bool = True) -> None:
+        """Give a claim back for a later tick (the next tick's, if the database went away)."""
         try:
-            await self.deliveries.release(
-                claim.delivery_id, worker=self.worker, now=self.clock(), error=error, count=count
-            )
-        except Exception:  # the lease still frees the row later
-            log.exception("could not release delivery %s", claim.delivery_id)
+            await self.guard.call(
+                "release", self.deliveries.release, delivery_id, worker=self.worker,
+                now=self.clock(), error=error, count=count,
+            )  # fmt: skip
+        except StoreLost:
+            self.left.leave(LeftClaim(delivery_id))
+        except Exception as exc:  # the lease frees it later
+            log.error("could not release delivery %s: %s", delivery_id, describe(exc))

@@ -1,7 +1,8 @@
-"""When a chat's digest is due: pure functions of a UTC instant, a time zone and a push time.
+"""When a chat's digest is due: a zone's local date and minute at a UTC instant.
 
 No next-push timestamp is stored. A chat is due on its local date once its local wall clock
-reads its digest time or later, so a daylight-saving jump never skips a day (02:30 on a
+reads its digest time or later (the delivery log's due query compares the 'HH:MM' computed
+here with each chat's digest time), so a daylight-saving jump never skips a day (02:30 on a
 spring-forward night is due at 03:00) and a repeated hour never doubles one (the delivery log
 already holds that local date).
 """
@@ -47,12 +48,6 @@ def local_moment(now: datetime, timezone: str) -> LocalMoment:
         raise ValueError("now must be timezone-aware")
     local = now.astimezone(zone(timezone))
     return LocalMoment(timezone, local.date(), format_hhmm(local.time()))
-
-
-def is_due(now: datetime, *, timezone: str, digest_time: time) -> tuple[bool, date]:
-    """Whether a chat's push time has come at ``now``, and the local date it would be for."""
-    moment = local_moment(now, timezone)
-    return format_hhmm(digest_time) <= moment.hhmm, moment.local_date
 
 
 def utc_now() -> datetime:

@@ -8,6 +8,7 @@ from typing import Any
 from telegram import Update
 
 from bot import callbacks
+from bot.handlers.catalogue import on_catalogue_category, on_catalogue_home, on_catalogue_toggle
 from bot.handlers.context import BotContext
 from bot.handlers.fallback import on_unusable_button
 from bot.handlers.search import on_full_article, on_search_page, on_subscribe_word
@@ -17,11 +18,15 @@ _Handler = Callable[[Update, BotContext, Any], Awaitable[None]]
 
 _ROUTES: dict[type, _Handler] = {
     callbacks.ToggleTopic: on_toggle_topic,
+    callbacks.ToggleCategory: on_toggle_topic,
     callbacks.TopicsPage: on_topics_page,
     callbacks.RemoveSubscription: on_remove,
     callbacks.SearchPage: on_search_page,
     callbacks.FullArticle: on_full_article,
     callbacks.SubscribeWord: on_subscribe_word,
+    callbacks.CatalogueHome: on_catalogue_home,
+    callbacks.CatalogueCategory: on_catalogue_category,
+    callbacks.CatalogueToggle: on_catalogue_toggle,
 }
 
 

@@ -12,6 +12,8 @@ from bot.config import Settings
 from bot.handlers.memo import QueryMemo
 from bot.i18n import language_for
 from bot.services.admin import AdminService
+from bot.services.catalogue import CatalogueService
+from bot.services.chat_feeds import ChatFeedService
 from bot.services.chats import ChatRef, ChatService
 from bot.services.digest import DigestService
 from bot.services.feeds import FeedService
@@ -36,6 +38,8 @@ class Services:
     admin: AdminService
     digests: DigestService
     feeds: FeedService
+    catalogue: CatalogueService
+    chat_feeds: ChatFeedService
     # Search words that buttons refer to (Telegram's callback data holds 64 bytes).
     memo: QueryMemo = field(default_factory=QueryMemo)
 

@@ -1,41 +1,73 @@
-"""Inline keyboards: the topic toggles, /mysubs remove buttons and search result buttons."""
+"""Inline keyboards: category and topic toggles, /mysubs remove buttons, search buttons."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.handlers.memo import QueryMemo
-from bot.i18n import plain, topic_name
+from bot.i18n import category_name, plain, topic_name
 from bot.services.search import SearchPage, Suggestion
-from bot.services.subscriptions import can_follow
+from bot.services.subscriptions import Chosen, can_follow
 from bot.store.records import Subscription
 from summaries.model import Topic
+from summaries.taxonomy import Category
 
+# The news categories come first, all on one page (their names are short: three a row);
+# then the fine topics, two a row.
+CATEGORIES_PER_PAGE = 15
+CATEGORIES_PER_ROW = 3
 TOPICS_PER_PAGE = 8
+TOPICS_PER_ROW = 2
 
 
-def topic_pages(count: int) -> int:
-    """How many pages the topic keyboard has."""
-    return max(1, -(-count // TOPICS_PER_PAGE))
+def _pages(
+    categories: Sequence[Category], topics: Sequence[Topic]
+) -> list[Sequence[Category] | Sequence[Topic]]:
+    per = CATEGORIES_PER_PAGE
+    pages: list[Sequence[Category] | Sequence[Topic]] = [
+        categories[i : i + per] for i in range(0, len(categories), per)
+    ]
+    pages += [topics[i : i + TOPICS_PER_PAGE] for i in range(0, len(topics), TOPICS_PER_PAGE)]
+    return pages or [()]
+
+
+def topic_pages(categories: Sequence[Category], topics: Sequence[Topic]) -> int:
+    """How many pages the /topics keyboard has."""
+    return len(_pages(categories, topics))
+
+
+def _choice_button(
+    choice: Category | Topic, chosen: Chosen, page: int, language: str
+) -> InlineKeyboardButton:
+    if isinstance(choice, Category):
+        on = choice.slug in chosen.categories
+        label = category_name(choice, language)
+        data = callbacks.encode(callbacks.ToggleCategory(choice.slug, page))
+    else:
+        on = choice.slug in chosen.topics
+        label = topic_name(choice, language)
+        data = callbacks.encode(callbacks.ToggleTopic(choice.slug, page))
+    return InlineKeyboardButton(("✅ " if on else "") + label, callback_data=data)
 
 
 def topics_keyboard(
-    topics: Sequence[Topic], subscribed: Collection[str], *, page: int, language: str
+    categories: Sequence[Category],
+    topics: Sequence[Topic],
+    chosen: Chosen,
+    *,
+    page: int,
+    language: str,
 ) -> InlineKeyboardMarkup:
-    """Two topics a row, ✅ on subscribed ones, with previous/next when there are many."""
-    page = min(max(page, 0), topic_pages(len(topics)) - 1)
-    shown = topics[page * TOPICS_PER_PAGE : (page + 1) * TOPICS_PER_PAGE]
-    buttons = [
-        InlineKeyboardButton(
-            ("✅ " if t.slug in subscribed else "") + topic_name(t, language),
-            callback_data=callbacks.encode(callbacks.ToggleTopic(t.slug, page)),
-        )
-        for t in shown
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    """The categories, then the topics, ✅ on followed ones, with previous/next pages."""
+    pages = _pages(categories, topics)
+    page = min(max(page, 0), len(pages) - 1)
+    shown = pages[page]
+    buttons = [_choice_button(choice, chosen, page, language) for choice in shown]
+    per_row = CATEGORIES_PER_ROW if shown and isinstance(shown[0], Category) else TOPICS_PER_ROW
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
     nav = []
     if page > 0:
         nav.append(
@@ -44,7 +76,7 @@ def topics_keyboard(
                 callback_data=callbacks.encode(callbacks.TopicsPage(page - 1)),
             )
         )
-    if page < topic_pages(len(topics)) - 1:
+    if page < len(pages) - 1:
         nav.append(
             InlineKeyboardButton(
                 plain(language, "page_next"),
@@ -57,11 +89,11 @@ def topics_keyboard(
 
 
 def subscription_ref(subscription: Subscription) -> str:
-    """How a ❌ button names a subscription: the topic slug, or the keyword's digest.
+    """How a ❌ button names a subscription: the category or topic slug, or the keyword's digest.
 
     A keyword goes by its digest because the word itself may not fit in 64 bytes.
     """
-    if subscription.kind == "topic":
+    if subscription.kind in ("category", "topic"):
         return subscription.value
     return callbacks.key_digest(subscription.value)
 

@@ -1,18 +1,20 @@
-"""/topics, /subscribe, /unsubscribe, /mysubs and their buttons."""
+"""/topics (news categories, then topics), /subscribe, /unsubscribe, /mysubs and their buttons."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import callbacks
+from bot.handlers.chat_feeds import subscribe_feed, unsubscribe_feed
 from bot.handlers.context import BotContext, chat_ref
 from bot.handlers.keyboards import subscription_ref, subscriptions_keyboard, topics_keyboard
 from bot.handlers.replies import answer
 from bot.i18n import plain, text
-from bot.render import subscription_label
+from bot.render import clip, subscription_label
+from bot.services.chat_feeds import looks_like_feed
 from bot.services.chats import ChatRef
 from bot.services.subscriptions import (
     MAX_KEYWORD_CHARS,
@@ -43,7 +45,7 @@ def subscribe_message(outcome: SubscribeOutcome, *, topics: Sequence[Topic], lan
     """What to say after a subscribe attempt."""
     target = outcome.target
     if outcome.status == "added" and target is not None:
-        key = "subscribed_topic" if target.kind == "topic" else "subscribed_keyword"
+        key = f"subscribed_{target.kind}"
     else:
         key = _SUBSCRIBE_KEYS.get(outcome.status, "subscribe_usage")
     limit = MAX_SUBSCRIPTIONS if outcome.status == "limit" else MAX_KEYWORD_CHARS
@@ -61,35 +63,76 @@ def unsubscribe_message(
 
 
 def _labels(
-    subscriptions: Sequence[Subscription], topics: Sequence[Topic], language: str
+    subscriptions: Sequence[Subscription],
+    topics: Sequence[Topic],
+    language: str,
+    feed_titles: Mapping[str, str] | None = None,
 ) -> list[str]:
+    titles = feed_titles or {}
     return [
-        subscription_label(s.kind, s.value, topics=topics, language=language) for s in subscriptions
+        "📰 " + clip(titles.get(s.value, s.value), 40)
+        if s.kind == "feed"
+        else subscription_label(s.kind, s.value, topics=topics, language=language)
+        for s in subscriptions
     ]
 
 
+async def choices_keyboard(context: BotContext, chat: ChatRef, page: int) -> InlineKeyboardMarkup:
+    """The /topics keyboard for this chat: categories, then topics, ✅ on followed ones."""
+    service = context.services.subscriptions
+    chosen = await service.chosen(chat)
+    return topics_keyboard(
+        service.categories, service.topics, chosen, page=page, language=chat.language
+    )
+async def _feed_titles(
+    context: BotContext, subscriptions: Sequence[Subscription]
+) -> dict[str, str]:
+    urls = [s.value for s in subscriptions if s.kind == "feed"]
+    return await context.services.chat_feeds.titles(urls) if urls else {}
+
+
 async def topics(update: Update, context: BotContext) -> None:
-    """The topic keyboard with ✅ on subscribed topics."""
+    """The category and topic keyboard with ✅ on followed ones."""
     chat = chat_ref(update)
-    subscribed = await context.services.subscriptions.subscribed_topics(chat)
-    markup = topics_keyboard(context.services.topics, subscribed, page=0, language=chat.language)
+    markup = await choices_keyboard(context, chat, 0)
     await answer(update, context.bot, text(chat.language, "topics_title"), markup=markup)
 
 
+def _names_feed(context: BotContext, subject: str) -> bool:
+    """A feed address or route, or a catalogue entry that is not also a topic's name."""
+    services = context.services
+    if looks_like_feed(subject):
+        return True
+    target = services.subscriptions.resolve(subject)
+    return (
+        target is not None
+        and target.kind != "topic"
+        and bool(services.chat_feeds.catalogue_entry_name(subject))
+    )
+
+
 async def subscribe(update: Update, context: BotContext) -> None:
-    """/subscribe TOPIC_OR_WORD."""
+    """/subscribe TOPIC_OR_WORD, or a feed (URL, rsshub:// route, catalogue entry)."""
     chat = chat_ref(update)
     services = context.services
-    outcome = await services.subscriptions.subscribe(chat, " ".join(context.args or ()))
+    subject = " ".join(context.args or ())
+    if _names_feed(context, subject):
+        await subscribe_feed(update, context, subject)
+        return
+    outcome = await services.subscriptions.subscribe(chat, subject)
     reply = subscribe_message(outcome, topics=services.topics, language=chat.language)
     await answer(update, context.bot, reply)
 
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
-    """/unsubscribe TOPIC_OR_WORD."""
+    """/unsubscribe TOPIC_OR_WORD, or a feed's address."""
     chat = chat_ref(update)
     services = context.services
-    outcome = await services.subscriptions.unsubscribe(chat, " ".join(context.args or ()))
+    subject = " ".join(context.args or ())
+    if looks_like_feed(subject):
+        await unsubscribe_feed(update, context, subject)
+        return
+    outcome = await services.subscriptions.unsubscribe(chat, subject)
     reply = unsubscribe_message(outcome, topics=services.topics, language=chat.language)
     await answer(update, context.bot, reply)
 
@@ -102,7 +145,8 @@ async def mysubs(update: Update, context: BotContext) -> None:
     if not subscriptions:
         await answer(update, context.bot, text(chat.language, "mysubs_empty"))
         return
-    labels = _labels(subscriptions, services.topics, chat.language)
+    titles = await _feed_titles(context, subscriptions)
+    labels = _labels(subscriptions, services.topics, chat.language, titles)
     markup = subscriptions_keyboard(subscriptions, labels)
     title = text(chat.language, "mysubs_title", count=len(subscriptions))
     await answer(update, context.bot, title, markup=markup)
@@ -110,8 +154,7 @@ async def mysubs(update: Update, context: BotContext) -> None:
 
 async def _show_topics_page(update: Update, context: BotContext, page: int) -> None:
     chat = chat_ref(update)
-    subscribed = await context.services.subscriptions.subscribed_topics(chat)
-    markup = topics_keyboard(context.services.topics, subscribed, page=page, language=chat.language)
+    markup = await choices_keyboard(context, chat, page)
     query = update.callback_query
     if query is None:
         return
@@ -123,12 +166,18 @@ async def _show_topics_page(update: Update, context: BotContext, page: int) -> N
             raise
 
 
-async def on_toggle_topic(update: Update, context: BotContext, data: callbacks.ToggleTopic) -> None:
-    """A topic button: subscribe or unsubscribe, redraw the keyboard in place."""
+async def on_toggle_topic(
+    update: Update, context: BotContext, data: callbacks.ToggleTopic | callbacks.ToggleCategory
+) -> None:
+    """A category or topic button: subscribe or unsubscribe, redraw the keyboard in place."""
     chat = chat_ref(update)
     query = update.callback_query
     assert query is not None
-    outcome = await context.services.subscriptions.toggle_topic(chat, data.slug)
+    service = context.services.subscriptions
+    if isinstance(data, callbacks.ToggleCategory):
+        outcome = await service.toggle_category(chat, data.slug)
+    else:
+        outcome = await service.toggle_topic(chat, data.slug)
     if outcome is None or outcome.target is None:
         await query.answer(plain(chat.language, "callback_stale"))
         return
@@ -157,22 +206,26 @@ async def on_remove(
     query = update.callback_query
     assert query is not None
     services = context.services
+    user = update.effective_user
+    if data.kind == "feed" and not services.chat_feeds.may_manage(user.id if user else None):
+        await query.answer(plain(chat.language, "feeds_admin_only"), True)
+        return
     removed = await _remove_by_ref(context, chat, data)
     if removed is None:
         await query.answer(plain(chat.language, "callback_stale"))
         return
-    name = subscription_label(
-        removed.kind, removed.value, topics=services.topics, language=chat.language
-    )
+    titles = await _feed_titles(context, [removed])
+    (name,) = _labels([removed], services.topics, chat.language, titles)
     await query.answer(plain(chat.language, "removed", name=name))
     remaining = await services.subscriptions.list(chat)
     if not remaining:
         await query.edit_message_text(text(chat.language, "mysubs_empty"))
         return
+    titles = await _feed_titles(context, remaining)
     await query.edit_message_text(
         text(chat.language, "mysubs_title", count=len(remaining)),
         reply_markup=subscriptions_keyboard(
-            remaining, _labels(remaining, services.topics, chat.language)
+            remaining, _labels(remaining, services.topics, chat.language, titles)
         ),
     )
 

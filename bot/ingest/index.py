@@ -4,29 +4,51 @@ The pipeline gives the store each article's tokens (``search_tokens`` of its tit
 and the store tokenizes queries and keyword subscriptions with the analyzer of the same
 segmenter (TOKENIZER, ``summaries.segmenter``); opening the store here is what keeps the two
 in step, and what rebuilds the index when another tokenizer built it (bot.ingest.reindex).
-``ANALYZER`` is the analyzer of the process default segmenter (rjieba when installed), for
-callers without settings.
+Both sides fold traditional characters to simplified first (bot.ingest.script), so either
+script finds the other. ``ANALYZER`` is the analyzer of the process default segmenter (rjieba
+when installed), for callers without settings.
 """
 
 from __future__ import annotations
 
-from functools import cache, partial
+from functools import cache
 
 from bot.ingest.reindex import ensure_index
+from bot.ingest.script import ScriptFolder
 from bot.store import Analyzer, SqlStore
 from bot.store import migrate as migrate_store
 from bot.store import open_store as open_sql_store
 from summaries.segmenter import Segmenter, segmenter
 from summaries.tokens import normalize_query_text, search_tokens
 
-# search_tokens resolves the default segmenter on its first call, not at import.
-ANALYZER = Analyzer(tokens=search_tokens, normalize=normalize_query_text)
+FOLD_SCRIPT = ScriptFolder()
+
+
+def index_tokens(text: str, words: Segmenter | None = None) -> list[str]:
+    """Search tokens of ``text`` in one script: what the index holds and queries look for.
+
+    ``words`` is the segmenter (the process default when not given).
+    """
+    return search_tokens(FOLD_SCRIPT(text), words)
+
+
+def index_normalize(text: str) -> str:
+    """The character normalization tokens are made from (snippets mark matches with it)."""
+    return normalize_query_text(FOLD_SCRIPT(text))
+
+
+# index_tokens resolves the default segmenter on its first call, not at import.
+ANALYZER = Analyzer(tokens=index_tokens, normalize=index_normalize)
 
 
 @cache
 def analyzer_for(words: Segmenter) -> Analyzer:
     """The analyzer that indexes and queries with ``words``' search mode (one per segmenter)."""
-    return Analyzer(tokens=partial(search_tokens, words=words), normalize=normalize_query_text)
+
+    def tokens(text: str) -> list[str]:
+        return index_tokens(text, words)
+
+    return Analyzer(tokens=tokens, normalize=index_normalize)
 
 
 async def open_store(
@@ -38,10 +60,11 @@ async def open_store(
     ``check_index``, an index another tokenizer built is rebuilt first (one log line).
     """
     words = segmenter(tokenizer)
-    store = await open_sql_store(database_url, analyzer=analyzer_for(words))
+    analyzer = analyzer_for(words)
+    store = await open_sql_store(database_url, analyzer=analyzer)
     if check_index:
         try:
-            await ensure_index(store, words)
+            await ensure_index(store, words, analyzer)
         except BaseException:
             await store.close()
             raise

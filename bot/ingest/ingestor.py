@@ -21,17 +21,19 @@ from bot.ingest.index import analyzer_for
 from bot.ingest.prepare import ArticlePipeline
 from bot.ingest.run import IngestRun
 from bot.ingest.writer import ArticleWriter
+from bot.sources.cadence import HostSpacing
 from bot.sources.client import make_client, make_fetcher
 from bot.sources.documents import IngestReport
 from bot.sources.feed_store import FeedStore
 from bot.sources.fetch import Fetcher
 from bot.sources.files import FilePolicy, Progress, read_files
 from bot.sources.jsonl import read_jsonl
-from bot.sources.poll import PollReport, poll_feeds_once
+from bot.sources.poll import PollPolicy, PollReport, poll_feeds_once
+from bot.sources.rsshub import RsshubFetcher, instances_from
 from bot.sources.urls import is_url
 from bot.sources.web import WebSource
 from bot.store.records import AddResult, NewArticle
-from summaries import Summarizer
+from summaries import CategoryModel, Summarizer
 from summaries.model import Topic
 from summaries.segmenter import segmenter
 
@@ -64,7 +66,14 @@ class IngestStore(Protocol):
 class Ingestor:
     """Reads files, pages and feeds into the store through one pipeline and one writer."""
 
-    def __init__(self, store: IngestStore, *, settings: Settings, topics: Sequence[Topic]) -> None:
+    def __init__(
+        self,
+        store: IngestStore,
+        *,
+        settings: Settings,
+        topics: Sequence[Topic],
+        categories: CategoryModel | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         # One segmenter (TOKENIZER) for the digests and the index tokens alike.
@@ -75,7 +84,10 @@ class Ingestor:
             max_sentences=settings.digest_max_sentences,
             tokenizer=self.words.words,
         )
-        self.pipeline = ArticlePipeline(summarizer, analyzer_for(self.words))
+        if categories is None:
+            categories = CategoryModel(settings.category_model_file)
+        self.categories = categories
+        self.pipeline = ArticlePipeline(summarizer, analyzer_for(self.words), categories=categories)
         self.writer = ArticleWriter(store)
 
     def run(self, *, name_duplicates: bool = False) -> IngestRun:
@@ -147,15 +159,21 @@ class Ingestor:
                 async with make_client(self.settings) as own:
                     return await self.poll_feeds(now, feeds=feeds, client=own)
             fetcher = make_fetcher(client, self.settings)
-        web = WebSource(fetcher, max_page_fetches=self.settings.feed_max_page_fetches)
+        interval = timedelta(minutes=self.settings.feed_poll_minutes)
+        policy = PollPolicy(
+            interval=interval,
+            disable_after=timedelta(days=self.settings.feed_disable_days),
+            spacing=HostSpacing(self.settings.feed_host_spacing_seconds),
+        )
         run = self.run()
         report = await poll_feeds_once(
             feeds,
-            web,
+            self.web(fetcher),
             run,
             configured=self.settings.feeds,
             now=now,
-            interval=timedelta(minutes=self.settings.feed_poll_minutes),
+            interval=interval,
+            policy=policy,
         )
         # Not on cancellation (the bot stopping): what was not written is fetched next round.
         await run.finish()
@@ -164,10 +182,15 @@ class Ingestor:
             metrics.count_feed_failure(url)
         return report
 
+    def web(self, fetcher: Fetcher) -> WebSource:
+        """Pages and feeds over ``fetcher``, rsshub:// routes read from RSSHUB_BASE_URL."""
+        routes = RsshubFetcher(fetcher, instances_from(self.settings))
+        return WebSource(routes, max_page_fetches=self.settings.feed_max_page_fetches)
+
     async def _urls(
         self, urls: Sequence[str], fetcher: Fetcher, progress: Progress | None
     ) -> IngestReport:
-        web = WebSource(fetcher, max_page_fetches=self.settings.feed_max_page_fetches)
+        web = self.web(fetcher)
         run = self.run()
         gate = asyncio.Semaphore(SOURCE_CONCURRENCY)
         unique = list(dict.fromkeys(urls))

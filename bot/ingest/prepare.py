@@ -1,6 +1,7 @@
 """The pipeline: a raw document becomes prepared articles, ready for the writer.
 
 Each article of a document gets its digest, keywords and topics (``summaries.Summarizer``),
+its news category (``summaries.CategoryModel``, reading the title and the start of the body),
 a content hash for exact duplicates, its index tokens (the analyzer of bot.ingest.index) and
 a SimHash fingerprint over its body tokens for near duplicates. Pure CPU work: callers run it
 in a thread.
@@ -16,7 +17,7 @@ import unicodedata
 from bot.sources.documents import Document
 from bot.store import Analyzer
 from bot.store.records import NewArticle
-from summaries import Summarizer, article_from_text, split_page
+from summaries import CategoryModel, Summarizer, article_from_text, split_page
 from summaries.model import Article
 from summaries.similarity import simhash
 
@@ -50,11 +51,19 @@ def articles_in(text: str) -> list[Article]:
 
 
 class ArticlePipeline:
-    """Turns documents into prepared articles with one summarizer and one analyzer."""
+    """Turns documents into prepared articles with one summarizer, one category model (the
+    shipped one by default) and one analyzer."""
 
-    def __init__(self, summarizer: Summarizer, analyzer: Analyzer) -> None:
+    def __init__(
+        self,
+        summarizer: Summarizer,
+        analyzer: Analyzer,
+        *,
+        categories: CategoryModel | None = None,
+    ) -> None:
         self.summarizer = summarizer
         self.analyzer = analyzer
+        self.categories = categories if categories is not None else CategoryModel()
 
     def articles(self, document: Document) -> list[Article]:
         """The articles a document holds; Refused when it holds none."""
@@ -74,9 +83,12 @@ class ArticlePipeline:
         return [self.prepare_article(a, document) for a in self.articles(document)]
 
     def prepare_article(self, article: Article, document: Document) -> NewArticle:
-        """One article with its digest, keywords, topics, hashes and index tokens."""
+        """One article with its digest, keywords, topics, category, hashes and index tokens."""
         summary = self.summarizer.summarize(article)
         body = article.body
+        # The title and the first LEAD_CHARS of the body: what transferred best from the
+        # headlines the model learnt from (docs/benchmarks.md, "News categories").
+        category = self.categories.classify(article.title, body)
         body_tokens = tuple(self.analyzer.tokens(body))
         return NewArticle(
             title=article.title,
@@ -92,6 +104,10 @@ class ArticlePipeline:
             url=document.url,
             published_at=document.published_at,
             fingerprint=simhash(body_tokens),
+            category=category.slug,
+            category_confidence=category.confidence,
+            category_second=category.second[0] if category.second else None,
+            feed_url=document.feed,
             title_tokens=tuple(self.analyzer.tokens(article.title)),
             body_tokens=body_tokens,
         )

@@ -15,11 +15,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from bot.store import Analyzer
 from bot.store.records import ArticleIndex, IndexSource
 from bot.store.reindex import IndexBatch, Progress
 from summaries.segmenter import Segmenter
 from summaries.similarity import simhash
-from summaries.tokens import search_tokens
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +53,15 @@ class IndexedStore(Protocol):
         ...
 
 
-def index_articles(sources: Sequence[IndexSource], words: Segmenter) -> list[ArticleIndex]:
+def index_articles(sources: Sequence[IndexSource], analyzer: Analyzer) -> list[ArticleIndex]:
     """New index tokens and fingerprints, as the pipeline makes them for a new article."""
     out = []
     for source in sources:
-        body_tokens = tuple(search_tokens(source.body, words))
+        body_tokens = tuple(analyzer.tokens(source.body))
         out.append(
             ArticleIndex(
                 id=source.id,
-                title_tokens=tuple(search_tokens(source.title, words)),
+                title_tokens=tuple(analyzer.tokens(source.title)),
                 body_tokens=body_tokens,
                 fingerprint=simhash(body_tokens),
             )
@@ -72,15 +72,17 @@ def index_articles(sources: Sequence[IndexSource], words: Segmenter) -> list[Art
 async def reindex(
     store: IndexedStore,
     words: Segmenter,
+    analyzer: Analyzer,
     *,
     batch: int = REINDEX_BATCH,
     progress: Progress | None = None,
 ) -> int:
-    """Rebuild every article's index tokens with ``words``; the number of articles."""
+    """Rebuild every article's index tokens with ``analyzer`` (the analyzer of ``words``, the
+    segmenter recorded as the builder); the number of articles."""
 
     async def index(sources: Sequence[IndexSource]) -> list[ArticleIndex]:
         # Tokenizing is CPU work: a thread keeps the event loop answering meanwhile.
-        return await asyncio.to_thread(index_articles, sources, words)
+        return await asyncio.to_thread(index_articles, sources, analyzer)
 
     return await store.reindex(index, meta=words.identity, batch=batch, progress=progress)
 
@@ -90,7 +92,7 @@ def stale(recorded: Mapping[str, str], words: Segmenter) -> bool:
     return any(recorded.get(key) != value for key, value in words.identity.items())
 
 
-async def ensure_index(store: IndexedStore, words: Segmenter) -> int | None:
+async def ensure_index(store: IndexedStore, words: Segmenter, analyzer: Analyzer) -> int | None:
     """Rebuild the index when another tokenizer (or none recorded) built it; the number of
     articles reindexed, or None when the index was current. An empty store is only recorded."""
     recorded = await store.index_meta()
@@ -107,4 +109,4 @@ async def ensure_index(store: IndexedStore, words: Segmenter) -> int | None:
         words.identity["tokenizer"],
         recorded.get("tokenizer", "an unrecorded tokenizer"),
     )
-    return await reindex(store, words)
+    return await reindex(store, words, analyzer)

@@ -1,4 +1,5 @@
-"""Subscriptions: what a chat follows, a topic by slug or name, or any word as a keyword."""
+"""Subscriptions: what a chat follows: a news category or a topic by slug or name, or any word
+as a keyword. A name that is exactly a category's wins over a topic's and over a keyword."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bot.services.search import clean_query
 from bot.store.api import Store
 from bot.store.records import Subscription, SubscriptionKind
 from summaries.model import Topic
+from summaries.taxonomy import CATEGORIES, Category
 from summaries.tokens import search_tokens
 
 MAX_SUBSCRIPTIONS = 50
@@ -43,10 +45,18 @@ def can_follow(query: str) -> bool:
 
 @dataclass(frozen=True)
 class Target:
-    """A resolved subscription subject: a topic slug or a keyword (normalized)."""
+    """A resolved subscription subject: a category or topic slug, or a keyword (normalized)."""
 
     kind: SubscriptionKind
     value: str
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The category and topic slugs a chat follows (the /topics keyboard's ✅)."""
+
+    categories: frozenset[str]
+    topics: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -66,30 +76,52 @@ class UnsubscribeOutcome:
 
 
 class SubscriptionService:
-    """Resolves subjects to topics or keywords and keeps each chat's subscriptions."""
+    """Resolves subjects to categories, topics or keywords and keeps each chat's
+    subscriptions."""
 
-    def __init__(self, store: Store, chats: ChatService, topics: Sequence[Topic]):
+    def __init__(
+        self,
+        store: Store,
+        chats: ChatService,
+        topics: Sequence[Topic],
+        categories: Sequence[Category] = CATEGORIES,
+    ):
         self._store = store
         self._chats = chats
         self.topics = tuple(topics)
-        self._by_key: dict[str, Topic] = {}
+        self.categories = tuple(categories)
+        self._by_key: dict[str, Target] = {}
+        # Slugs and names only: the training corpora's aliases (股票, 民生...) stay keywords,
+        # as a reader who follows 股票 wants that word, not all of 财经.
+        for category in self.categories:
+            for key in (category.slug, category.name_zh, category.name_en):
+                self._by_key.setdefault(normalize_subject(key), Target("category", category.slug))
+        self._topic_by_key: dict[str, Target] = {}
         for topic in self.topics:
             for key in (topic.slug, topic.name_zh, topic.name_en):
-                self._by_key.setdefault(normalize_subject(key), topic)
+                self._topic_by_key.setdefault(normalize_subject(key), Target("topic", topic.slug))
 
     def topic(self, slug: str) -> Topic | None:
         """The topic with this slug."""
         return next((t for t in self.topics if t.slug == slug), None)
 
-    def resolve(self, raw: str) -> Target | None:
-        """A topic for a slug or name, else the normalized text as a keyword; None if empty."""
+    def category(self, slug: str) -> Category | None:
+        """The category with this slug."""
+        return next((c for c in self.categories if c.slug == slug), None)
+
+    def _targets(self, raw: str) -> list[Target]:
+        """What the text may name, strongest first: a category, a topic, then the keyword."""
         subject = normalize_subject(raw)
         if not subject:
-            return None
-        topic = self._by_key.get(subject)
-        if topic is not None:
-            return Target("topic", topic.slug)
-        return Target("keyword", subject)
+            return []
+        named = [self._by_key.get(subject), self._topic_by_key.get(subject)]
+        return [t for t in named if t is not None] + [Target("keyword", subject)]
+
+    def resolve(self, raw: str) -> Target | None:
+        """A category for its slug or name, else a topic for its slug or name, else the
+        normalized text as a keyword; None if empty."""
+        targets = self._targets(raw)
+        return targets[0] if targets else None
 
     async def subscribe(self, chat: ChatRef, raw: str) -> SubscribeOutcome:
         """Subscribe the chat to a topic or keyword, within the limits."""
@@ -106,16 +138,22 @@ class SubscriptionService:
         return SubscribeOutcome(outcome, target)
 
     async def unsubscribe(self, chat: ChatRef, raw: str) -> UnsubscribeOutcome:
-        """Remove a topic or keyword subscription."""
-        target = self.resolve(raw)
-        if target is None:
+        """Remove the category, topic or keyword subscription the text names.
+
+        A name that is a category's and a topic's (教育) removes whichever the chat follows,
+        the category first.
+        """
+        targets = self._targets(raw)
+        if not targets:
             return UnsubscribeOutcome("empty")
         await self._chats.ensure(chat)
-        removed = await self._store.remove_subscription(chat.id, target.kind, target.value)
-        return UnsubscribeOutcome("removed" if removed else "missing", target)
+        for target in targets:
+            if await self._store.remove_subscription(chat.id, target.kind, target.value):
+                return UnsubscribeOutcome("removed", target)
+        return UnsubscribeOutcome("missing", targets[0])
 
     async def list(self, chat: ChatRef) -> list[Subscription]:
-        """The chat's subscriptions, topics first."""
+        """The chat's subscriptions: categories, topics, then keywords."""
         await self._chats.ensure(chat)
         return await self._store.list_subscriptions(chat.id)
 
@@ -123,20 +161,35 @@ class SubscriptionService:
         """Slugs of the topics the chat follows."""
         return {s.value for s in await self.list(chat) if s.kind == "topic"}
 
+    async def chosen(self, chat: ChatRef) -> Chosen:
+        """The categories and topics the chat follows."""
+        subscriptions = await self.list(chat)
+        return Chosen(
+            categories=frozenset(s.value for s in subscriptions if s.kind == "category"),
+            topics=frozenset(s.value for s in subscriptions if s.kind == "topic"),
+        )
+
     async def toggle_topic(self, chat: ChatRef, slug: str) -> SubscribeOutcome | None:
         """Subscribe if not yet subscribed, else unsubscribe; None for an unknown slug.
 
         The outcome is "added", "exists" (meaning: it was there and is now removed) or "limit".
         """
-        topic = self.topic(slug)
-        if topic is None:
+        if self.topic(slug) is None:
             return None
+        return await self._toggle(chat, Target("topic", slug))
+
+    async def toggle_category(self, chat: ChatRef, slug: str) -> SubscribeOutcome | None:
+        """As ``toggle_topic``, for a news category."""
+        if self.category(slug) is None:
+            return None
+        return await self._toggle(chat, Target("category", slug))
+
+    async def _toggle(self, chat: ChatRef, target: Target) -> SubscribeOutcome:
         await self._chats.ensure(chat)
-        target = Target("topic", slug)
-        if await self._store.remove_subscription(chat.id, "topic", slug):
+        if await self._store.remove_subscription(chat.id, target.kind, target.value):
             return SubscribeOutcome("exists", target)
         outcome = await self._store.add_subscription(
-            chat.id, "topic", slug, max_per_chat=MAX_SUBSCRIPTIONS
+            chat.id, target.kind, target.value, max_per_chat=MAX_SUBSCRIPTIONS
         )
         return SubscribeOutcome(outcome, target)
 

@@ -30,6 +30,8 @@ class Document:
     url: str | None = None
     published_at: datetime | None = None
     page_dump: bool = False
+    # The feed an entry came from, as read (an http(s) URL or an rsshub:// route).
+    feed: str | None = None
 
 
 def describe_error(exc: BaseException) -> str:

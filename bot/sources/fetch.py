@@ -17,6 +17,7 @@ import asyncio
 import email.utils
 import ipaddress
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ class FetchResult:
     content_type: str
     etag: str | None = None
     last_modified: str | None = None
+    # Seconds the server says the answer stays fresh (Cache-Control max-age), RSSHub's cache.
+    max_age: int | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -79,6 +82,17 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return min(max((when - datetime.now(UTC)).total_seconds(), 0.0), _MAX_RETRY_AFTER)
+
+
+_MAX_AGE = re.compile(r"(?:^|[,\s])(?:s-maxage|max-age)\s*=\s*\"?(\d{1,9})")
+
+
+def max_age(cache_control: str | None) -> int | None:
+    """The freshness a Cache-Control header gives, in seconds (s-maxage or max-age), else None."""
+    if not cache_control or "no-cache" in cache_control.lower():
+        return None
+    ages = [int(found) for found in _MAX_AGE.findall(cache_control.lower())]
+    return max(ages) if ages else None
 
 
 def _pin(request: httpx.Request, address: IPAddress | None) -> None:
@@ -279,6 +293,7 @@ class Fetcher:
                     content_type=response.headers.get("content-type", ""),
                     etag=response.headers.get("etag"),
                     last_modified=response.headers.get("last-modified"),
+                    max_age=max_age(response.headers.get("cache-control")),
                 ),
                 None,
             )

@@ -62,6 +62,11 @@ def admin_messages(report: PollReport) -> list[str]:
         for url, reason in report.newly_failing
     ]
     messages += [
+        f"⛔ 订阅源长期失败，已停用 / feed disabled after failing for days: {html.escape(url)}\n"
+        f"{html.escape(reason)}"
+        for url, reason in report.newly_disabled
+    ]
+    messages += [
         f"✅ 订阅源已恢复 / feed recovered: {html.escape(url)}" for url in report.recovered
     ]
     return messages

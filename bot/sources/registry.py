@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.config import Settings
 from bot.sources.errors import RefusedSource
-from bot.sources.feed_store import FeedRecord, FeedStore, HasEngine
+from bot.sources.feed_store import FeedMeta, FeedRecord, FeedStore, HasEngine
+from bot.sources.health import FeedHealth, feed_health
+from bot.sources.rsshub import NO_INSTANCE, is_route, parse_route, route_of
 from bot.sources.safety import AddressPolicy, Resolver, check_url, resolve_host
 
 AddFeedStatus = Literal["added", "exists", "refused"]
@@ -25,10 +28,11 @@ class AddFeedOutcome:
 
 @dataclass(frozen=True)
 class FeedListing:
-    """The registered feeds, and which of them come from the FEEDS setting."""
+    """The registered feeds, which of them come from the FEEDS setting, and their health."""
 
     feeds: tuple[FeedRecord, ...]
     configured: frozenset[str]
+    health: tuple[FeedHealth, ...] = ()
 
 
 class FeedRegistry:
@@ -53,20 +57,45 @@ class FeedRegistry:
         """How often feeds are polled."""
         return self._settings.feed_poll_minutes
 
-    async def add(self, url: str, *, added_by: int) -> AddFeedOutcome:
-        """Register a feed after checking the URL is http(s) on an allowed address."""
+    @property
+    def store(self) -> FeedStore:
+        """The feed table behind the registry."""
+        return self._feeds
+
+    async def checked(self, url: str) -> str:
+        """The feed address as it is stored, once checked; RefusedSource with the reason.
+
+        http(s) on an allowed address, or an ``rsshub://`` route while an RSSHub instance is
+        configured. An instance URL of a configured RSSHub is stored as its route (the key, if
+        any, dropped), so an OPML file exported with a base comes back as the same feed.
+        """
         url = url.strip()
         if len(url) > MAX_URL_LENGTH:
-            return AddFeedOutcome("refused", url[:80] + "…", "the URL is too long")
+            raise RefusedSource("the URL is too long")
+        bases = self._settings.rsshub_base_url
+        url = route_of(url, bases) or url
+        if is_route(url):
+            route = parse_route(url)
+            if not bases:
+                raise RefusedSource(NO_INSTANCE)
+            return route
+        await check_url(
+            url,
+            policy=AddressPolicy(allow_private=self._settings.allow_private_sources),
+            resolver=self._resolver,
+        )
+        return url
+
+    async def add(
+        self, url: str, *, added_by: int | None, meta: FeedMeta | None = None
+    ) -> AddFeedOutcome:
+        """Make a feed one of the operator's after checking its address (see ``checked``)."""
+        shown = url.strip()
         try:
-            await check_url(
-                url,
-                policy=AddressPolicy(allow_private=self._settings.allow_private_sources),
-                resolver=self._resolver,
-            )
+            url = await self.checked(url)
         except RefusedSource as exc:
-            return AddFeedOutcome("refused", url, str(exc))
-        added = await self._feeds.add(url, added_by=added_by)
+            return AddFeedOutcome("refused", _clip(shown), str(exc))
+        added = await self._feeds.add(url, added_by=added_by, meta=meta)
         return AddFeedOutcome("added" if added else "exists", url)
 
     async def remove(self, url: str) -> bool:
@@ -77,8 +106,19 @@ class FeedRegistry:
         """
         return await self._feeds.remove(url.strip())
 
-    async def listing(self) -> FeedListing:
+    async def listing(self, now: datetime | None = None) -> FeedListing:
         """Every registered feed with its health."""
-        return FeedListing(
-            feeds=tuple(await self._feeds.list()), configured=frozenset(self._settings.feeds)
+        configured = frozenset(self._settings.feeds)
+        rows = await feed_health(
+            self._feeds,
+            now=now or datetime.now(UTC),
+            base=timedelta(minutes=self._settings.feed_poll_minutes),
+            configured=configured,
         )
+        return FeedListing(
+            feeds=tuple(row.feed for row in rows), configured=configured, health=tuple(rows)
+        )
+
+
+def _clip(url: str) -> str:
+    return url if len(url) <= 80 else url[:80] + "…"

@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
+from bot.sources.cadence import feed_ttl_seconds
 from bot.sources.documents import Document, DocumentSink, describe_error
 from bot.sources.errors import SourceError, UnreadableContent
-from bot.sources.fetch import Fetcher, FetchResult
+from bot.sources.fetch import FetchResult
 from bot.sources.parse import FeedEntry, extract_page, looks_like_feed, parse_feed
+from bot.sources.rsshub import Fetches
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,10 @@ class SourceOutcome:
     last_modified: str | None = None
     # Entries left for a later read because the page-fetch cap was reached.
     deferred: int = 0
+    # How long the server says nothing new comes (the feed's <ttl>, the answer's max-age).
+    fresh_seconds: int | None = None
+    # The newest entry date the feed gave (None when undated or not read).
+    newest_entry_at: datetime | None = None
 
 
 def _host(url: str) -> str:
@@ -50,7 +57,7 @@ def _host(url: str) -> str:
 class WebSource:
     """Reads pages and feeds into a sink, with at most ``max_page_fetches`` pages per feed."""
 
-    def __init__(self, fetcher: Fetcher, *, max_page_fetches: int) -> None:
+    def __init__(self, fetcher: Fetches, *, max_page_fetches: int) -> None:
         self._fetcher = fetcher
         self._max_page_fetches = max_page_fetches
 
@@ -74,6 +81,7 @@ class WebSource:
                 return outcome
             fetched = await self._fetcher.fetch(url, etag=etag, last_modified=last_modified)
             outcome.etag, outcome.last_modified = fetched.etag, fetched.last_modified
+            outcome.fresh_seconds = fetched.max_age
             if fetched.not_modified:
                 outcome.not_modified = True
                 return outcome
@@ -82,6 +90,11 @@ class WebSource:
                 entries = await asyncio.to_thread(
                     parse_feed, fetched.body, fetched.content_type, fetched.url
                 )
+                ttl = feed_ttl_seconds(fetched.body)
+                if ttl is not None:
+                    outcome.fresh_seconds = max(ttl, outcome.fresh_seconds or 0)
+                dates = [entry.published_at for entry in entries if entry.published_at]
+                outcome.newest_entry_at = max(dates, default=None)
                 await self._read_entries(url, entries, sink, outcome)
             elif feed_only:
                 raise UnreadableContent("not a feed: the URL serves a web page")
@@ -158,6 +171,7 @@ class WebSource:
                 author=entry.author,
                 url=entry.link,
                 published_at=entry.published_at,
+                feed=feed_url,
             )
         assert entry.link is not None  # an entry without text always has a link
         fetched = await self._fetcher.fetch(entry.link)
@@ -172,4 +186,5 @@ class WebSource:
             author=entry.author or page.author,
             url=entry.link,
             published_at=entry.published_at or page.published_at,
+            feed=feed_url,
         )

@@ -10,9 +10,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Protocol
 
+from bot.store.deliveries import DeliveryLog
 from bot.store.records import (
     AddResult,
     AddSubscriptionOutcome,
+    ArticleCategory,
+    ArticleLead,
     ChatRecord,
     NewArticle,
     SearchResult,
@@ -27,6 +30,7 @@ class Store(Protocol):
     """Articles with full-text search, chats, subscriptions and the delivery log."""
 
     backend: str  # "sqlite" or "postgresql"
+    deliveries: DeliveryLog  # the push's delivery log (due chats, claims, sent marks)
 
     async def close(self) -> None:
         """Dispose of the engine and its connections."""
@@ -58,6 +62,26 @@ class Store(Protocol):
     async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchResult:
         """Full-text search, the query tokenized by the store's analyzer; user input is safe
         here (never a syntax error)."""
+
+    # -- categories ---------------------------------------------------------------------
+    async def article_leads(
+        self, *, after: int = 0, limit: int = 500, chars: int = 1000, uncategorized: bool = False
+    ) -> list[ArticleLead]:
+        """Title and the first ``chars`` characters of the body of up to ``limit`` articles with
+        an id above ``after``, in id order (only those without a category if
+        ``uncategorized``): what the category model reads."""
+
+    async def count_uncategorized(self) -> int:
+        """How many articles have no category yet."""
+
+    async def set_categories(self, tags: Sequence[ArticleCategory]) -> None:
+        """Write the articles' categories in one transaction."""
+
+    async def get_meta(self, key: str) -> str | None:
+        """A fact about the store (e.g. the category model version), or None."""
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Record a fact about the store, replacing the old value."""
 
     # -- chats --------------------------------------------------------------------------
     async def ensure_chat(
@@ -102,13 +126,19 @@ class Store(Protocol):
         """Unsubscribe; False when there was no such subscription."""
 
     async def list_subscriptions(self, chat_id: int) -> list[Subscription]:
-        """A chat's subscriptions, topics first, then keywords, each in the order added."""
+        """A chat's subscriptions: categories, topics, then keywords, each in the order added."""
 
     async def articles_for_chat(
         self, chat_id: int, *, limit: int = 10, since: datetime | None = None
     ) -> list[StoredArticle]:
-        """Newest articles matching the chat's topics or keywords (keywords match on search
-        tokens, as search does) that no sent delivery of this chat contained."""
+        """Newest articles matching the chat's categories (primary, or a stored second),
+        topics or keywords (keywords match on search tokens, as search does) that no sent
+        delivery of this chat contained."""
+
+    async def articles_for_chats(
+        self, chat_ids: Sequence[int], *, limit: int
+    ) -> dict[int, list[StoredArticle]]:
+        """``articles_for_chat`` (no ``since``) for each of many chats, in a few queries."""
 
     async def stats(self, *, today: date) -> StoreStats:
         """Counts for /stats; deliveries_today counts sent deliveries with local_date == today."""

@@ -14,12 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import dialect, fulltext
+from bot.store.deliveries import sent_article_ids
 from bot.store.records import AddResult, NewArticle, StoredArticle
 from bot.store.rows import article_values, stored_article
 from bot.store.schema import (
     article_topics,
     articles,
     deliveries,
+    feeds,
     subscriptions,
 )
 
@@ -97,12 +99,25 @@ async def latest_articles(conn: AsyncConnection, *, limit: int, offset: int) -> 
 
 
 def subscription_match(
-    backend: str, topics: Sequence[str], keyword_groups: Sequence[Sequence[str]]
+    backend: str,
+    topics: Sequence[str],
+    keyword_groups: Sequence[Sequence[str]],
+    categories: Sequence[str] = (),
+    feed_urls: Sequence[str] = (),
 ) -> sa.ColumnElement[bool] | None:
-    """Articles tagged with any of ``topics`` or holding every token of any keyword group;
-    None when there is nothing to match (no topics and no keyword with a token)."""
+    """Articles in any of ``categories`` (primary, or the second one stored beside it), tagged
+    with any of ``topics``, holding every token of any keyword group, or come from any of the
+    feeds ``feed_urls`` names; None when there is nothing to match."""
     groups = [group for group in keyword_groups if group]
     matches: list[sa.ColumnElement[bool]] = []
+    if categories:
+        # A second category is stored only when the model gave it at least half the first
+        # one's confidence (summaries.categories.SECOND_RATIO): then it counts as well.
+        matches.append(articles.c.category.in_(list(categories)))
+        matches.append(articles.c.category_second.in_(list(categories)))
+    if feed_urls:
+        by_feed = sa.select(feeds.c.id).where(feeds.c.url.in_(list(feed_urls)))
+        matches.append(articles.c.feed_id.in_(by_feed))
     if topics:
         by_topic = sa.select(article_topics.c.article_id).where(
             article_topics.c.topic.in_(list(topics))
@@ -115,13 +130,8 @@ def subscription_match(
 
 
 def _sent_article_ids(backend: str, chat_id: int) -> sa.Select[Any]:
-    sent = sa.and_(deliveries.c.chat_id == chat_id, deliveries.c.status == "sent")
-    each = dialect.json_array_elements(backend, deliveries.c.article_ids)
-    return (
-        sa.select(sa.cast(each.c.value, sa.BigInteger))
-        .select_from(deliveries.join(each, sa.true()))
-        .where(sent)
-    )
+    joined, article_id = sent_article_ids(backend)
+    return sa.select(article_id).select_from(joined).where(deliveries.c.chat_id == chat_id)
 
 
 async def articles_for_chat(
@@ -133,7 +143,7 @@ async def articles_for_chat(
     limit: int,
     since: datetime | None,
 ) -> list[StoredArticle]:
-    """Newest articles matching the chat's topics or keywords, minus those already sent."""
+    """Newest articles matching the chat's subscriptions, minus those already sent."""
     subs = (
         await conn.execute(
             sa.select(subscriptions.c.kind, subscriptions.c.value).where(
@@ -145,7 +155,11 @@ async def articles_for_chat(
     keyword_groups = [
         fulltext.query_tokens(value, analyzer) for kind, value in subs if kind == "keyword"
     ]
-    match = subscription_match(backend, topics, keyword_groups)
+    categories = [value for kind, value in subs if kind == "category"]
+    feed_urls = [value for kind, value in subs if kind == "feed"]
+    match = subscription_match(
+        backend, topics, keyword_groups, categories=categories, feed_urls=feed_urls
+    )
     if match is None:
         return []
     stmt = sa.select(articles).where(

@@ -6,9 +6,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.store import dialect
 from bot.store.records import (
     AddSubscriptionOutcome,
     ChatRecord,
@@ -25,7 +25,16 @@ class UnknownChatError(LookupError):
 
 
 def _insert(backend: str, table: sa.Table) -> Any:
-    return (postgresql.insert if backend == "postgresql" else sqlite.insert)(table)
+    return dialect.insert(backend, table)
+
+
+# Every change to what a chat would receive bumps its revision: a 'nothing new' check made at
+# an older revision is due again at the next tick (see bot.store.deliveries).
+_NEXT_REVISION = {"revision": chats.c.revision + 1}
+
+
+async def _changed(conn: AsyncConnection, chat_id: int) -> None:
+    await conn.execute(chats.update().where(chats.c.id == chat_id).values(**_NEXT_REVISION))
 
 
 async def get_chat(conn: AsyncConnection, chat_id: int) -> ChatRecord | None:
@@ -55,7 +64,7 @@ async def ensure_chat(
     await conn.execute(
         chats.update()
         .where(chats.c.id == chat_id, chats.c.blocked_at.is_not(None))
-        .values(blocked_at=None)
+        .values(blocked_at=None, **_NEXT_REVISION)
     )
     return await _require_chat(conn, chat_id)
 
@@ -80,7 +89,9 @@ async def update_chat(
     if paused is not None:
         changes["paused"] = paused
     if changes:
-        await conn.execute(chats.update().where(chats.c.id == chat_id).values(**changes))
+        await conn.execute(
+            chats.update().where(chats.c.id == chat_id).values(**changes, **_NEXT_REVISION)
+        )
     return await _require_chat(conn, chat_id)
 
 
@@ -97,7 +108,9 @@ async def migrate_chat(conn: AsyncConnection, backend: str, old_id: int, new_id:
     if await get_chat(conn, new_id) is None:
         # The usual case: the foreign keys cascade the new id to subscriptions and deliveries.
         await conn.execute(
-            chats.update().where(chats.c.id == old_id).values(id=new_id, type="supergroup")
+            chats.update()
+            .where(chats.c.id == old_id)
+            .values(id=new_id, type="supergroup", **_NEXT_REVISION)
         )
         return
     # The new chat already wrote to the bot: merge into it, keeping its own rows on conflict.
@@ -119,6 +132,7 @@ async def migrate_chat(conn: AsyncConnection, backend: str, old_id: int, new_id:
         .values(chat_id=new_id)
     )
     await conn.execute(chats.delete().where(chats.c.id == old_id))
+    await _changed(conn, new_id)
 
 
 async def add_subscription(
@@ -141,8 +155,13 @@ async def add_subscription(
     )
     if exists.first() is not None:
         return "exists"
+    # Feeds have their own limit (MAX_FEEDS_PER_CHAT); every other kind shares one.
+    feeds_only = kind == "feed"
+    same_family = subscriptions.c.kind == "feed" if feeds_only else subscriptions.c.kind != "feed"
     count = (
-        await conn.execute(sa.select(sa.func.count()).select_from(subscriptions).where(mine))
+        await conn.execute(
+            sa.select(sa.func.count()).select_from(subscriptions).where(mine, same_family)
+        )
     ).scalar_one()
     if count >= max_per_chat:
         return "limit"
@@ -151,7 +170,10 @@ async def add_subscription(
         .values(chat_id=chat_id, kind=kind, value=value, created_at=now)
         .on_conflict_do_nothing()
     )
-    return "added" if result.rowcount else "exists"
+    if not result.rowcount:
+        return "exists"
+    await _changed(conn, chat_id)
+    return "added"
 
 
 async def remove_subscription(
@@ -165,12 +187,17 @@ async def remove_subscription(
             subscriptions.c.value == value,
         )
     )
-    return bool(result.rowcount)
+    if not result.rowcount:
+        return False
+    await _changed(conn, chat_id)
+    return True
 
 
 async def list_subscriptions(conn: AsyncConnection, chat_id: int) -> list[Subscription]:
-    """Topics first, then keywords, each in the order added."""
-    topic_first = sa.case((subscriptions.c.kind == "topic", 0), else_=1)
+    """Categories, topics, then keywords, each in the order added."""
+    topic_first = sa.case(
+        (subscriptions.c.kind == "category", 0), (subscriptions.c.kind == "topic", 1), else_=2
+    )
     rows = await conn.execute(
         sa.select(subscriptions.c.kind, subscriptions.c.value)
         .where(subscriptions.c.chat_id == chat_id)
@@ -198,6 +225,13 @@ async def stats(conn: AsyncConnection, *, today: date) -> StoreStats:
         .group_by(subscriptions.c.value)
         .order_by(subscriptions.c.value)
     )
+    by_category_rows = await conn.execute(
+        sa.select(subscriptions.c.value, sa.func.count())
+        .where(subscriptions.c.kind == "category")
+        .group_by(subscriptions.c.value)
+        .order_by(subscriptions.c.value)
+    )
+    by_category = {value: int(n) for value, n in by_category_rows}
     keywords = await count(
         sa.select(sa.func.count())
         .select_from(subscriptions)
@@ -213,6 +247,7 @@ async def stats(conn: AsyncConnection, *, today: date) -> StoreStats:
         active_chats=active,
         articles=article_count,
         subscriptions_by_topic={value: int(n) for value, n in by_topic_rows},
+        subscriptions_by_category=by_category,
         keyword_subscriptions=keywords,
         deliveries_today=sent_today,
     )

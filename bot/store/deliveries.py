@@ -3,34 +3,35 @@
 One row per (chat, local date), unique, is the whole exactly-once mechanism:
 
 - a worker claims a chat by inserting its row as 'claimed' (INSERT ... ON CONFLICT DO NOTHING),
-  or by flipping an existing row that may be retried (failed, or claimed by a worker whose lease
-  ran out) with a conditional UPDATE; on PostgreSQL both are atomic between processes (the
-  loser of a race sees the winner's committed row and claims nothing), so several workers can
-  share one database; on SQLite one process is the rule;
+  or by flipping an existing row that may be retried (failed, nothing new since a change, or
+  claimed by a worker whose lease ran out) with a conditional UPDATE; on PostgreSQL both are
+  atomic between processes (the loser of a race sees the winner's committed row and claims
+  nothing), so several workers can share one database; on SQLite one process is the rule;
 - every later write is fenced by ``claimed_by``: a worker that lost its lease cannot overwrite
   the row of the worker that took it over;
-- a row 'failed' with error ``NOTHING_NEW`` records "checked, nothing to send": the chat stays
-  due that day, but is looked at again only after newer articles arrive.
+- a row 'nothing_new' records "checked, nothing to send": the chat stays due that day and is
+  looked at again once newer articles arrive or the chat changes what it receives. A claim
+  notes the chat's ``revision`` (bumped by every such change, see bot.store.chats) in
+  ``chat_revision``, so a change made while the chat was being checked is not missed.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store import dialect
 from bot.store.engine import WRITE_OPTION
 from bot.store.records import Delivery
+from bot.store.rows import dump_list, load_list
 from bot.store.schema import articles, chats, deliveries
 
-NOTHING_NEW = "nothing new"
-# Rows per INSERT of a claim (8 bound values each).
+# Chats per claim statement: far below the bound-parameter limits of SQLite and asyncpg.
 CLAIM_SLICE = 1000
 
 d = deliveries.c
@@ -78,30 +79,49 @@ class Cutoffs:
 
 
 def _ids(value: str | None) -> tuple[int, ...]:
-    return tuple(int(v) for v in json.loads(value or "[]"))
+    return tuple(int(v) for v in load_list(value))
 
 
-def _retryable(cut: Cutoffs) -> sa.ColumnElement[bool]:
-    """Rows that do not stop a chat from being claimed again."""
-    error = sa.func.coalesce(d.error, "")
+def sent_article_ids(backend: str) -> tuple[Any, sa.ColumnElement[int]]:
+    """The delivery log joined with each article id of its sent deliveries, and that id.
+
+    Select from the first, filter on ``deliveries`` columns (say, the chat), read the second.
+    """
+    each = dialect.json_array_elements(backend, d.article_ids)
+    return deliveries.join(each, d.status == "sent"), sa.cast(each.c.value, sa.BigInteger)
+
+
+def _retryable(cut: Cutoffs, chat_revision: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """Rows that do not stop a chat from being claimed again; ``chat_revision`` is the chat's
+    current revision (its column, or a subquery correlated to the row's chat)."""
     return sa.or_(
         sa.and_(d.status == "claimed", d.claimed_at < cut.lease_before),
-        sa.and_(d.status == "failed", error == NOTHING_NEW, d.claimed_at < cut.recheck_before),
+        sa.and_(
+            d.status == "nothing_new",
+            sa.or_(
+                d.claimed_at < cut.recheck_before,
+                d.chat_revision.is_(None),
+                d.chat_revision < chat_revision,
+            ),
+        ),
         sa.and_(
             d.status == "failed",
-            error != NOTHING_NEW,
             d.attempts < cut.max_attempts,
             d.claimed_at < cut.retry_before,
         ),
     )
 
 
+def _revision_of_row_chat() -> sa.ScalarSelect[int]:
+    return sa.select(chats.c.revision).where(chats.c.id == d.chat_id).scalar_subquery()
+
+
 class DeliveryLog:
     """Delivery-log queries on the store's engine and tables."""
 
-    def __init__(self, engine: AsyncEngine, backend: str) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.backend = backend
+        self.backend = engine.dialect.name  # "sqlite" or "postgresql"
         # SQLite writers take the write lock up front (see bot.store.engine).
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
 
@@ -138,7 +158,9 @@ class DeliveryLog:
         Keyset-paged by (digest_time, id) after ``after``, so one tick visits each chat once.
         """
         blocking = sa.select(sa.literal(1)).where(
-            d.chat_id == chats.c.id, d.local_date == local_date, sa.not_(_retryable(cutoffs))
+            d.chat_id == chats.c.id,
+            d.local_date == local_date,
+            sa.not_(_retryable(cutoffs, chats.c.revision)),
         )
         query = sa.select(chats.c.id, chats.c.type, chats.c.language, chats.c.digest_time).where(
             chats.c.timezone == timezone,
@@ -190,36 +212,31 @@ class DeliveryLog:
             return []
         # One lock order for every worker, so that two batch claims cannot deadlock.
         ordered = sorted(set(chat_ids))
-        rows = [
-            {
-                "chat_id": chat_id,
-                "local_date": local_date,
-                "status": "claimed",
-                "article_ids": "[]",
-                "message_ids": "[]",
-                "attempts": 0,
-                "claimed_at": now,
-                "claimed_by": worker,
-            }
-            for chat_id in ordered
-        ]
         won: list[Claim] = []
-        fresh: dict[int, int] = {}
         async with self._writer.begin() as conn:
-            # In slices: one INSERT of 5,000 rows would bind 40,000 values, more than asyncpg
-            # (and SQLite) accept in one statement.
-            for start in range(0, len(rows), CLAIM_SLICE):
+            fresh: dict[int, int] = {}
+            for start in range(0, len(ordered), CLAIM_SLICE):
                 inserted = await conn.execute(
-                    self._insert_new(rows[start : start + CLAIM_SLICE]).returning(d.id, d.chat_id)
+                    self._insert_new(ordered[start : start + CLAIM_SLICE], local_date, worker, now)
                 )
                 fresh.update((int(r.chat_id), int(r.id)) for r in inserted)
             won.extend(Claim(i, c, local_date, (), (), 0) for c, i in fresh.items())
             rest = [c for c in ordered if c not in fresh]
-            if rest:
+            for start in range(0, len(rest), CLAIM_SLICE):
+                part = rest[start : start + CLAIM_SLICE]
                 taken = await conn.execute(
                     sa.update(deliveries)
-                    .where(d.local_date == local_date, d.chat_id.in_(rest), _retryable(cutoffs))
-                    .values(status="claimed", claimed_at=now, claimed_by=worker)
+                    .where(
+                        d.local_date == local_date,
+                        d.chat_id.in_(part),
+                        _retryable(cutoffs, _revision_of_row_chat()),
+                    )
+                    .values(
+                        status="claimed",
+                        claimed_at=now,
+                        claimed_by=worker,
+                        chat_revision=_revision_of_row_chat(),
+                    )
                     .returning(d.id, d.chat_id, d.article_ids, d.message_ids, d.attempts)
                 )
                 won.extend(
@@ -235,12 +252,27 @@ class DeliveryLog:
                 )
         return sorted(won, key=lambda claim: claim.chat_id)
 
-    def _insert_new(self, rows: list[dict[str, Any]]) -> Any:
-        dialect = postgresql if self.backend == "postgresql" else sqlite
+    def _insert_new(self, chat_ids: list[int], local_date: date, worker: str, now: datetime) -> Any:
+        """New 'claimed' rows for those of ``chat_ids`` that have none for ``local_date``,
+        each noting the chat's revision as it is now (read in the claim's own statement)."""
+        source = (
+            sa.select(
+                chats.c.id,
+                sa.literal(local_date, sa.Date),
+                sa.literal("claimed"),
+                sa.literal(now, d.claimed_at.type),
+                sa.literal(worker),
+                chats.c.revision,
+            )
+            .where(chats.c.id.in_(chat_ids))
+            .order_by(chats.c.id)
+        )
+        columns = ["chat_id", "local_date", "status", "claimed_at", "claimed_by", "chat_revision"]
         return (
-            dialect.insert(deliveries)
-            .values(rows)
+            dialect.insert(self.backend, deliveries)
+            .from_select(columns, source)
             .on_conflict_do_nothing(index_elements=[d.chat_id, d.local_date])
+            .returning(d.id, d.chat_id)
         )
 
     # -- progress and outcome -----------------------------------------------------------
@@ -256,28 +288,8 @@ class DeliveryLog:
         return await self._fenced_update(
             delivery_id,
             worker,
-            article_ids=json.dumps(list(article_ids)),
-            message_ids=json.dumps(list(message_ids)),
-        )
-
-    async def mark_sent(
-        self,
-        delivery_id: int,
-        *,
-        worker: str,
-        article_ids: Sequence[int],
-        message_ids: Sequence[int],
-        now: datetime,
-    ) -> bool:
-        """The whole digest went out; False when this worker no longer held the claim."""
-        return await self._fenced_update(
-            delivery_id,
-            worker,
-            status="sent",
-            article_ids=json.dumps(list(article_ids)),
-            message_ids=json.dumps(list(message_ids)),
-            sent_at=now,
-            error=None,
+            article_ids=dump_list(article_ids),
+            message_ids=dump_list(message_ids),
         )
 
     async def mark_sent_many(
@@ -285,19 +297,20 @@ class DeliveryLog:
     ) -> set[int]:
         """Record several sent digests in one transaction; returns the delivery ids still held.
 
-        Each row is fenced like ``mark_sent``: one this worker no longer holds is left alone.
+        Each row is fenced by the claim: one this worker no longer holds is left alone. A row
+        this worker already marked sent counts as held, so that a retry after a commit whose
+        answer was lost (the connection died) reports the truth.
         """
         if not marks:
             return set()
         ids = sorted({mark.delivery_id for mark in marks})
-        held_query = (
+        # The rows stay locked until the update: no takeover can slip in between.
+        held_query = dialect.lock_rows(
+            self.backend,
             sa.select(d.id)
-            .where(d.id.in_(ids), d.status == "claimed", d.claimed_by == worker)
-            .order_by(d.id)
+            .where(d.id.in_(ids), d.status.in_(("claimed", "sent")), d.claimed_by == worker)
+            .order_by(d.id),
         )
-        if self.backend == "postgresql":
-            # Lock the rows until the update: no takeover can slip in between.
-            held_query = held_query.with_for_update()
         update = (
             sa.update(deliveries)
             .where(
@@ -314,13 +327,12 @@ class DeliveryLog:
             )
         )
         async with self._writer.begin() as conn:
-            # On SQLite the write transaction (BEGIN IMMEDIATE) already excludes other writers.
             held = {int(i) for i in (await conn.execute(held_query)).scalars()}
             rows = [
                 {
                     "delivery_id": mark.delivery_id,
-                    "article_json": json.dumps(list(mark.article_ids)),
-                    "message_json": json.dumps(list(mark.message_ids)),
+                    "article_json": dump_list(mark.article_ids),
+                    "message_json": dump_list(mark.message_ids),
                 }
                 for mark in marks
                 if mark.delivery_id in held
@@ -329,11 +341,10 @@ class DeliveryLog:
                 await conn.execute(update, rows)
         return held
 
-    async def mark_nothing_new(self, delivery_id: int, *, worker: str, now: datetime) -> bool:
-        """Nothing to send: give the chat back, to be looked at when newer articles arrive."""
-        return await self._fenced_update(
-            delivery_id, worker, status="failed", error=NOTHING_NEW, claimed_at=now
-        )
+    async def mark_nothing_new(self, delivery_id: int, *, worker: str) -> bool:
+        """Nothing to send: give the chat back, to be looked at again when newer articles
+        arrive or the chat changes. ``claimed_at`` stays the time of the check."""
+        return await self._fenced_update(delivery_id, worker, status="nothing_new", error=None)
 
     async def release(
         self, delivery_id: int, *, worker: str, now: datetime, error: str, count: bool = True

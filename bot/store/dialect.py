@@ -2,7 +2,9 @@
 
 Query modules call these with the store's ``backend`` name ("sqlite" or "postgresql") instead
 of branching on it themselves. Ranked search (bm25 against ts_rank_cd) is the one exception:
-two different algorithms, kept side by side in bot.store.search.
+two different algorithms, kept side by side in bot.store.search. ``is_unavailable`` tells a
+database that does not answer (stopped, restarting, unreachable, or locked by another process)
+from a query at fault.
 """
 
 from __future__ import annotations
@@ -12,14 +14,34 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store import fulltext
 from bot.store.schema import UtcDateTime, postgresql_articles_fts, sqlite_articles_fts
 
+# SQLSTATE classes of a server that cannot serve now: 08 connection exception, 53 insufficient
+# resources (too many connections, disk full), 57P operator intervention (shutting down,
+# restarting: "the database system is starting up").
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+# SQLite result codes of a database busy with (or locked by) another connection or process,
+# or a file that cannot be read now.
+_UNAVAILABLE_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+
 
 def _is_sqlite(backend: str) -> bool:
     return backend == "sqlite"
+
+
+def advance_sequence(backend: str, table: str, column: str) -> sa.TextClause | None:
+    """The statement that moves ``table``'s id sequence past its rows (None: SQLite has none
+    to move, its rowids follow the largest id by themselves)."""
+    if _is_sqlite(backend):
+        return None
+    return sa.text(
+        f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+        f"COALESCE(MAX({column}), 1), MAX({column}) IS NOT NULL) FROM {table}"
+    )
 
 
 def insert(backend: str, table: sa.Table) -> Any:
@@ -100,3 +122,31 @@ def match_ids(backend: str, query: str) -> sa.Select[Any]:
     pg = postgresql_articles_fts
     tsquery = sa.cast(sa.literal(query, sa.Text), postgresql.TSQUERY)
     return sa.select(pg.c.article_id).where(pg.c.document.op("@@")(tsquery))
+
+
+def lock_rows(backend: str, query: sa.Select[Any]) -> sa.Select[Any]:
+    """``query`` locking its rows until commit: FOR UPDATE on PostgreSQL; on SQLite a write
+    transaction (BEGIN IMMEDIATE, see bot.store.engine) already excludes every other writer."""
+    return query if _is_sqlite(backend) else query.with_for_update()
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database is not answering now, rather than refusing a query:
+    the same call may succeed once it answers again."""
+    if isinstance(error, OSError | TimeoutError | sa_exc.TimeoutError):
+        return True  # connection refused or reset; pool or connect timeouts
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True  # the connection died under the statement (server stopped, network)
+    original = error.orig
+    sqlite_code = getattr(original, "sqlite_errorname", None)
+    if sqlite_code is not None:
+        return str(sqlite_code).startswith(_UNAVAILABLE_SQLITE)
+    sqlstate = getattr(original, "sqlstate", None) or getattr(
+        getattr(original, "__cause__", None), "sqlstate", None
+    )
+    if sqlstate:
+        return str(sqlstate).startswith(_UNAVAILABLE_SQLSTATES)
+    # A driver error without a code on a closed connection ("connection is closed").
+    return isinstance(error, sa_exc.InterfaceError)

@@ -2,14 +2,18 @@
 
 ``articles_for_chat`` (bot.store.articles) costs a few queries per chat. A push handles
 thousands of chats at once, and most of them share their subscriptions, so here the chats are
-grouped by their set of topics and keyword queries: each distinct set is matched once (ids
-only, newest first), the articles each chat already received in a sent delivery are looked up
-among those candidates only, and the articles finally picked are read once for the batch.
+grouped by their set of categories, topics and keyword queries: each distinct set is matched
+once (ids only, newest first), the articles each chat already received in a sent delivery are
+looked up among those candidates only, and the articles finally picked are read once for the
+batch.
 
-The matching is the same as ``articles_for_chat``'s: a topic subscription matches the
+The matching is the same as ``articles_for_chat``'s (``subscription_match``): a category
+subscription matches an article's category or its stored second one, a topic subscription the
 article_topics rows, a keyword subscription its query tokens in the full-text index (any
-keyword), ordered by (sort_at, id) descending, minus every article of the chat's 'sent'
-deliveries. tests/delivery/test_digest_batch.py checks that both agree on both backends.
+keyword), a feed subscription the articles whose feed_id is that feed's; ordered by
+(sort_at, id) descending, minus every article of the chat's 'sent' deliveries.
+tests/delivery/test_digest_batch.py checks that both agree on both backends.
+The store reaches it as ``SqlStore.articles_for_chats``.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import fulltext
 from bot.store.articles import NEWEST_FIRST, subscription_match
+from bot.store.deliveries import sent_article_ids
 from bot.store.records import StoredArticle
 from bot.store.rows import stored_article
 from bot.store.schema import articles, deliveries, subscriptions
@@ -33,8 +37,11 @@ CHUNK = 2000
 # Candidates read per subscription set at first: enough unless chats received many of them.
 FIRST_WINDOW = 50
 
-# (sorted topics, sorted keyword token groups): chats with equal keys get the same candidates.
-SubscriptionKey = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
+# (sorted topics, sorted keyword token groups, sorted categories, sorted feed URLs): chats with
+# equal keys get the same candidates.
+SubscriptionKey = tuple[
+    tuple[str, ...], tuple[tuple[str, ...], ...], tuple[str, ...], tuple[str, ...]
+]
 
 
 def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
@@ -43,7 +50,7 @@ def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
 
 
 async def articles_for_chats(
-    engine: AsyncEngine,
+    conn: AsyncConnection,
     backend: str,
     chat_ids: Sequence[int],
     *,
@@ -52,21 +59,21 @@ async def articles_for_chats(
     first_window: int = FIRST_WINDOW,
 ) -> dict[int, list[StoredArticle]]:
     """For each chat, what ``articles_for_chat(chat_id, limit=limit)`` returns (no ``since``);
-    keywords are tokenized by ``analyzer`` (the store's)."""
+    keywords are tokenized by ``analyzer`` (the store's). ``conn`` is in one transaction, so
+    that every read sees the same articles."""
     ids = sorted(set(chat_ids))
     out: dict[int, list[StoredArticle]] = {chat_id: [] for chat_id in ids}
     if not ids or limit <= 0:
         return out
-    async with engine.connect() as conn, conn.begin():
-        groups = await _groups_by_subscriptions(conn, ids, analyzer)
-        picked: dict[int, list[int]] = {}
-        for key, members in groups.items():
-            picked.update(await _pick(conn, backend, key, members, limit, first_window))
-        wanted = sorted({article_id for chosen in picked.values() for article_id in chosen})
-        rows: dict[int, StoredArticle] = {}
-        for part in _chunks(wanted):
-            found = await conn.execute(sa.select(articles).where(articles.c.id.in_(part)))
-            rows.update((int(row.id), stored_article(row)) for row in found)
+    groups = await _groups_by_subscriptions(conn, ids, analyzer)
+    picked: dict[int, list[int]] = {}
+    for key, members in groups.items():
+        picked.update(await _pick(conn, backend, key, members, limit, first_window))
+    wanted = sorted({article_id for chosen in picked.values() for article_id in chosen})
+    rows: dict[int, StoredArticle] = {}
+    for part in _chunks(wanted):
+        found = await conn.execute(sa.select(articles).where(articles.c.id.in_(part)))
+        rows.update((int(row.id), stored_article(row)) for row in found)
     for chat_id, chosen in picked.items():
         # An article deleted between the two reads of one transaction cannot happen; a missing
         # row is skipped rather than trusted.
@@ -79,6 +86,8 @@ async def _groups_by_subscriptions(
 ) -> dict[SubscriptionKey, list[int]]:
     topics: dict[int, set[str]] = defaultdict(set)
     keywords: dict[int, set[tuple[str, ...]]] = defaultdict(set)
+    categories: dict[int, set[str]] = defaultdict(set)
+    followed: dict[int, set[str]] = defaultdict(set)
     s = subscriptions.c
     for part in _chunks(chat_ids):
         found = await conn.execute(sa.select(s.chat_id, s.kind, s.value).where(s.chat_id.in_(part)))
@@ -87,10 +96,19 @@ async def _groups_by_subscriptions(
                 topics[int(chat_id)].add(value)
             elif kind == "keyword" and (tokens := fulltext.query_tokens(value, analyzer)):
                 keywords[int(chat_id)].add(tokens)
+            elif kind == "category":
+                categories[int(chat_id)].add(value)
+            elif kind == "feed":
+                followed[int(chat_id)].add(value)
     groups: dict[SubscriptionKey, list[int]] = defaultdict(list)
     for chat_id in chat_ids:
-        key = (tuple(sorted(topics[chat_id])), tuple(sorted(keywords[chat_id])))
-        if key != ((), ()):  # no subscription that can match: no articles
+        key = (
+            tuple(sorted(topics[chat_id])),
+            tuple(sorted(keywords[chat_id])),
+            tuple(sorted(categories[chat_id])),
+            tuple(sorted(followed[chat_id])),
+        )
+        if any(key):  # no subscription that can match: no articles
             groups[key].append(chat_id)
     return groups
 
@@ -136,19 +154,6 @@ async def _pick(
     return picked
 
 
-def _sent_pairs(backend: str) -> tuple[Any, sa.ColumnElement[Any]]:
-    """deliveries joined with each article id of its JSON list, and that id as a BIGINT."""
-    if backend == "sqlite":
-        each = sa.func.json_each(deliveries.c.article_ids).table_valued("value").alias("each")
-    else:
-        each = (
-            sa.func.jsonb_array_elements_text(sa.cast(deliveries.c.article_ids, postgresql.JSONB))
-            .table_valued("value")
-            .alias("each")
-        )
-    return deliveries.join(each, sa.true()), sa.cast(each.c.value, sa.BigInteger)
-
-
 async def _sent_among(
     conn: AsyncConnection, backend: str, chat_ids: Sequence[int], candidates: sa.Select[Any]
 ) -> dict[int, set[int]]:
@@ -156,16 +161,12 @@ async def _sent_among(
     sent: dict[int, set[int]] = defaultdict(set)
     # The candidates go in as a subquery, so a long window binds no long list of ids.
     candidate_ids = sa.select(candidates.subquery().c.id)
-    joined, article_id = _sent_pairs(backend)
+    joined, article_id = sent_article_ids(backend)
     for part in _chunks(chat_ids):
         stmt = (
             sa.select(deliveries.c.chat_id, article_id)
             .select_from(joined)
-            .where(
-                deliveries.c.chat_id.in_(part),
-                deliveries.c.status == "sent",
-                article_id.in_(candidate_ids),
-            )
+            .where(deliveries.c.chat_id.in_(part), article_id.in_(candidate_ids))
         )
         for chat_id, found in await conn.execute(stmt):
             sent[int(chat_id)].add(int(found))

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import articles as article_queries
+from bot.store import dialect
 from bot.store.engine import WRITE_OPTION, DatabaseUrlError
 from bot.store.fulltext import Analyzer
 from bot.store.records import NewArticle
@@ -187,8 +187,7 @@ class Importer:
         return values
 
     async def _insert(self, conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> bool:
-        insert = postgresql.insert if self.store.backend == "postgresql" else sqlite.insert
-        stmt = insert(table).values(values).on_conflict_do_nothing()
+        stmt = dialect.insert(self.store.backend, table).values(values).on_conflict_do_nothing()
         if table is not articles:
             return bool((await conn.execute(stmt)).rowcount)
         found = await conn.execute(stmt.returning(articles.c.id))
@@ -221,21 +220,15 @@ class Importer:
             self._article_ids[values["id"]] = present
 
     async def _advance_sequences(self) -> None:
-        # Rows came in with their ids: PostgreSQL's sequences must move past them.
-        if self.store.backend != "postgresql":
-            return
+        # Rows came in with their ids: sequences (PostgreSQL's) must move past them.
         async with self.store.engine.begin() as conn:
             for table in metadata.sorted_tables:
                 keys = list(table.primary_key.columns)
                 if len(keys) != 1 or keys[0].autoincrement is False:
                     continue
-                name = keys[0].name
-                await conn.execute(
-                    sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{name}'), "
-                        f"COALESCE(MAX({name}), 1), MAX({name}) IS NOT NULL) FROM {table.name}"
-                    )
-                )
+                statement = dialect.advance_sequence(self.store.backend, table.name, keys[0].name)
+                if statement is not None:
+                    await conn.execute(statement)
 
 
 def _check_header(number: int, record: dict[str, Any]) -> None:

@@ -7,8 +7,8 @@ from datetime import date, datetime, time
 from typing import Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
-SubscriptionKind = Literal["topic", "keyword"]
-DeliveryStatus = Literal["claimed", "sent", "failed"]
+SubscriptionKind = Literal["category", "topic", "keyword", "feed"]
+DeliveryStatus = Literal["claimed", "sent", "failed", "nothing_new"]
 AddSubscriptionOutcome = Literal["added", "exists", "limit"]
 
 
@@ -34,6 +34,13 @@ class NewArticle:
     published_at: datetime | None = None
     # 64-bit SimHash over jieba tokens (signed, to fit BIGINT), for near-duplicate checks.
     fingerprint: int | None = None
+    # The news category's slug, the model's confidence, and a close second category's slug.
+    category: str | None = None
+    category_confidence: float | None = None
+    category_second: str | None = None
+    # The registered feed the article came from (its URL as registered, rsshub:// included);
+    # the store records that feed's id, so chats following the feed get the article.
+    feed_url: str | None = None
     title_tokens: tuple[str, ...] = field(kw_only=True)
     body_tokens: tuple[str, ...] = field(kw_only=True)
 
@@ -57,6 +64,29 @@ class StoredArticle:
     published_at: datetime | None
     ingested_at: datetime
     fingerprint: int | None = None
+    category: str | None = None
+    category_confidence: float | None = None
+    category_second: str | None = None
+    feed_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleLead:
+    """What the category model reads of a stored article: its title and the start of its body."""
+
+    id: int
+    title: str
+    lead: str
+
+
+@dataclass(frozen=True)
+class ArticleCategory:
+    """A stored article's news category (slugs), as the category model gave it."""
+
+    article_id: int
+    category: str
+    confidence: float
+    second: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +122,7 @@ class ChatRecord:
 
 @dataclass(frozen=True)
 class Subscription:
-    """One topic or keyword a chat follows."""
+    """One category, topic or keyword a chat follows."""
 
     chat_id: int
     kind: SubscriptionKind
@@ -153,6 +183,7 @@ class StoreStats:
     active_chats: int
     articles: int
     subscriptions_by_topic: dict[str, int] = field(default_factory=dict)
+    subscriptions_by_category: dict[str, int] = field(default_factory=dict)
     keyword_subscriptions: int = 0
     deliveries_today: int = 0
 

@@ -7,7 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
+import sqlalchemy as sa
+
 from bot.store.records import ChatRecord, NewArticle, StoredArticle
+from bot.store.schema import feeds
 
 
 def dump_list(values: Sequence[Any]) -> str:
@@ -38,6 +41,15 @@ def article_values(article: NewArticle, *, now: datetime) -> dict[str, Any]:
         "sort_at": article.published_at or now,
         "content_hash": article.content_hash,
         "fingerprint": article.fingerprint,
+        "category": article.category,
+        "category_confidence": article.category_confidence,
+        "category_second": article.category_second,
+        # The feed's id, looked up in the same statement (NULL for a feed not registered).
+        "feed_id": (
+            sa.select(feeds.c.id).where(feeds.c.url == article.feed_url).scalar_subquery()
+            if article.feed_url
+            else None
+        ),
     }
 
 
@@ -59,6 +71,10 @@ def stored_article(row: Any) -> StoredArticle:
         published_at=row.published_at,
         ingested_at=row.ingested_at,
         fingerprint=row.fingerprint,
+        category=row.category,
+        category_confidence=row.category_confidence,
+        category_second=row.category_second,
+        feed_id=getattr(row, "feed_id", None),
     )
 
 

@@ -68,9 +68,22 @@ articles = sa.Table(
     sa.Column("keywords", sa.Text, nullable=False, server_default="[]"),
     sa.Column("digest", sa.Text, nullable=False, server_default="[]"),
     sa.Column("body", sa.Text, nullable=False),
+    # The news category (a slug of summaries.taxonomy), its confidence, and a second category
+    # the model was nearly as sure of; NULL until classified. Added by revision 0007, so they
+    # come after body (the category indexes below cover the digest's reads).
+    sa.Column("category", sa.Text, nullable=True),
+    sa.Column("category_confidence", sa.Float, nullable=True),
+    sa.Column("category_second", sa.Text, nullable=True),
     sa.UniqueConstraint("content_hash", name="uq_articles_content_hash"),
     sa.UniqueConstraint("url", name="uq_articles_url"),
     sa.Index("ix_articles_sort", "sort_at", "id"),
+    # Category subscriptions read the newest articles of a few categories.
+    sa.Index("ix_articles_category_sort", "category", "sort_at", "id"),
+    sa.Index("ix_articles_category_second_sort", "category_second", "sort_at", "id"),
+    # The feed an article came from (feeds.id; revision 0008), for chats that follow the feed.
+    # No foreign key: feed rows are never deleted (a feed nobody polls stays, with its id).
+    sa.Column("feed_id", sa.BigInteger, nullable=True),
+    sa.Index("ix_articles_feed", "feed_id", "sort_at"),
 )
 
 # One row per (topic, article) so that topic subscriptions use an index, not a JSON scan.
@@ -98,6 +111,9 @@ chats = sa.Table(
     sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("blocked_at", UtcDateTime, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # Bumped by every change to what the chat would receive (subscriptions, time, zone, pause):
+    # a 'nothing new' check made at an older revision is due again (revision 0006).
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_chats_schedule", "timezone", "digest_time", "id"),
 )
 
@@ -129,7 +145,7 @@ deliveries = sa.Table(
         nullable=False,
     ),
     sa.Column("local_date", sa.Date, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),  # claimed / sent / failed
+    sa.Column("status", sa.Text, nullable=False),  # claimed / sent / failed / nothing_new
     sa.Column("article_ids", sa.Text, nullable=False, server_default="[]"),  # JSON array text
     sa.Column("message_ids", sa.Text, nullable=False, server_default="[]"),  # JSON array text
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
@@ -137,6 +153,7 @@ deliveries = sa.Table(
     sa.Column("claimed_by", sa.Text, nullable=True),
     sa.Column("sent_at", UtcDateTime, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
+    sa.Column("chat_revision", sa.Integer, nullable=True),  # chats.revision when claimed
     sa.UniqueConstraint("chat_id", "local_date", name="uq_deliveries_chat_date"),
 )
 
@@ -157,6 +174,27 @@ feeds = sa.Table(
     sa.Column("last_error", sa.Text),
     # A Telegram user id, or NULL for feeds that come from the FEEDS setting.
     sa.Column("added_by", sa.BigInteger),
+    # Revision 0008: what the catalogue or an OPML file says of the feed, whether it is one of
+    # the operator's feeds (polled for everyone) or only followed by chats, and its health.
+    sa.Column("title", sa.Text),
+    sa.Column("slug", sa.Text),
+    sa.Column("category", sa.Text),
+    sa.Column("site_url", sa.Text),
+    sa.Column("is_global", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("first_failed_at", UtcDateTime),
+    sa.Column("disabled_at", UtcDateTime),
+    sa.Column("next_poll_at", UtcDateTime),
+    sa.Column("interval_seconds", sa.Integer),
+    sa.Column("last_entry_at", UtcDateTime),
+    sa.Index("ix_feeds_slug", "slug"),
+)
+
+# Small facts about the store itself, e.g. which category model tagged its articles.
+store_meta = sa.Table(
+    "store_meta",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True, autoincrement=False),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
 # What built the full-text index (tokenizer, dictionary): see bot.store.reindex (revision 0009).

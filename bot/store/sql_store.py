@@ -10,14 +10,19 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store import articles as article_queries
+from bot.store import categories as category_queries
 from bot.store import chats as chat_queries
+from bot.store import digest_batch
 from bot.store import reindex as reindex_queries
 from bot.store import search as search_queries
+from bot.store.deliveries import DeliveryLog
 from bot.store.engine import WRITE_OPTION
 from bot.store.fulltext import Analyzer
 from bot.store.records import (
     AddResult,
     AddSubscriptionOutcome,
+    ArticleCategory,
+    ArticleLead,
     ChatRecord,
     NewArticle,
     SearchResult,
@@ -44,6 +49,7 @@ class SqlStore:
         self.engine = engine
         self.backend = engine.dialect.name  # "sqlite" or "postgresql"
         self.analyzer = analyzer
+        self.deliveries = DeliveryLog(engine)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -141,6 +147,36 @@ class SqlStore:
         )
         return await reindexer.run(total, meta)
 
+    # -- categories ---------------------------------------------------------------------
+    async def article_leads(
+        self, *, after: int = 0, limit: int = 500, chars: int = 1000, uncategorized: bool = False
+    ) -> list[ArticleLead]:
+        """Title and body start of articles with an id above ``after``, in id order."""
+        async with self._read() as conn:
+            return await category_queries.article_leads(
+                conn, after=after, limit=limit, chars=chars, uncategorized=uncategorized
+            )
+
+    async def count_uncategorized(self) -> int:
+        """How many articles have no category yet."""
+        async with self._read() as conn:
+            return await category_queries.count_uncategorized(conn)
+
+    async def set_categories(self, tags: Sequence[ArticleCategory]) -> None:
+        """Write the articles' categories in one transaction."""
+        async with self._write() as conn:
+            await category_queries.set_categories(conn, tags)
+
+    async def get_meta(self, key: str) -> str | None:
+        """A fact about the store (store_meta), or None."""
+        async with self._read() as conn:
+            return await category_queries.get_meta(conn, key)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Record a fact about the store (store_meta)."""
+        async with self._write() as conn:
+            await category_queries.set_meta(conn, self.backend, key, value)
+
     # -- chats --------------------------------------------------------------------------
     async def ensure_chat(
         self,
@@ -214,18 +250,33 @@ class SqlStore:
             return await chat_queries.remove_subscription(conn, chat_id, kind, value)
 
     async def list_subscriptions(self, chat_id: int) -> list[Subscription]:
-        """A chat's subscriptions, topics first, then keywords, each in the order added."""
+        """A chat's subscriptions: categories, topics, then keywords, each in the order added."""
         async with self._read() as conn:
             return await chat_queries.list_subscriptions(conn, chat_id)
 
     async def articles_for_chat(
         self, chat_id: int, *, limit: int = 10, since: datetime | None = None
     ) -> list[StoredArticle]:
-        """Newest articles matching the chat's topics or keywords that no sent delivery of
-        this chat contained; ``since`` bounds published_at (else ingested_at) from below."""
+        """Newest articles matching the chat's categories, topics or keywords that no sent
+        delivery of this chat contained; ``since`` bounds published_at (else ingested_at)
+        from below."""
         async with self._read() as conn:
             return await article_queries.articles_for_chat(
                 conn, self.backend, self.analyzer, chat_id, limit=limit, since=since
+            )
+
+    async def articles_for_chats(
+        self, chat_ids: Sequence[int], *, limit: int, first_window: int = digest_batch.FIRST_WINDOW
+    ) -> dict[int, list[StoredArticle]]:
+        """``articles_for_chat`` (no ``since``) for a whole batch of chats, in a few queries."""
+        async with self._read() as conn:
+            return await digest_batch.articles_for_chats(
+                conn,
+                self.backend,
+                chat_ids,
+                limit=limit,
+                analyzer=self.analyzer,
+                first_window=first_window,
             )
 
     async def stats(self, *, today: date) -> StoreStats:

@@ -65,7 +65,7 @@ def _news_pages(folder: Path, count: int = 60) -> list[Path]:
 
 async def _seed(database_url: str, news: list[Path]) -> None:
     from bot.ingest import Ingestor, open_store
-    from bot.services.topics import load_topics
+    from summaries.topics import load_topics
 
     store = await open_store(database_url)
     try:
@@ -118,6 +118,8 @@ def bot_settings(emu: BotApiEmulator, database_url: str, *, mode: str, **extra: 
         "feed_poll_minutes": 600,
         # These tests type far faster than people do; flood control has its own tests.
         "flood_burst": 1000,
+        # Never the shipped catalogue: no test polls the internet.
+        "catalogue": "none",
     }
     if mode == "webhook":
         port = free_port()

@@ -11,8 +11,10 @@ from bot import callbacks as cb
     "callback",
     [
         cb.ToggleTopic("volunteer", 1),
+        cb.ToggleCategory("sports", 0),
         cb.TopicsPage(0),
         cb.RemoveSubscription("topic", "rural"),
+        cb.RemoveSubscription("category", "realestate"),
         cb.RemoveSubscription("keyword", cb.key_digest("乡村振兴示范村建设")),
         cb.SearchPage("志愿服务", 3),
         cb.SearchPage("~" + cb.key_digest("x" * 500), 1),
@@ -27,11 +29,21 @@ def test_round_trip(callback: cb.Callback) -> None:
 def test_every_shipped_topic_fits_a_toggle_button() -> None:
     from pathlib import Path
 
-    from bot.services.topics import load_topics
+    from summaries.topics import load_topics
 
     topics = load_topics(Path(__file__).resolve().parents[2] / "seeds" / "topics.toml")
     for topic in topics:  # encode raises when data would be over 64 bytes
         assert cb.parse(cb.encode(cb.ToggleTopic(topic.slug, 99))) == cb.ToggleTopic(topic.slug, 99)
+
+
+def test_every_category_fits_a_toggle_button_distinct_from_a_topic_one() -> None:
+    from summaries import CATEGORIES
+
+    for category in CATEGORIES:
+        toggle = cb.ToggleCategory(category.slug, 99)
+        assert cb.parse(cb.encode(toggle)) == toggle
+    # education is a category and a topic: the two buttons stay apart.
+    assert cb.parse(cb.encode(cb.ToggleCategory("education", 0))) != cb.ToggleTopic("education", 0)
 
 
 def test_encode_refuses_what_would_not_fit() -> None:

@@ -30,9 +30,10 @@ async def test_start_in_chinese_and_english_with_menu(
     zh = await _say(emu, 1001, "/start")
     assert "文摘" in zh.text and "/help" in zh.text
     labels = _texts(zh.buttons)
-    assert "志愿服务" in labels and "下一页 »" in labels
+    # The news categories come first; the fine topics are on the pages after.
+    assert labels[:3] == ["时政", "国际", "军事"] and "体育" in labels and "下一页 »" in labels
     en = await _say(emu, 1002, "/start", language_code="en")
-    assert "Hello" in en.text and "Volunteering" in _texts(en.buttons)
+    assert "Hello" in en.text and "Sports" in _texts(en.buttons)
     help_en = await _say(emu, 1002, "/help", language_code="en-US")
     assert "/settime" in help_en.text and "@wenzhai_test_bot" in help_en.text
     zh_menu = [c["command"] for c in emu.get_commands(language_code="zh")]
@@ -47,9 +48,9 @@ async def test_deep_link_subscribes_and_start_unblocks(
     action = emu.user_message(1101, "/start topic_volunteer")
     first, greeting = await emu.replies(action, count=2)
     assert "志愿服务" in first.text and "已订阅" in first.text
-    assert "✅ 志愿服务" in _texts(greeting.buttons)
+    assert "下一页 »" in _texts(greeting.buttons)  # the topics are after the categories
     unknown = emu.user_message(1101, "/start topic_nope")
-    assert "没有找到这个主题" in (await emu.replies(unknown, count=2))[0].text
+    assert "没有找到这个分类或主题" in (await emu.replies(unknown, count=2))[0].text
 
     store = await open_store(bot.settings.database_url)
     try:
@@ -68,6 +69,8 @@ async def test_topic_keyboard_toggles_in_place_and_pages(
     any_mode_bot: RunningBot, emu: BotApiEmulator
 ) -> None:
     keyboard = await _say(emu, 1201, "/topics")
+    to_topics = emu.click(keyboard, text="下一页 »")  # past the news categories
+    await emu.edits_after(to_topics)
     click = emu.click(keyboard, text="志愿服务")
     answer = await emu.callback_answer(click)
     assert answer.text == "已订阅：志愿服务"
@@ -188,7 +191,7 @@ async def test_unknown_commands_and_group_etiquette(bot: RunningBot, emu: BotApi
     emu.user_message(group, "/topics@wenzhai_test_bot", **kw)
     replies = await emu.replies(addressed, count=2)
     assert emu.messages(group) == replies  # nothing for the chatter before them
-    assert "/settime" in replies[0].text and "志愿服务" in _texts(replies[1].buttons)
+    assert "/settime" in replies[0].text and "体育" in _texts(replies[1].buttons)
     unknown = await _say(emu, group, "/frobnicate@wenzhai_test_bot", **kw)
     assert "我不认识这个命令" in unknown.text
     mention = await _say(emu, group, "@wenzhai_test_bot 志愿服务", **kw)
@@ -250,7 +253,7 @@ async def test_huge_and_hostile_arguments_get_clear_answers(
         "/unsubscribe": "你没有订阅",
         "/settime": "不是有效的时间",
         "/timezone": "无法识别时区",
-        "/start topic_": "没有找到这个主题",
+        "/start topic_": "没有找到这个分类或主题",
     }
     for command, answer in expected.items():
         deep_link = command.endswith("_")

@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.app import _load_seeds_on_first_start
 from bot.config import Settings
 from bot.ingest import open_store
-from bot.services.topics import load_topics
+from summaries.topics import load_topics
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -111,24 +111,52 @@ def test_highlight_escapes_and_bolds_matched_words() -> None:
     assert entities == [{"type": "bold", "offset": 1, "length": 5}]
 
 
-def test_digest_groups_by_topic_and_links_where_there_is_a_url() -> None:
+def test_digest_groups_by_category_tags_topics_and_links_where_there_is_a_url() -> None:
     articles = [
-        _article(1, "志愿者<进社区>", "志愿服务队走进社区。", topics=("volunteer",)),
         _article(
-            2, "党建引领", "党支部开展主题党日。", topics=("party",), url="https://e.cn/1?a&b"
+            1, "志愿者<进社区>", "志愿服务队走进社区。", topics=("volunteer",), category="society"
         ),
-        _article(3, "别的新闻", "没有主题。"),
+        _article(
+            2,
+            "党建引领",
+            "党支部开展主题党日。",
+            topics=("party",),
+            url="https://e.cn/1?a&b",
+            category="politics",
+        ),
+        _article(3, "别的新闻", "没有主题。"),  # not classified yet: "other", last
+        _article(4, "国足", "比赛。", category="sports"),
     ]
     parts = render_digest(articles, topics=TOPICS, language="zh", today=date(2024, 5, 1))
     assert len(parts) == 1
     visible, entities = parse_html(parts[0])
     assert "2024-05-01" in visible
-    assert visible.index("党建") < visible.index("志愿服务") < visible.index("其他")
-    assert "志愿者<进社区>" in visible
+    # Headers in taxonomy order (时政 before 体育 before 社会), whatever the articles' order.
+    headers = [line for line in visible.splitlines() if line.startswith("🗂")]
+    assert headers == ["🗂 时政", "🗂 体育", "🗂 社会", "🗂 其他"]
+    assert visible.index("党建引领") < visible.index("国足") < visible.index("志愿者<进社区>")
+    # Fine topics stay as tags under the title.
+    assert "志愿者<进社区>\n🏷 志愿服务\n" in visible and "🏷 党建" in visible
     links = [e for e in entities if e["type"] == "text_link"]
     assert [e["url"] for e in links] == ["https://e.cn/1?a&b"]
     english = parse_html(render_digest(articles, topics=TOPICS, language="en")[0])[0]
-    assert "Party building" in english and "Read the original" in english
+    assert "🗂 Politics" in english and "🗂 Sports" in english and "🗂 Other" in english
+    assert "🏷 Party building" in english and "Read the original" in english
+
+
+def test_search_hits_and_cards_name_the_category() -> None:
+    hit = SearchHit(
+        article=_article(5, "国足备战", "国家队集训。", category="sports"), score=1.0, snippet=""
+    )
+    result = SearchResult(hits=(hit,), tokens=("国足",), total=1, ranked=1)
+    zh = _visible(render_search("国足", result, first=1, language="zh"))
+    assert "2021-03-05 · 体育" in zh
+    en = _visible(render_search("国足", result, first=1, language="en"))
+    assert "2021-03-05 · Sports" in en
+    card = _visible(render_article_card(hit.article, language="en"))
+    assert "2021-03-05 · Sports" in card
+    unclassified = _article(6, "旧文", "正文。")
+    assert "· " not in _visible(render_article_card(unclassified, language="zh"))
 
 
 def test_digest_of_nothing_is_no_message() -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.handlers.memo import QueryMemo
-from bot.ingest import open_store
 from bot.services.chats import ChatRef, ChatService
 from bot.services.digest import DigestService
 from bot.services.search import PAGE_SIZE, SearchService
@@ -21,26 +19,16 @@ from bot.services.subscriptions import (
     can_follow,
     normalize_subject,
 )
-from bot.services.topics import load_topics
 from bot.store import SqlStore
 from bot.store.records import NewArticle
 from summaries.tokens import search_tokens
+from summaries.topics import load_topics
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "000_a9c33694dae72277.txt"
 TOPICS = load_topics(REPO / "seeds" / "topics.toml")
 ZH = ChatRef(5001, "private", "zh")
 EN = ChatRef(5002, "private", "en")
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """A fresh migrated SQLite store."""
-    opened = await open_store(f"sqlite:///{tmp_path / 'services.db'}")
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture

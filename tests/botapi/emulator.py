@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from tests.botapi.files import SentDocument, user_document
 from tests.botapi.limits import Fault, FaultQueue, RateLimiter, RateLimits
 from tests.botapi.records import (
     CallbackAnswer,
@@ -63,6 +64,9 @@ class EmulatorState(Waiting):
         self.sent: list[SentMessage] = []
         self.edits: list[Edit] = []
         self.callback_answers: list[CallbackAnswer] = []
+        # Files users sent (by file_id) and documents the bot sent (tests/botapi/files.py).
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self.documents: list[SentDocument] = []
         self.inline_answers: list[InlineAnswer] = []
         self.chat_actions: list[tuple[int, str]] = []
         self.errors: list[ErrorRecord] = []
@@ -288,6 +292,12 @@ class EmulatorState(Waiting):
             reply_to=reply,
         )
         return self.enqueue("message", body, chat_id)
+
+    def user_document(self, chat_id: int, filename: str, body: bytes, **options: Any) -> UserAction:
+        """A user sends a file (see tests.botapi.files.user_document for the options)."""
+        if options.get("chat_type", "private") == "private":
+            self.unblock(chat_id)
+        return user_document(self, chat_id, filename, body, **options)
 
     def click(
         self,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.botapi.emulator import EmulatorState, scope_key
+from tests.botapi.files import get_file, send_document
 from tests.botapi.params import Params
 from tests.botapi.records import (
     ApiError,
@@ -403,6 +404,8 @@ METHODS: dict[str, Method] = {
     "setmydescription": set_bot_setting,
     "setmyshortdescription": set_bot_setting,
     "setmyname": set_bot_setting,
+    "senddocument": send_document,
+    "getfile": get_file,
     "close": accept,
     "logout": accept,
 }

@@ -12,6 +12,7 @@ import tornado.httpserver
 import tornado.web
 
 from tests.botapi.emulator import DEFAULT_TOKEN, EmulatorState
+from tests.botapi.files import UploadedFile, file_body
 from tests.botapi.limits import SENDING_METHODS, RateLimits
 from tests.botapi.methods import METHODS, Call
 from tests.botapi.params import Params
@@ -39,6 +40,8 @@ _CANONICAL = {
         "setMyDescription",
         "setMyShortDescription",
         "setMyName",
+        "sendDocument",
+        "getFile",
         "close",
         "logOut",
     ]
@@ -79,6 +82,7 @@ class BotApiEmulator(EmulatorState):
             [
                 (r"/bot([^/]+)/([A-Za-z]+)", _ApiHandler, {"emu": self}),
                 (r"/_emulator/(stats|limits)", _ControlHandler, {"emu": self}),
+                (r"/file/bot([^/]+)/(.+)", _FileHandler, {"emu": self}),
             ],
             log_function=lambda handler: None,  # the access log would show the token
         )
@@ -218,7 +222,8 @@ class _ApiHandler(tornado.web.RequestHandler):
             for key, items in request.body_arguments.items():
                 values[key] = items[-1].decode("utf-8")
             for key, files in request.files.items():
-                values[key] = f"<file {files[0].filename}>"
+                part = files[0]
+                values[key] = UploadedFile(part.filename, part.body, part.content_type)
         return values
 
     def _answer_error(
@@ -276,6 +281,23 @@ class _ApiHandler(tornado.web.RequestHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(payload, ensure_ascii=False))
+
+
+class _FileHandler(tornado.web.RequestHandler):
+    """GET /file/bot<token>/<file_path>: the bytes of a file getFile described."""
+
+    def initialize(self, emu: BotApiEmulator) -> None:
+        self.emu = emu
+
+    def get(self, token: str, file_path: str) -> None:
+        """The file, or 401/404 as Telegram answers."""
+        if token != self.emu.token:
+            raise tornado.web.HTTPError(401)
+        body = file_body(self.emu, file_path)
+        if body is None:
+            raise tornado.web.HTTPError(404)
+        self.set_header("Content-Type", "application/octet-stream")
+        self.finish(body)
 
 
 class _ControlHandler(tornado.web.RequestHandler):

@@ -20,6 +20,7 @@ from summaries import Summarizer, parse_topics, split_page
 from summaries.model import Topic
 from summaries.tokens import search_tokens
 from tests.postgres import fresh_database
+from tests.private_postgres import private_postgres  # noqa: F401  (a fixture for outage tests)
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_PAGE = REPO / "seeds" / "000_a9c33694dae72277.txt"

@@ -27,8 +27,7 @@ async def deliver_once(env: dict[str, str]) -> tuple[int, str, str]:
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return await proc.wait(), out.decode(), err.decode()
 
 
 async def test_deliver_once_sends_then_finds_nothing_due(

@@ -11,9 +11,11 @@ import pytest
 from telegram import Bot
 
 from bot.delivery.lean_request import LeanRequest
-from bot.delivery.push import PushConfig, Pusher, TickReport
+from bot.delivery.push import PushConfig, Pusher
+from bot.delivery.report import TickReport
 from bot.delivery.sender import RetryPolicy
-from bot.store.deliveries import NOTHING_NEW, DeliveryLog
+from bot.render import render_digest
+from bot.store.deliveries import DeliveryLog
 from bot.store.records import NewArticle
 from bot.store.sql_store import SqlStore
 from summaries.model import Topic
@@ -62,8 +64,7 @@ async def rig(
     emu = BotApiEmulator(clock=clock.timestamp, wall_clock=clock.timestamp)
     transport = LeanRequest() if request.param == "lean" else None
     async with emu, Bot(emu.token, base_url=emu.base_url, request=transport) as bot:
-        log = DeliveryLog(sqlite_store.engine, sqlite_store.backend)
-        yield Rig(sqlite_store, emu, bot, clock, topics, log)
+        yield Rig(sqlite_store, emu, bot, clock, topics, sqlite_store.deliveries)
 
 
 async def run_until(rig: Rig, pusher: Pusher, end: datetime, step: timedelta) -> TickReport:
@@ -164,7 +165,7 @@ async def test_nothing_new_sends_nothing_and_waits_for_new_articles(
     assert rig.emu.messages(301) == []
     assert len(calls) == 1, "checked once, then left alone until articles change"
     row = await rig.log.get(301, date(2026, 3, 28))
-    assert row is not None and row.status == "failed" and row.error == NOTHING_NEW
+    assert row is not None and row.status == "nothing_new" and row.error is None
     await rig.store.add_articles([a for a in articles if "safety" in a.topics])
     await run_until(rig, pusher, utc(2026, 3, 28, 1, 10), timedelta(minutes=1))
     assert len(rig.emu.messages(301)) == 1
@@ -263,13 +264,16 @@ async def test_long_digest_resumes_after_the_last_part_sent(
     rig: Rig, topics: tuple[Topic, ...]
 ) -> None:
     """A multi-part digest cut short sends only its missing parts at the next tick."""
-    for tag in ("long-a", "long-b"):
+    for tag in ("long-a", "long-b", "long-c", "long-d"):
         await rig.store.add_articles(
             seed_articles(topics, max_chars=2000, max_sentences=40, tag=tag)
         )
     await add_chat(rig.store, 701, topics=[t.slug for t in topics])
     rig.clock.set(utc(2026, 3, 28, 0, 0))
-    pusher = rig.pusher(retry=RetryPolicy(network_retries=0))
+    pusher = rig.pusher(retry=RetryPolicy(network_retries=0), max_articles=20)
+    digest = await rig.store.articles_for_chat(701, limit=20)
+    whole = render_digest(digest, topics=rig.topics, language="zh", today=date(2026, 3, 28))
+    assert len(whole) >= 2, "the digest needs several parts for this test"
     calls: list[int] = []
     original = pusher.sender.send
 
@@ -292,7 +296,9 @@ async def test_long_digest_resumes_after_the_last_part_sent(
     assert len(set(texts)) == len(texts), "no part sent twice"
     row = await rig.log.get(701, date(2026, 3, 28))
     assert row is not None and row.status == "sent" and len(row.message_ids) == len(texts)
-    assert all(len(t) <= 4096 for t in texts)
+    # Exactly the digest's parts, each once and in order: none lost across the retry.
+    assert row.article_ids == tuple(a.id for a in digest)
+    assert [m.raw_text for m in rig.emu.messages(701)] == whole
 
 
 async def test_group_and_global_limits_hold_under_telegram_limits(
@@ -322,10 +328,107 @@ async def test_batch_query_failure_falls_back_to_each_chat(
     async def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("batch query down")
 
-    monkeypatch.setattr("bot.delivery.push.articles_for_chats", broken)
+    monkeypatch.setattr(rig.store, "articles_for_chats", broken)
     report = await rig.pusher().tick()
     assert report.sent == 2
     expected = [a.id for a in await rig.store.articles_for_chat(901, limit=50)]
     assert expected == []  # everything matching was sent, by the per-chat query
     row = await rig.log.get(902, date(2026, 3, 28))
     assert row is not None and row.status == "sent" and len(row.article_ids) > 0
+
+
+async def test_a_chat_that_subscribes_after_its_check_gets_its_digest_at_the_next_tick(
+    rig: Rig, articles: list[NewArticle]
+) -> None:
+    """/start, checked (nothing to receive), then /subscribe: no new article, yet it is sent."""
+    await rig.store.add_articles(articles)
+    await add_chat(rig.store, 1001, topics=())  # /start: a chat without subscriptions
+    rig.clock.set(utc(2026, 3, 28, 0, 0))
+    pusher = rig.pusher()
+    assert (await pusher.tick()).outcomes["nothing_new"] == 1
+    rig.clock.set(utc(2026, 3, 28, 0, 1))
+    assert not (await pusher.tick()).outcomes, "left alone while nothing changed"
+    await rig.store.add_subscription(1001, "topic", "volunteer")
+    rig.clock.set(utc(2026, 3, 28, 0, 2))
+    report = await pusher.tick()
+    assert report.sent == 1 and len(rig.emu.messages(1001)) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["subscribe", "unsubscribe", "keyword", "settime", "timezone", "resume", "unblock"],
+)
+async def test_every_change_to_what_a_chat_receives_makes_it_due_again(
+    rig: Rig, articles: list[NewArticle], change: str
+) -> None:
+    """A chat checked with nothing new is looked at again at the next tick after a change."""
+    await rig.store.add_articles([a for a in articles if "safety" not in a.topics])
+    await add_chat(rig.store, 1101, topics=("safety", "party"), at=time(7, 0))
+    rig.clock.set(utc(2026, 3, 28, 0, 0))  # 08:00 in Shanghai
+    pusher = rig.pusher()
+    checked: list[int] = []
+    original = pusher._fresh_articles
+
+    async def counting(claims: Any) -> Any:
+        checked.extend(claim.chat_id for claim in claims)
+        return await original(claims)
+
+    pusher._fresh_articles = counting  # type: ignore[method-assign]
+    # Everything 'party' sent, 'safety' has no article: checked, nothing new.
+    await pusher.tick()
+    rig.clock.set(utc(2026, 3, 29, 0, 0))
+    await pusher.tick()
+    assert checked == [1101, 1101]
+    row = await rig.log.get(1101, date(2026, 3, 29))
+    assert row is not None and row.status == "nothing_new"
+    if change == "resume":
+        await rig.store.update_chat(1101, paused=True)
+    if change == "unblock":
+        await rig.store.mark_blocked(1101, at=rig.clock())
+    rig.clock.set(utc(2026, 3, 29, 0, 1))
+    await pusher.tick()
+    assert checked == [1101, 1101], "no change, no second look"
+    store = rig.store
+    if change == "subscribe":
+        await store.add_subscription(1101, "topic", "health")
+    elif change == "unsubscribe":
+        await store.remove_subscription(1101, "topic", "party")
+    elif change == "keyword":
+        await store.add_subscription(1101, "keyword", "格尔木")
+    elif change == "settime":
+        await store.update_chat(1101, digest_time=time(7, 30))
+    elif change == "timezone":
+        await store.update_chat(1101, timezone="Asia/Chongqing")
+    elif change == "resume":
+        await store.update_chat(1101, paused=False)
+    else:
+        await store.ensure_chat(
+            1101, type="private", language="zh", timezone="Asia/Shanghai", digest_time=time(7, 0)
+        )
+    rig.clock.set(utc(2026, 3, 29, 0, 2))
+    await pusher.tick()
+    assert checked == [1101, 1101, 1101]
+
+
+async def test_a_subscription_made_while_the_chat_is_being_checked_is_not_missed(
+    rig: Rig, articles: list[NewArticle]
+) -> None:
+    """The check read the old subscriptions; the change landed before 'nothing new' was
+    written: the next tick still looks again (the claim noted the chat's revision)."""
+    await rig.store.add_articles(articles)
+    await add_chat(rig.store, 1201, topics=())
+    rig.clock.set(utc(2026, 3, 28, 0, 0))
+    pusher = rig.pusher()
+    original = pusher._fresh_articles
+
+    async def subscribe_meanwhile(claims: Any) -> Any:
+        fresh = await original(claims)
+        await rig.store.add_subscription(1201, "topic", "volunteer")
+        return fresh
+
+    pusher._fresh_articles = subscribe_meanwhile  # type: ignore[method-assign]
+    assert (await pusher.tick()).outcomes["nothing_new"] == 1
+    pusher._fresh_articles = original  # type: ignore[method-assign]
+    rig.clock.set(utc(2026, 3, 28, 0, 1))
+    assert (await pusher.tick()).sent == 1
+    assert len(rig.emu.messages(1201)) == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from datetime import time as clock_time
@@ -16,7 +15,6 @@ from telegram import Bot
 
 from bot.delivery.push import PushConfig, Pusher
 from bot.ingest import open_store
-from bot.store.deliveries import DeliveryLog
 from bot.store.records import NewArticle
 from bot.store.sql_store import SqlStore
 from summaries.model import Topic
@@ -43,6 +41,7 @@ async def populate(url: str, articles: Sequence[NewArticle], chat_ids: Sequence[
 
 
 async def start_worker(url: str, emu: BotApiEmulator, *extra: str) -> asyncio.subprocess.Process:
+    """A worker process: one tick against the emulator (``--barrier``: on the word "go")."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -55,9 +54,22 @@ async def start_worker(url: str, emu: BotApiEmulator, *extra: str) -> asyncio.su
         emu.token,
         *extra,
         cwd=REPO,
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def release_together(workers: Sequence[asyncio.subprocess.Process]) -> None:
+    """Wait until every worker reported ready (store open, bot up), then tell all to go."""
+    for worker in workers:
+        assert worker.stdout is not None
+        line = await asyncio.wait_for(worker.stdout.readline(), 60)
+        assert line.strip() == b"ready", line
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write(b"go\n")
+    await asyncio.gather(*(w.stdin.drain() for w in workers if w.stdin is not None))
 
 
 async def finish(proc: asyncio.subprocess.Process, limit: float = 60) -> dict[str, int]:
@@ -69,7 +81,7 @@ async def finish(proc: asyncio.subprocess.Process, limit: float = 60) -> dict[st
 async def statuses(url: str) -> dict[str, int]:
     store = await open_store(url)
     try:
-        return await DeliveryLog(store.engine, store.backend).count_by_status()
+        return await store.deliveries.count_by_status()
     finally:
         await store.close()
 
@@ -108,9 +120,9 @@ async def test_two_workers_on_postgresql_never_double(
     chat_ids = list(range(20_001, 21_001))
     await populate(pg_url, articles, chat_ids)
     async with BotApiEmulator(record=False) as emu:
-        start_at = f"{time.time() + 4:.3f}"
-        common = ("--rate", "300", "--concurrency", "8", "--batch", "50", "--start-at", start_at)
+        common = ("--rate", "300", "--concurrency", "8", "--batch", "50", "--barrier")
         workers = [await start_worker(pg_url, emu, *common) for _ in range(2)]
+        await release_together(workers)
         results = [await finish(w, limit=90) for w in workers]
         counts = emu.sent_per_chat
         assert set(counts) == set(chat_ids), "nothing missed"

@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import json
 import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -47,9 +46,13 @@ async def run(args: argparse.Namespace) -> int:
                 clock=utc_now,
                 sleep=asyncio.sleep,
             )
-            if args.start_at:
-                # Both workers of a race start sending at the same moment.
-                await asyncio.sleep(max(0.0, args.start_at - time.time()))
+            if args.barrier:
+                # Workers of a race report ready, then all start on the test's word ("go").
+                print("ready", flush=True)
+                go = await asyncio.to_thread(sys.stdin.readline)
+                if go.strip() != "go":
+                    print(json.dumps({"error": f"expected go, got {go!r}"}), flush=True)
+                    return 1
             print("started", flush=True)
             report = await pusher.tick()
     finally:
@@ -68,7 +71,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--lease", type=float, default=900)
-    parser.add_argument("--start-at", type=float, default=0.0)
+    parser.add_argument("--barrier", action="store_true", help="say ready, wait for go on stdin")
     return asyncio.run(run(parser.parse_args()))
 
 

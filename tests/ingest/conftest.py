@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.services.topics import load_topics
 from summaries.model import Topic
-from tests.store.conftest import backend, database_url, pg_template, store  # noqa: F401
+from summaries.topics import load_topics
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "000_a9c33694dae72277.txt"
@@ -21,6 +20,7 @@ def make_settings(url: str, **changes: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": url,
         "topics_file": REPO / "seeds" / "topics.toml",
+        "catalogue": "none",
         **changes,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -33,6 +33,6 @@ def topics() -> tuple[Topic, ...]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:  # noqa: F811
+def settings(database_url: str) -> Settings:
     """Settings on the database under test."""
     return make_settings(database_url)

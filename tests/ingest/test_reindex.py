@@ -11,6 +11,7 @@ import pytest
 
 from bot.cli import reindex_main
 from bot.ingest import Ingestor, open_store
+from bot.ingest.index import analyzer_for
 from bot.ingest.reindex import ensure_index, reindex
 from bot.store import SqlStore
 from bot.store.records import ArticleIndex, IndexSource
@@ -98,7 +99,7 @@ async def test_another_tokenizer_reindexes_at_open_and_searches_find_again(
                 search_tokens(article.body, fast)
             )
         # Opened again with the same tokenizer: nothing to do.
-        assert await ensure_index(store, fast) is None
+        assert await ensure_index(store, fast, analyzer_for(fast)) is None
     finally:
         await store.close()
 
@@ -153,7 +154,8 @@ async def test_a_reindex_that_fails_halfway_keeps_the_old_index(
             # The old index is whole until the swap.
             assert (await store.search("格尔木")).total >= 1
         # The next reindex starts over and completes.
-        assert await reindex(store, segmenter("jieba"), batch=2) == 6
+        slow = segmenter("jieba")
+        assert await reindex(store, slow, analyzer_for(slow), batch=2) == 6
         assert (await store.search("格尔木")).total >= 1
         assert (await store.search("F-22")).total == 1
     finally:

@@ -15,8 +15,6 @@ import pytest
 
 from tests.bot.conftest import REPO, free_port  # noqa: F401  (re-exported for the tests)
 
-pytest_plugins = ["tests.botapi.fixtures"]
-
 
 def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
     """The environment of a bot subprocess: no .env, a quiet schedule, these values on top."""

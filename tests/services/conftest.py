@@ -1,3 +1,1 @@
-"""Service tests that touch the store run on SQLite and PostgreSQL (the store's fixtures)."""
-
-from tests.store.conftest import backend, database_url, pg_template, store  # noqa: F401
+"""Service tests that touch the store run on SQLite and PostgreSQL (tests.store_contract)."""

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.services.admin import AdminService
-from bot.services.topics import load_topics
 from bot.store import SqlStore
+from summaries.topics import load_topics
 from tests.ingest.conftest import REPO, SEED, make_settings
 
 TOPICS = load_topics(REPO / "seeds" / "topics.toml")

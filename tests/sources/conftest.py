@@ -11,8 +11,6 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.ingest import open_store
-from bot.store.api import Store
 from summaries.model import Topic
 from summaries.topics import parse_topics
 from tests.sources.pages import REPO
@@ -35,6 +33,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "fetch_max_bytes": 256 * 1024,
         "fetch_per_host_concurrency": 2,
         "feed_poll_minutes": 30,
+        "catalogue": "none",
+        "feed_host_spacing_seconds": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -44,16 +44,6 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 def settings(tmp_path: Path) -> Settings:
     """Test settings (see make_settings)."""
     return make_settings(tmp_path)
-
-
-@pytest.fixture
-async def store(settings: Settings) -> AsyncIterator[Store]:
-    """A migrated SQLite store in tmp_path."""
-    opened = await open_store(settings.database_url)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture(scope="session")

@@ -152,7 +152,8 @@ async def test_failing_feed_is_marked_once_and_unmarked_on_recovery(
         report = await poll(store, client, feed_settings, topics, no_sleep, now)
         assert report.errors and "HTTP 500" in report.errors[0][1]
         marked.append(report.newly_failing)
-        now += timedelta(minutes=30)
+        # Failures back off (one interval, two, four ...): step past each wait.
+        now += timedelta(hours=12)
     # Told once, at the FAILING_AFTER-th failure in a row, with the reason.
     assert marked[: FAILING_AFTER - 1] == [[]] * (FAILING_AFTER - 1)
     # The reason leads with the status; how many attempts fitted in the deadline may follow.
@@ -161,7 +162,8 @@ async def test_failing_feed_is_marked_once_and_unmarked_on_recovery(
     assert marked[FAILING_AFTER] == []
     record = await feed_store.get(feed.url)
     assert record is not None and record.failing and record.failures == FAILING_AFTER + 1
-    assert record.failing_since == T0 + timedelta(minutes=30 * (FAILING_AFTER - 1))
+    assert record.failing_since == T0 + timedelta(hours=12 * (FAILING_AFTER - 1))
+    assert record.first_failed_at == T0
 
     feed.broken = False
     recovered = await poll(store, client, feed_settings, topics, no_sleep, now)

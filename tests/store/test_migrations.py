@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,9 +11,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from bot.ingest import migrate, open_store
+from bot.store.deliveries import Cutoffs
 from bot.store.engine import create_engine
 from bot.store.migrator import current_revision, head_revision, upgrade
-from bot.store.schema import articles, index_meta, metadata
+from bot.store.schema import UtcDateTime, articles, index_meta, metadata
 from tests.store.corpus import make_article, seed_paragraphs
 
 
@@ -117,7 +119,10 @@ async def test_feeds_table_made_by_the_old_registry_is_kept(empty_database_url: 
     from bot.store.schema import feeds
 
     old_metadata = sa.MetaData()
-    feeds.to_metadata(old_metadata)
+    # The columns the old registry made (later revisions add the others).
+    old_columns = {"id", "url", "etag", "last_modified", "last_polled_at", "last_ok_at"}
+    old_columns |= {"failures", "failing_since", "last_error", "added_by"}
+    sa.Table("feeds", old_metadata, *(c._copy() for c in feeds.columns if c.name in old_columns))
     engine = create_engine(empty_database_url)
     try:
         await upgrade(engine, "0002")
@@ -135,5 +140,82 @@ async def test_feeds_table_made_by_the_old_registry_is_kept(empty_database_url: 
             urls = (await conn.execute(sa.select(feeds.c.url, feeds.c.failures))).all()
             assert [tuple(row) for row in urls] == [("https://example.org/rss", 0)]
             assert await conn.run_sync(_schema_differences) == []
+    finally:
+        await store.close()
+
+
+async def test_nothing_new_rows_become_a_state_of_their_own(empty_database_url: str) -> None:
+    """Revision 0006: 'failed' + 'nothing new' becomes 'nothing_new'; other rows stay."""
+    now = datetime(2026, 3, 28, 0, 30, tzinfo=UTC)
+    day = date(2026, 3, 28)
+    engine = create_engine(empty_database_url)
+    try:
+        assert (await upgrade(engine, "0005")).after == "0005"
+        # Rows as the release before 0006 wrote them (its columns only).
+        old_chats = sa.table(
+            "chats",
+            *(sa.column(name) for name in ("id", "type", "language", "timezone", "digest_time")),
+            sa.column("paused", sa.Boolean),
+            sa.column("created_at", UtcDateTime),
+        )
+        old_deliveries = sa.table(
+            "deliveries",
+            *(sa.column(name) for name in ("chat_id", "status", "error", "attempts")),
+            sa.column("article_ids"),
+            sa.column("local_date", sa.Date),
+            sa.column("claimed_at", UtcDateTime),
+            sa.column("claimed_by"),
+        )
+        async with engine.begin() as conn:
+            await conn.execute(
+                old_chats.insert(),
+                [
+                    {
+                        "id": chat_id,
+                        "type": "private",
+                        "language": "zh",
+                        "timezone": "UTC",
+                        "digest_time": "00:00",
+                        "paused": False,
+                        "created_at": now,
+                    }
+                    for chat_id in (1, 2, 3)
+                ],
+            )
+            common = {"local_date": day, "claimed_at": now, "claimed_by": "old"}
+            await conn.execute(
+                old_deliveries.insert(),
+                [
+                    {"chat_id": 1, "status": "failed", "error": "nothing new", "attempts": 0,
+                     "article_ids": "[]", **common},
+                    {"chat_id": 2, "status": "failed", "error": "boom", "attempts": 1,
+                     "article_ids": "[]", **common},
+                    {"chat_id": 3, "status": "sent", "error": None, "attempts": 0,
+                     "article_ids": "[4]", **common},
+                ],
+            )  # fmt: skip
+    finally:
+        await engine.dispose()
+    store = await open_store(empty_database_url)
+    try:
+        assert await current_revision(store.engine) == head_revision()
+        rows = {c: await store.deliveries.get(c, day) for c in (1, 2, 3)}
+        assert {c: (r.status, r.error) for c, r in rows.items() if r} == {
+            1: ("nothing_new", None),
+            2: ("failed", "boom"),
+            3: ("sent", None),
+        }
+        assert await store.deliveries.count_by_status() == {
+            "nothing_new": 1,
+            "failed": 1,
+            "sent": 1,
+        }
+        # A converted check is looked at once more (its chat revision is unknown); a sent
+        # digest is not, even long after; the failure waits for its retry time.
+        cutoffs = Cutoffs(now - timedelta(seconds=900), now, now, 5)
+        due = await store.deliveries.due_chats(
+            timezone="UTC", local_date=day, hhmm="00:30", cutoffs=cutoffs
+        )
+        assert [chat.chat_id for chat in due] == [1]
     finally:
         await store.close()

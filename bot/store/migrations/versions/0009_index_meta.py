@@ -7,7 +7,7 @@ A store without a record (older than this revision, or new) is indexed again, or
 when next opened through bot.ingest.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2025-01-09
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
