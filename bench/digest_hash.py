@@ -6,13 +6,15 @@ keywords and topics (seeds/topics.toml) at the budgets bench/quality.py uses for
 at bench/speed.py's 150 characters, and the search tokens of title and body. Datasets: the seed
 pages (split_page), all of NLPCC 2017 dev, the first 400 of LCSTS dev and the first 3,000 of the
 Sohu corpus (title and article), read from ../shared/eval or WENZHAI_EVAL_DIR; a missing file is
-reported and skipped.
+reported and skipped. TOKENIZER=jieba|rjieba picks the segmenter (empty: rjieba when installed);
+the first line says which.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import tomllib
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ import jieba  # noqa: E402
 from bench.common import eval_dir  # noqa: E402
 from summaries import Summarizer, article_from_text, parse_topics, split_page  # noqa: E402
 from summaries.model import Article  # noqa: E402
+from summaries.segmenter import Segmenter, segmenter  # noqa: E402
 from summaries.tokens import search_tokens  # noqa: E402
 
 # (dataset, how many rows (None: all), digest budgets): bench/quality.py's budget, then 150.
@@ -57,12 +60,17 @@ def dataset_articles(path: Path, limit: int | None) -> Iterator[Article]:
             n += 1
 
 
-def fingerprint(articles: Iterator[Article], summarizers: list[Summarizer]) -> tuple[str, int]:
+def fingerprint(
+    articles: Iterator[Article], summarizers: list[Summarizer], words: Segmenter
+) -> tuple[str, int]:
     """sha256 over every article's summaries and search tokens, and the number of articles."""
     digest = hashlib.sha256()
     count = 0
     for article in articles:
-        record: list[object] = [search_tokens(article.title), search_tokens(article.body)]
+        record: list[object] = [
+            search_tokens(article.title, words),
+            search_tokens(article.body, words),
+        ]
         for summarizer in summarizers:
             s = summarizer.summarize(article)
             record.append([list(s.digest), list(s.keywords), list(s.topics)])
@@ -76,10 +84,13 @@ def main() -> int:
     with (REPO / "seeds" / "topics.toml").open("rb") as handle:
         topics = parse_topics(tomllib.load(handle)["topic"])
 
-    def summarizers(budgets: tuple[int, ...]) -> list[Summarizer]:
-        return [Summarizer(topics=topics, max_chars=b) for b in budgets]
+    words = segmenter(os.environ.get("TOKENIZER") or None)
+    print(f"tokenizer          {words.identity['tokenizer']}")
 
-    value, n = fingerprint(seed_articles(), summarizers(SEED_BUDGETS))
+    def summarizers(budgets: tuple[int, ...]) -> list[Summarizer]:
+        return [Summarizer(topics=topics, max_chars=b, tokenizer=words.words) for b in budgets]
+
+    value, n = fingerprint(seed_articles(), summarizers(SEED_BUDGETS), words)
     print(f"seeds              {n:5d} {value}")
     base = eval_dir()
     for name, limit, budgets in DATASETS:
@@ -87,7 +98,7 @@ def main() -> int:
         if not path.is_file():
             print(f"{name:<18} skipped (no {path.name})")
             continue
-        value, n = fingerprint(dataset_articles(path, limit), summarizers(budgets))
+        value, n = fingerprint(dataset_articles(path, limit), summarizers(budgets), words)
         print(f"{name:<18} {n:5d} {value}")
     return 0
 

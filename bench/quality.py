@@ -3,6 +3,7 @@
 Run: python bench/quality.py [--quick]. Reads the dev sets from <repo>/../shared/eval or from
 WENZHAI_EVAL_DIR and skips cleanly when they are absent. ROUGE-1/2/L F1 over characters with
 punctuation and whitespace removed, repeated n-grams counted (clipped), as ROUGE-1.5.5 does.
+Ours is scored with both segmenters (TOKENIZER=rjieba and jieba) in the same run.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.common import eval_dir, networkx_shim  # noqa: E402
 from summaries import article_from_text, select_digest, split_sentences  # noqa: E402
+from summaries.segmenter import segmenter  # noqa: E402
 from summaries.text import cut_at_clause  # noqa: E402
 
 DATASETS = (("nlpcc2017_dev", 60), ("lcsts_dev", 30), ("clts_samples", 80))
@@ -69,8 +71,17 @@ def rouge(hyp: str, ref: str) -> tuple[float, float, float]:
     return out[0], out[1], out[2]
 
 
-def ours(text: str, budget: int) -> str:
-    return "".join(select_digest(article_from_text(text), max_chars=budget))
+def ours_with(name: str) -> Summarizer:
+    """Our digest with the segmenter TOKENIZER=``name`` (rjieba or jieba)."""
+    words = segmenter(name).words
+
+    def run(text: str, budget: int) -> str:
+        return "".join(select_digest(article_from_text(text), max_chars=budget, tokenizer=words))
+
+    return run
+
+
+ours = ours_with("rjieba")
 
 
 def lead_sentences(text: str, budget: int) -> str:
@@ -190,7 +201,8 @@ def main() -> int:
         print(f"| {'system':<28} |   R-1 |   R-2 |   R-L |")
         print(f"|{'-' * 30}|-------|-------|-------|")
         for label, fn in (
-            ("ours", ours),
+            ("ours (rjieba)", ours),
+            ("ours (jieba)", ours_with("jieba")),
             ("Lead (whole sentences)", lead_sentences),
             (f"Lead (first {budget} chars)", lead_chars),
         ):

@@ -1,12 +1,14 @@
 """Digest speed: the whole summary per article beside plain jieba.lcut and textrank4zh.
 
-Run: python bench/speed.py [--articles N] [--short]. Reads sohu_news_corpus.jsonl from
-<repo>/../shared/eval (or WENZHAI_EVAL_DIR) and skips cleanly when it is absent. Measures, in
-one run: plain ``jieba.lcut`` over the first 1,000 article texts (the floor any jieba-based
-summarizer pays), ``Summarizer.summarize`` (split, tokenize, rank, keywords, topics) over the
-same texts, textrank4zh on a smaller sample, and memory over 10,000 summaries (cycling the
-corpus). ``--short`` times only the floor and ours (no textrank4zh, no memory run), e.g.
-``--articles 300 --short``.
+Run: python bench/speed.py [--articles N] [--rounds R] [--short]. Reads sohu_news_corpus.jsonl
+from <repo>/../shared/eval (or WENZHAI_EVAL_DIR) and skips cleanly when it is absent. Measures,
+in one run: whole processes (Python start-up, imports, dictionary loading and the work, as an
+operator's command pays them) of plain ``jieba.lcut`` over the first 1,000 article texts (the
+floor any jieba-based summarizer pays) and of ``Summarizer.summarize`` (split, tokenize, rank,
+keywords, topics) over the same texts with TOKENIZER=rjieba and with jieba, R interleaved
+rounds; then the same three in one process without start-up, in alternating chunks;
+textrank4zh on a smaller sample beside ours (rjieba); and memory over 10,000 summaries (cycling
+the corpus). ``--short`` skips textrank4zh and the memory run, e.g. ``--articles 300 --short``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import io
 import json
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import time
 import tomllib
@@ -31,6 +35,7 @@ import jieba  # noqa: E402
 
 from bench.common import eval_dir, networkx_shim  # noqa: E402
 from summaries import Summarizer, article_from_text, parse_topics  # noqa: E402
+from summaries.segmenter import segmenter  # noqa: E402
 
 ARTICLES = 1_000
 TEXTRANK_SAMPLE = 50
@@ -47,32 +52,93 @@ def _rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _child(kind: str, count: int) -> int:
+    """One timed process: read the corpus, load what it needs, do the work, exit."""
+    jieba.setLogLevel(60)
+    texts = [(r.get("title") or "", r["article"]) for r in _rows(count)]
+    if kind == "floor":
+        jieba.setLogLevel(60)
+        for _, text in texts:
+            jieba.lcut(text)
+        return 0
+    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
+        topics = parse_topics(tomllib.load(handle)["topic"])
+    summarizer = Summarizer(topics=topics, tokenizer=segmenter(kind).words)
+    for title, text in texts:
+        summarizer.summarize(article_from_text(text, title=title))
+    return 0
+
+
+def _rows(count: int | None = None) -> list[dict[str, str]]:
+    rows = []
+    with (eval_dir() / "sohu_news_corpus.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                rows.append(json.loads(line))
+            if count is not None and len(rows) == count:
+                break
+    return rows
+
+
+def _processes(count: int, rounds: int) -> None:
+    """Each job as a whole process (start-up, imports, dictionary, work), rounds interleaved."""
+    kinds = ("floor", "rjieba", "jieba")
+    seconds: dict[str, list[float]] = {k: [] for k in kinds}
+    for _ in range(rounds):
+        for kind in kinds:
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, __file__, "--child", kind, "--articles", str(count)], check=True
+            )
+            seconds[kind].append(time.perf_counter() - started)
+    floor = statistics.median(seconds["floor"])
+    print(f"\nwhole processes, start-up included, median of {rounds} interleaved rounds:")
+    print(f"| {'process':<36} | seconds | x floor |")
+    print(f"|{'-' * 38}|---------|---------|")
+    names = {
+        "floor": "python + jieba.lcut (floor)",
+        "rjieba": "python + digests, TOKENIZER=rjieba",
+        "jieba": "python + digests, TOKENIZER=jieba",
+    }
+    for kind in kinds:
+        median = statistics.median(seconds[kind])
+        print(f"| {names[kind]:<36} | {median:7.2f} | {median / floor:7.2f} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=ARTICLES, help="articles timed (1000)")
     parser.add_argument("--short", action="store_true", help="floor and ours only")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of whole processes (3)")
+    parser.add_argument("--child", choices=("floor", "rjieba", "jieba"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     path = eval_dir() / "sohu_news_corpus.jsonl"
     if not path.is_file():
         print(f"skipped: no {path} (set WENZHAI_EVAL_DIR)")
         return 0
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                rows.append(json.loads(line))
+    if args.child:
+        return _child(args.child, args.articles)
+    rows = _rows()
     texts = [(r.get("title") or "", r["article"]) for r in rows[: args.articles]]
     chars = sum(len(t) for _, t in texts)
     with (REPO / "seeds" / "topics.toml").open("rb") as handle:
         topics = parse_topics(tomllib.load(handle)["topic"])
+    print(
+        f"corpus: first {len(texts)} Sohu articles, {chars:,} characters; load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
+    _processes(args.articles, args.rounds)
+
     jieba.setLogLevel(60)
     jieba.initialize()
-    summarizer = Summarizer(topics=topics)
-    summarizer.summarize(article_from_text("预热。"))  # load the IDF table once
+    summarizer = Summarizer(topics=topics, tokenizer=segmenter("rjieba").words)
+    ours_slow = Summarizer(topics=topics, tokenizer=segmenter("jieba").words)
+    for warm in (summarizer, ours_slow):
+        warm.summarize(article_from_text("预热。"))  # load the dictionaries and the IDF table
 
     # The machine may be shared: time the floor and ours in alternating chunks of the same
     # articles, so that a busy moment weighs on both alike.
-    floor = ours = 0.0
+    floor = ours = ours_jieba = 0.0
     for chunk in range(0, len(texts), CHUNK):
         part = texts[chunk : chunk + CHUNK]
         start = time.perf_counter()
@@ -83,11 +149,19 @@ def main() -> int:
         for title, text in part:
             summarizer.summarize(article_from_text(text, title=title))
         ours += time.perf_counter() - start
+        start = time.perf_counter()
+        for title, text in part:
+            ours_slow.summarize(article_from_text(text, title=title))
+        ours_jieba += time.perf_counter() - start
 
-    print(f"corpus: first {len(texts)} Sohu articles, {chars:,} characters")
+    print("\nin one process, start-up excluded, alternating chunks of 50 articles:")
     print(f"| {'system':<26} | ms/article | chars/s   | x floor |")
     print(f"|{'-' * 28}|------------|-----------|---------|")
-    for name, seconds in (("jieba.lcut (floor)", floor), ("Summarizer (ours)", ours)):
+    for name, seconds in (
+        ("jieba.lcut (floor)", floor),
+        ("Summarizer, rjieba (ours)", ours),
+        ("Summarizer, jieba", ours_jieba),
+    ):
         print(
             f"| {name:<26} | {seconds / len(texts) * 1000:10.2f} | {chars / seconds:9,.0f} "
             f"| {seconds / floor:7.2f} |"
@@ -112,6 +186,10 @@ def main() -> int:
         for title, text in sample:
             summarizer.summarize(article_from_text(text, title=title))
         mine = time.perf_counter() - start
+        start = time.perf_counter()
+        for title, text in sample:
+            ours_slow.summarize(article_from_text(text, title=title))
+        mine_jieba = time.perf_counter() - start
         per = slow / len(sample)
         print(
             f"| {'textrank4zh':<26} | {per * 1000:10.2f} | "
@@ -120,7 +198,9 @@ def main() -> int:
         )
         print(
             f"textrank4zh on the first {len(sample)} articles: {per * 1000:.2f} ms/article, ours "
-            f"{mine / len(sample) * 1000:.2f} on the same articles, {slow / mine:.0f}x faster"
+            f"{mine / len(sample) * 1000:.2f} on the same articles, {slow / mine:.0f}x faster "
+            f"(with TOKENIZER=jieba {mine_jieba / len(sample) * 1000:.2f}, "
+            f"{slow / mine_jieba:.0f}x faster)"
         )
     except Exception as exc:  # a missing or crashing baseline is reported, not fatal
         print(f"| {'textrank4zh':<26} |        n/a |       n/a |     n/a | ({type(exc).__name__})")

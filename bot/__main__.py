@@ -23,11 +23,19 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the bot (the default): long polling, or webhook if set")
     sub.add_parser("migrate", help="create or upgrade the database schema")
     ingest = sub.add_parser("ingest", help="load articles from files, folders, pages or feeds")
-    ingest.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    ingest.add_argument("sources", nargs="*", metavar="PATH_OR_URL")
+    ingest.add_argument(
+        "--jsonl",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help='a JSON Lines file of {"title", "text", "url", "published"} (repeatable)',
+    )
     sub.add_parser("retag", help="classify every stored article again with the category model")
     search = sub.add_parser("search", help="search stored articles")
     search.add_argument("words", nargs="+")
     search.add_argument("--limit", type=int, default=5)
+    sub.add_parser("reindex", help="rebuild the search index with TOKENIZER")
     deliver = sub.add_parser("deliver", help="push digests that are due")
     deliver.add_argument("--once", action="store_true", required=True, help="run one tick now")
     export = sub.add_parser("export", help="write the whole store as JSON Lines")
@@ -87,11 +95,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "migrate":
         from bot.ingest import migrate
 
-        return asyncio.run(migrate(settings.database_url))
+        return asyncio.run(migrate(settings.database_url, tokenizer=settings.tokenizer))
     if command == "ingest":
         from bot.cli import ingest_main
 
-        return asyncio.run(ingest_main(args.sources, settings))
+        if not args.sources and not args.jsonl:
+            print("error: give PATH_OR_URL or --jsonl FILE", file=sys.stderr)
+            return 2
+        return asyncio.run(ingest_main(args.sources, settings, jsonl=args.jsonl))
     if command == "retag":
         from bot.cli import retag_main
 
@@ -100,6 +111,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli import search_main
 
         return asyncio.run(search_main(" ".join(args.words), settings, limit=args.limit))
+    if command == "reindex":
+        from bot.cli import reindex_main
+
+        return asyncio.run(reindex_main(settings))
     if command == "deliver":
         from bot.delivery.cli import deliver_once_main
 
@@ -111,12 +126,25 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             feeds_main(args.feeds_command, settings, file=getattr(args, "file", None))
         )
     if command in ("export", "import"):
-        from bot.ingest.index import ANALYZER
+        from bot.ingest.index import analyzer_for
         from bot.store.export import export_main, import_main
+        from summaries.segmenter import segmenter
 
+        analyzer = analyzer_for(segmenter(settings.tokenizer))
         if command == "export":
-            return asyncio.run(export_main(settings.database_url, args.file, analyzer=ANALYZER))
-        return asyncio.run(import_main(settings.database_url, args.file, analyzer=ANALYZER))
+            return asyncio.run(export_main(settings.database_url, args.file, analyzer=analyzer))
+        # The target's index first made current (or recorded), so that the imported articles,
+        # indexed with the same tokenizer, keep the record true.
+        from bot.ingest import open_store
+
+        async def current_index() -> None:
+            await (await open_store(settings.database_url, tokenizer=settings.tokenizer)).close()
+
+        try:
+            asyncio.run(current_index())
+        except Exception as exc:  # the import itself says what is wrong with the database
+            logging.getLogger(__name__).debug("index check before import: %s", exc)
+        return asyncio.run(import_main(settings.database_url, args.file, analyzer=analyzer))
     return 2
 
 

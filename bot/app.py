@@ -214,7 +214,7 @@ def _make_post_init(settings: Settings, categories: CategoryModel | None = None)
         model = categories or CategoryModel(settings.category_model_file).load()
         # A broken catalogue file stops the start with one line, before anything is opened.
         entries = load_catalogue(settings.catalogue_file)
-        store = await open_store(settings.database_url)
+        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
         topics = tuple(load_topics(settings.topics_file))
         # Before the seeds: an empty store records the model's version and is not retagged.
         need = await retag_need(store, model)

@@ -1,4 +1,5 @@
-"""``python -m bot ingest``, ``retag`` and ``search``: operator commands over the store.
+"""``python -m bot ingest``, ``retag``, ``search`` and ``reindex``: operator commands over
+the store.
 
 Every failure becomes one line on stderr and an exit status, never a traceback.
 """
@@ -11,11 +12,14 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.ingest import Ingestor, IngestReport, describe_error, open_store
+from bot.ingest.index import analyzer_for
+from bot.ingest.reindex import reindex
 from bot.ingest.retag import retag, retag_need
 from bot.sources.urls import is_url
 from bot.store.records import SearchResult
 from summaries import CategoryModel, CategoryModelError
 from summaries.cli import stdout_closed
+from summaries.segmenter import segmenter
 from summaries.topics import TopicsFileError, load_topics
 
 _BAR_WIDTH = 30
@@ -82,8 +86,11 @@ def load_category_model(settings: Settings) -> CategoryModel | None:
         return None
 
 
-async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
-    """Ingest files, folders and URLs; 0 when every source was read, 1 when one could not be."""
+async def ingest_main(
+    sources: Sequence[str], settings: Settings, *, jsonl: Sequence[str] = ()
+) -> int:
+    """Ingest files, folders, URLs and JSON Lines files; 0 when every source was read, 1 when
+    one could not be (a refused JSON line included)."""
     try:
         topics = load_topics(settings.topics_file)
     except TopicsFileError as exc:
@@ -93,7 +100,7 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
     if categories is None:
         return 2
     try:
-        store = await open_store(settings.database_url)
+        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
     except Exception as exc:  # the one line an operator needs, not a traceback
         print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
         return 2
@@ -102,7 +109,9 @@ async def ingest_main(sources: Sequence[str], settings: Settings) -> int:
         # A store this fills from empty is tagged by this model: the bot need not retag it.
         await retag_need(store, categories)
         ingestor = Ingestor(store, settings=settings, topics=topics, categories=categories)
-        report = await ingestor.sources(sources, progress=bar)
+        report = await ingestor.sources(sources, progress=bar) if sources else IngestReport()
+        for path in jsonl:
+            report.merge(await ingestor.jsonl(path, progress=bar))
     except Exception as exc:
         bar.close()
         print(f"error: ingest stopped: {describe_error(exc)}", file=sys.stderr)
@@ -125,7 +134,7 @@ async def retag_main(settings: Settings) -> int:
     if model is None:
         return 2
     try:
-        store = await open_store(settings.database_url)
+        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
     except Exception as exc:
         print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
         return 2
@@ -156,7 +165,7 @@ def _date_of(published: object) -> str:
 async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
     """Print the top hits (title, date, digest), or why there are none; 0 unless it failed."""
     try:
-        store = await open_store(settings.database_url)
+        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
     except Exception as exc:
         print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
         return 2
@@ -172,6 +181,30 @@ async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         stdout_closed()
+    return 0
+
+
+async def reindex_main(settings: Settings) -> int:
+    """Rebuild every article's index tokens with TOKENIZER (a progress bar on a terminal)."""
+    try:
+        store = await open_store(
+            settings.database_url, tokenizer=settings.tokenizer, check_index=False
+        )
+    except Exception as exc:
+        print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
+        return 2
+    bar = ProgressBar(sys.stderr, "reindex")
+    words = segmenter(settings.tokenizer)
+    try:
+        count = await reindex(store, words, analyzer_for(words), progress=bar)
+    except Exception as exc:
+        bar.close()
+        print(f"error: reindex stopped: {describe_error(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    bar.close()
+    print(f"reindexed: {count} article(s) with {words.identity['tokenizer']}")
     return 0
 
 

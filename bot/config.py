@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -62,6 +63,8 @@ class Settings(BaseSettings):
     category_model_file: Path | None = None
     digest_max_chars: int = Field(default=150, ge=10)
     digest_max_sentences: int = Field(default=3, ge=1)
+    # rjieba or jieba (None: rjieba when installed); see summaries.segmenter.
+    tokenizer: Literal["rjieba", "jieba"] | None = None
     # Folders /ingest in a chat may read (empty: SEEDS_DIR and the working folder).
     ingest_roots: Annotated[tuple[Path, ...], NoDecode] = ()
 
@@ -155,6 +158,16 @@ class Settings(BaseSettings):
                     "and a port, for example socks5://127.0.0.1:1080",
                     {"problem": problem},
                 )
+        return value
+
+    @field_validator("tokenizer")
+    @classmethod
+    def _check_tokenizer(cls, value: str | None) -> str | None:
+        if value == "rjieba" and importlib.util.find_spec("rjieba") is None:
+            raise PydanticCustomError(
+                "tokenizer",
+                "rjieba is not installed: pip install rjieba, or set TOKENIZER=jieba",
+            )
         return value
 
     @field_validator("ingest_roots", mode="before")

@@ -53,7 +53,7 @@ async def opened(settings: Settings) -> AsyncIterator[Opened]:
     except CatalogueError as exc:
         raise SetupError(f"the feed catalogue cannot be read: {exc}") from None
     try:
-        store = await open_store(settings.database_url)
+        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
     except Exception as exc:
         raise SetupError(f"cannot open the database: {describe_error(exc)}") from None
     try:

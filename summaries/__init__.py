@@ -1,7 +1,8 @@
 """Extractive digests of Chinese news: page splitting, sentences, digests, keywords, topics,
 the news category of every article, and story grouping.
 
-Pure Python over jieba: no Telegram, no database, no network.
+Python over jieba's dictionary and algorithm (rjieba, compiled, when installed; jieba else):
+no Telegram, no database, no network.
 """
 
 from summaries.categories import CategoryModel, CategoryModelError, CategoryResult
@@ -9,6 +10,7 @@ from summaries.digest import select_digest
 from summaries.keywords import extract_keywords, keywords_from_tokens
 from summaries.model import Article, Section, Summary, Topic
 from summaries.pages import article_from_text, split_page
+from summaries.segmenter import TOKENIZERS, Segmenter
 from summaries.stories import Assignment, Story, StoryIndex
 from summaries.story_signature import StorySignature, StorySigner, story_similarity
 from summaries.summarizer import Summarizer
@@ -26,12 +28,14 @@ __all__ = [
     "CategoryModelError",
     "CategoryResult",
     "Section",
+    "Segmenter",
     "Story",
     "StoryIndex",
     "StorySignature",
     "StorySigner",
     "Summarizer",
     "Summary",
+    "TOKENIZERS",
     "Tokenizer",
     "Topic",
     "TopicTagger",

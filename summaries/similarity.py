@@ -5,11 +5,11 @@ web pages by Manku, Jain and Das Sarma (WWW 2007): each token's 64-bit hash vote
 weighted by the token's count; texts whose fingerprints differ in few bits share most tokens.
 Here tokens are word 2-shingles, so that re-ordered boilerplate weighs less than shared prose.
 
-Departure from the textbook loop: instead of 64 additions per shingle, each hash is spread into
-64 lanes of one big integer (bit k of the hash becomes lane k), and the weighted spreads are
-summed with a single big-integer addition per shingle. Lane k then holds the weight voting 1 on
-bit k; the bit is set when that weight is more than half of the total, exactly as the per-bit
-vote. Eight lookups in precomputed byte tables replace the 64-step loop.
+Departure from the textbook loop: instead of 64 additions per shingle, every shingle's 8-byte
+hash is written out as often as the shingle occurs, one after another, and the votes are counted
+by C-level byte operations: the bytes at one position of every hash form a column, and the
+ones on bit k of that position are ``column.translate(table_k).count(1)``. The bit is set when
+its ones are more than half of all the hashes, exactly as the per-bit vote.
 """
 
 from __future__ import annotations
@@ -20,28 +20,8 @@ from collections.abc import Sequence
 
 _BITS = 64
 _MASK = (1 << _BITS) - 1
-# Each lane must hold the total weight of a text: 40 bits is far beyond any article's length.
-_LANE = 40
-_LANE_MASK = (1 << _LANE) - 1
-
-
-def _byte_tables() -> tuple[tuple[int, ...], ...]:
-    # _TABLES[j][v]: byte value v, found at byte j from the least significant end, spread so
-    # that its bit b lands in lane 8*j + b.
-    tables = []
-    for j in range(_BITS // 8):
-        row = []
-        for value in range(256):
-            spread = 0
-            for b in range(8):
-                if value >> b & 1:
-                    spread |= 1 << ((8 * j + b) * _LANE)
-            row.append(spread)
-        tables.append(tuple(row))
-    return tuple(tables)
-
-
-_TABLES = _byte_tables()
+# _BIT_OF[b][v]: bit b of byte value v (1 or 0), as a translation table.
+_BIT_OF = tuple(bytes((value >> b) & 1 for value in range(256)) for b in range(8))
 
 
 def _digest(token: str) -> bytes:
@@ -51,23 +31,21 @@ def _digest(token: str) -> bytes:
 
 def simhash(tokens: Sequence[str]) -> int:
     """A 64-bit SimHash of ``tokens`` as a signed integer (fits a database BIGINT)."""
-    shingles = Counter(a + "\x1f" + b for a, b in zip(tokens, tokens[1:], strict=False))
+    shingles = Counter(map("\x1f".join, zip(tokens, tokens[1:], strict=False)))
     if not shingles:
         shingles = Counter(tokens)
-    t0, t1, t2, t3, t4, t5, t6, t7 = _TABLES
-    lanes = 0
-    total = 0
-    for shingle, weight in shingles.items():
-        # The digest is read big-endian, so its last byte is the least significant.
-        d7, d6, d5, d4, d3, d2, d1, d0 = _digest(shingle)
-        spread = t0[d0] | t1[d1] | t2[d2] | t3[d3] | t4[d4] | t5[d5] | t6[d6] | t7[d7]
-        lanes += spread * weight if weight != 1 else spread
-        total += weight
+    digest = _digest
+    hashes = b"".join([digest(shingle) * weight for shingle, weight in shingles.items()])
+    total = len(hashes) // 8
     value = 0
-    for bit in range(_BITS):
-        # Votes for 1 minus votes for 0 is 2*ones - total; the bit is set when that is positive.
-        if 2 * ((lanes >> (bit * _LANE)) & _LANE_MASK) > total:
-            value |= 1 << bit
+    for position in range(8):
+        # Digests are big-endian: the first byte holds the most significant bits.
+        column = hashes[position::8]
+        low = 8 * (7 - position)
+        for bit, table in enumerate(_BIT_OF):
+            # Votes for 1 minus votes for 0 is 2*ones - total; the bit is set when positive.
+            if 2 * column.translate(table).count(1) > total:
+                value |= 1 << (low + bit)
     return value - (1 << _BITS) if value >= 1 << (_BITS - 1) else value
 
 

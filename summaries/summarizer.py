@@ -8,7 +8,7 @@ instances share is jieba's IDF table, loaded once on first use and read-only
 process, what each would give alone.
 
 The body is tokenized once; the same tokens feed sentence ranking and keyword extraction, so the
-whole summary costs little more than one jieba pass over the text.
+whole summary costs little more than one tokenizer pass over the text.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from summaries.digest import candidates_for, choose
 from summaries.keywords import keywords_from_tokens
 from summaries.model import Article, Summary, Topic
 from summaries.pages import MAX_TITLE_CHARS
+from summaries.segmenter import segmenter
 from summaries.topics import TopicTagger
 from summaries.weights import ContentWeights
-from summaries.words import Tokenizer, jieba_words
+from summaries.words import Tokenizer
 
 KEYWORDS = 8
 
@@ -41,12 +42,14 @@ class Summarizer:
         topics: Sequence[Topic] = (),
         max_chars: int = 150,
         max_sentences: int = 3,
-        tokenizer: Tokenizer = jieba_words,
+        tokenizer: Tokenizer | None = None,
     ) -> None:
+        """``tokenizer`` cuts text into words: the process default segmenter's ``words``
+        (``summaries.segmenter``: rjieba when installed, else jieba) when not given."""
         self._tagger = TopicTagger(topics)
         self._max_chars = max_chars
         self._max_sentences = max_sentences
-        self._tokenizer = tokenizer
+        self._tokenizer = tokenizer if tokenizer is not None else segmenter().words
         self._weights = ContentWeights()
         self._lock = threading.Lock()
 

@@ -44,7 +44,7 @@ async def deliver_once_main(settings: Settings) -> int:
 
     try:
         topics = load_topics(settings.topics_file)
-        store = await open_store(settings.database_url)
+        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
     except (TopicsFileError, DatabaseUrlError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@ import httpx
 
 from bot import metrics
 from bot.config import Settings
-from bot.ingest.index import ANALYZER
+from bot.ingest.index import analyzer_for
 from bot.ingest.prepare import ArticlePipeline
 from bot.ingest.run import IngestRun
 from bot.ingest.writer import ArticleWriter
@@ -26,6 +26,7 @@ from bot.sources.client import make_client, make_fetcher
 from bot.sources.documents import IngestReport
 from bot.sources.fetch import Fetcher
 from bot.sources.files import FilePolicy, Progress, read_files
+from bot.sources.jsonl import read_jsonl
 from bot.sources.poll import PollPolicy, PollReport, poll_feeds_once
 from bot.sources.rsshub import RsshubFetcher, instances_from
 from bot.sources.urls import is_url
@@ -34,6 +35,7 @@ from bot.store.feeds import FeedStore
 from bot.store.records import AddResult, NewArticle
 from summaries import CategoryModel, Summarizer
 from summaries.model import Topic
+from summaries.segmenter import segmenter
 
 # The operator's command line and the seeds: any regular file outside the system folders.
 ANYWHERE = FilePolicy()
@@ -74,20 +76,23 @@ class Ingestor:
     ) -> None:
         self.store = store
         self.settings = settings
+        # One segmenter (TOKENIZER) for the digests and the index tokens alike.
+        self.words = segmenter(settings.tokenizer)
         summarizer = Summarizer(
             topics=topics,
             max_chars=settings.digest_max_chars,
             max_sentences=settings.digest_max_sentences,
+            tokenizer=self.words.words,
         )
         if categories is None:
             categories = CategoryModel(settings.category_model_file)
         self.categories = categories
-        self.pipeline = ArticlePipeline(summarizer, ANALYZER, categories=categories)
+        self.pipeline = ArticlePipeline(summarizer, analyzer_for(self.words), categories=categories)
         self.writer = ArticleWriter(store)
 
-    def run(self) -> IngestRun:
-        """A new run: a sink for documents with its own report."""
-        return IngestRun(self.pipeline, self.writer, self.store)
+    def run(self, *, name_duplicates: bool = False) -> IngestRun:
+        """A new run: a sink for documents with its own report (``finish`` it)."""
+        return IngestRun(self.pipeline, self.writer, self.store, name_duplicates=name_duplicates)
 
     async def files(
         self,
@@ -96,10 +101,19 @@ class Ingestor:
         policy: FilePolicy = ANYWHERE,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Files and folders (their *.txt files, recursively), each file in one transaction."""
+        """Files and folders (their *.txt files, recursively), written in batches of files."""
         run = self.run()
         await read_files(paths, run, policy=policy, progress=progress)
+        await run.finish()
         return _counted("file", run.report)
+
+    async def jsonl(self, path: Path | str, *, progress: Progress | None = None) -> IngestReport:
+        """A JSON Lines file, streamed: one article a line, written in batches; each refused
+        or duplicate line is named ``FILE:LINE``."""
+        run = self.run(name_duplicates=True)
+        await read_jsonl(Path(path), run, progress=progress)
+        await run.finish()
+        return _counted("jsonl", run.report)
 
     async def urls(
         self,
@@ -151,15 +165,18 @@ class Ingestor:
             disable_after=timedelta(days=self.settings.feed_disable_days),
             spacing=HostSpacing(self.settings.feed_host_spacing_seconds),
         )
+        run = self.run()
         report = await poll_feeds_once(
             feeds,
             self.web(fetcher),
-            self.run(),
+            run,
             configured=self.settings.feeds,
             now=now,
             interval=interval,
             policy=policy,
         )
+        # Not on cancellation (the bot stopping): what was not written is fetched next round.
+        await run.finish()
         _counted("feed", report.articles)
         for url, _reason in report.errors:
             metrics.count_feed_failure(url)
@@ -190,6 +207,7 @@ class Ingestor:
                 progress(done, len(unique))
 
         await asyncio.gather(*(one(url) for url in unique))
+        await run.finish()
         return _counted("web", run.report)
 
 

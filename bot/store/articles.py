@@ -28,20 +28,45 @@ from bot.store.schema import (
 NEWEST_FIRST = (articles.c.sort_at.desc(), articles.c.id.desc())
 
 
+# Rows per INSERT statement: 17 parameters a row stays far below both backends' limits.
+_ROWS_PER_INSERT = 500
+
+
 async def add_articles(
     conn: AsyncConnection, backend: str, batch: Sequence[NewArticle], *, now: datetime
 ) -> AddResult:
-    """Insert new articles with their index rows; duplicates (hash or url) are skipped."""
-    ids: list[int | None] = []
-    for article in batch:
-        values = article_values(article, now=now)
+    """Insert new articles with their index rows; duplicates (hash or url) are skipped.
+
+    A few statements per batch, not per article: one multi-row INSERT of the articles (their
+    ids come back with their content hashes), then one executemany each for the index rows and
+    the topic rows.
+    """
+    values = [article_values(article, now=now) for article in batch]
+    stored: dict[str, int] = {}
+    for start in range(0, len(values), _ROWS_PER_INSERT):
         # ON CONFLICT DO NOTHING covers both unique keys (content_hash and url), also against
-        # a row another process committed a moment ago.
-        stmt = dialect.insert(backend, articles).values(values).on_conflict_do_nothing()
-        article_id = (await conn.execute(stmt.returning(articles.c.id))).scalar_one_or_none()
+        # a row another process committed a moment ago, or an earlier row of this batch.
+        stmt = dialect.insert(backend, articles).values(values[start : start + _ROWS_PER_INSERT])
+        stmt = stmt.on_conflict_do_nothing().returning(articles.c.id, articles.c.content_hash)
+        stored.update((row.content_hash, row.id) for row in await conn.execute(stmt))
+    ids: list[int | None] = []
+    new: list[tuple[int, NewArticle, datetime]] = []
+    for article, row in zip(batch, values, strict=True):
+        # The first article with a hash took the row; a repeat of it in the batch did not.
+        article_id = stored.pop(article.content_hash, None)
         ids.append(article_id)
         if article_id is not None:
-            await _index(conn, backend, article_id, article, sort_at=values["sort_at"])
+            new.append((article_id, article, row["sort_at"]))
+    if new:
+        statement, rows = dialect.index_rows(
+            backend, [(i, a.title_tokens, a.body_tokens, at) for i, a, at in new]
+        )
+        await conn.execute(statement, rows)
+        topics = [
+            {"topic": t, "article_id": i} for i, a, _ in new for t in dict.fromkeys(a.topics)
+        ]
+        if topics:
+            await conn.execute(article_topics.insert(), topics)
     added = tuple(i for i in ids if i is not None)
     return AddResult(added=added, duplicates=len(ids) - len(added), ids=tuple(ids))
 

@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store import fulltext
-from bot.store.schema import postgresql_articles_fts, sqlite_articles_fts
+from bot.store.schema import UtcDateTime, postgresql_articles_fts, sqlite_articles_fts
 
 # SQLSTATE classes of a server that cannot serve now: 08 connection exception, 53 insufficient
 # resources (too many connections, disk full), 57P operator intervention (shutting down,
@@ -78,6 +78,28 @@ def index_row(
         document=sa.cast(sa.literal(document, sa.Text), postgresql.TSVECTOR),
         sort_at=sort_at,
     )
+
+
+def index_rows(
+    backend: str,
+    articles: Sequence[tuple[int, Sequence[str], Sequence[str], datetime]],
+) -> tuple[Any, list[dict[str, Any]]]:
+    """One statement and its parameter rows (for executemany) that insert the full-text index
+    rows of ``articles``: (id, title tokens, body tokens, sort_at) each."""
+    if _is_sqlite(backend):
+        statement = sa.text("INSERT INTO articles_fts (rowid, title, body) VALUES (:id, :t, :b)")
+        return statement, [
+            {"id": i, "t": fulltext.document_text(title), "b": fulltext.document_text(body)}
+            for i, title, body, _ in articles
+        ]
+    statement = sa.text(
+        "INSERT INTO articles_fts (article_id, document, sort_at) "
+        "VALUES (:id, CAST(:doc AS tsvector), :sort_at)"
+    ).bindparams(sa.bindparam("sort_at", type_=UtcDateTime))
+    return statement, [
+        {"id": i, "doc": fulltext.tsvector_text(title, body), "sort_at": at}
+        for i, title, body, at in articles
+    ]
 
 
 def all_tokens_query(backend: str, tokens: Sequence[str]) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 MAX_QUERY_TOKENS = 32
 
@@ -32,6 +33,7 @@ class Analyzer:
 
     tokens: Callable[[str], Sequence[str]]
     normalize: Callable[[str], str]
+
 
 # PostgreSQL tsvector limits: positions run 1..16383 and a lexeme keeps at most 256 of them.
 _PG_MAX_POSITION = 16383
@@ -57,7 +59,8 @@ def query_tokens(text: str, analyzer: Analyzer) -> tuple[str, ...]:
 
 def document_text(tokens: Sequence[str]) -> str:
     """Space-joined tokens: the text the SQLite FTS5 index holds for a title or a body."""
-    return " ".join(t for t in tokens if _indexable(t))
+    # A token of at most 250 characters is at most 1000 bytes: only longer ones are encoded.
+    return " ".join([t for t in tokens if len(t) <= 250 or _indexable(t)])
 
 
 def fts5_query(tokens: Sequence[str]) -> str:
@@ -94,6 +97,17 @@ def tsvector_text(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> st
     Built as a literal rather than with to_tsvector, so PostgreSQL's own parser never splits
     or rewrites a jieba token (3.5, c++ and 100% stay whole).
     """
+    count = len(title_tokens) + len(body_tokens)
+    longest = max(map(len, chain(title_tokens, body_tokens)), default=0)
+    chars = sum(map(len, title_tokens)) + sum(map(len, body_tokens))
+    # Nearly every article: no position past the last, no token too long, and even at 4 bytes
+    # a character the literal stays under the size limit; then no check is needed per token.
+    if (
+        count < _PG_MAX_POSITION
+        and longest <= 250
+        and 4 * chars + 10 * count < _PG_MAX_TSVECTOR_BYTES
+    ):
+        return _tsvector_text_small(title_tokens, body_tokens)
     positions: dict[str, list[str]] = {}
     position = 0
     size = 0
@@ -115,3 +129,28 @@ def tsvector_text(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> st
                 entries.append(entry)
                 size += 2
     return " ".join(f"{_pg_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
+
+
+def _tsvector_text_small(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> str:
+    """``tsvector_text`` for an article within every limit (what the loop above would give)."""
+    in_title = len(title_tokens)
+    end = in_title + len(body_tokens)
+    entries = [
+        *map("{}A".format, range(1, in_title + 1)),
+        *map("{}B".format, range(in_title + 1, end + 1)),
+    ]
+    positions: dict[str, list[str]] = {}
+    get = positions.get
+    for entry, token in zip(entries, chain(title_tokens, body_tokens), strict=True):
+        found = get(token)
+        if found is None:
+            positions[token] = [entry]
+        else:
+            found.append(entry)
+    limit = _PG_MAX_POSITIONS_PER_LEXEME
+    return " ".join(
+        [
+            f"{_pg_lexeme(t)}:{','.join(p[:limit] if len(p) > limit else p)}"
+            for t, p in positions.items()
+        ]
+    )

@@ -186,3 +186,22 @@ class StoreStats:
     subscriptions_by_category: dict[str, int] = field(default_factory=dict)
     keyword_subscriptions: int = 0
     deliveries_today: int = 0
+
+
+@dataclass(frozen=True)
+class IndexSource:
+    """What an article's index is rebuilt from: its id, title and body."""
+
+    id: int
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class ArticleIndex:
+    """An article's rebuilt index: its search tokens and near-duplicate fingerprint."""
+
+    id: int
+    title_tokens: tuple[str, ...]
+    body_tokens: tuple[str, ...]
+    fingerprint: int | None

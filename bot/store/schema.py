@@ -197,6 +197,15 @@ store_meta = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
+# What built the full-text index (tokenizer, dictionary): see bot.store.reindex (revision 0009).
+# Not in ``metadata``: like the index itself it is not exported; an import indexes anew.
+index_meta = sa.Table(
+    "index_meta",
+    sa.MetaData(),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
 # Backend-specific full-text tables, described here only so queries can name their columns.
 _sqlite_fts_metadata = sa.MetaData()
 _postgresql_fts_metadata = sa.MetaData()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time
 
@@ -13,6 +13,7 @@ from bot.store import articles as article_queries
 from bot.store import categories as category_queries
 from bot.store import chats as chat_queries
 from bot.store import digest_batch
+from bot.store import reindex as reindex_queries
 from bot.store import search as search_queries
 from bot.store.deliveries import DeliveryLog
 from bot.store.engine import WRITE_OPTION
@@ -120,6 +121,33 @@ class SqlStore:
             return await search_queries.search(
                 conn, self.backend, self.analyzer, query, limit=limit, offset=offset
             )
+
+    # -- the index's record and rebuild (bot.store.reindex) --------------------------------
+    async def index_meta(self) -> dict[str, str]:
+        """What built the full-text index (``tokenizer``, ``dictionary``); empty if unknown."""
+        async with self._read() as conn:
+            return await reindex_queries.read_meta(conn)
+
+    async def set_index_meta(self, values: Mapping[str, str]) -> None:
+        """Record what built the full-text index."""
+        async with self._write() as conn:
+            await reindex_queries.write_meta(conn, self.backend, values)
+
+    async def reindex(
+        self,
+        index: reindex_queries.IndexBatch,
+        *,
+        meta: Mapping[str, str],
+        batch: int = 500,
+        progress: reindex_queries.Progress | None = None,
+    ) -> int:
+        """Rebuild every article's index tokens and fingerprint with ``index``, in batches of
+        ``batch`` articles, then record ``meta``; the number of articles reindexed."""
+        total = await self.count_articles()
+        reindexer = reindex_queries.Reindexer(
+            self.backend, self._write, index, batch=batch, progress=progress
+        )
+        return await reindexer.run(total, meta)
 
     # -- categories ---------------------------------------------------------------------
     async def article_leads(

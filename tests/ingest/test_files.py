@@ -88,7 +88,8 @@ async def test_unreadable_missing_and_empty_files_are_refused(
 
 
 class _FailingOnFile:
-    """The real store, except that the batch of one file gets an article the database rejects."""
+    """The real store, except that a batch holding one file's articles gets an article the
+    database rejects."""
 
     def __init__(self, store: SqlStore, bad_name: str) -> None:
         self._store = store
@@ -98,7 +99,7 @@ class _FailingOnFile:
         return getattr(self._store, name)
 
     async def add_articles(self, articles: Sequence[NewArticle]) -> AddResult:
-        if articles and articles[0].source.endswith(self._bad_name):
+        if any(a.source.endswith(self._bad_name) for a in articles):
             broken = replace(articles[-1], title=cast(Any, None), content_hash="broken")
             return await self._store.add_articles([*articles, broken])
         return await self._store.add_articles(articles)

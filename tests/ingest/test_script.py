@@ -44,6 +44,7 @@ async def test_a_traditional_article_is_found_by_a_simplified_query_and_back(
             url="https://tw.example/1",
         )
     )
+    await run.finish()  # a run writes in batches
     assert run.report.added == 1, run.report
     # A simplified article of the seed page, to be found by a traditional query.
     other = seed_articles()[1]
@@ -57,6 +58,7 @@ async def test_a_traditional_article_is_found_by_a_simplified_query_and_back(
             url="https://cn.example/2",
         )
     )
+    await simple.finish()
     assert simple.report.added == 1, simple.report
 
     word = next(w for w in ("志愿服务", "志愿者", "乡村振兴", "文明") if w in article.body)

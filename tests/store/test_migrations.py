@@ -14,7 +14,7 @@ from bot.ingest import migrate, open_store
 from bot.store.deliveries import Cutoffs
 from bot.store.engine import create_engine
 from bot.store.migrator import current_revision, head_revision, upgrade
-from bot.store.schema import UtcDateTime, articles, metadata
+from bot.store.schema import UtcDateTime, articles, index_meta, metadata
 from tests.store.corpus import make_article, seed_paragraphs
 
 
@@ -40,11 +40,21 @@ async def test_bad_url_is_one_line_not_a_traceback(capsys: pytest.CaptureFixture
 
 def _schema_differences(connection: sa.Connection) -> list[Any]:
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-        # The full-text tables are made by hand per backend and are not in `metadata`.
-        return not (type_ == "table" and (name or "").startswith("articles_fts"))
+        # The full-text tables are made by hand per backend and are not in `metadata`, nor is
+        # the index's record (index_meta, checked on its own below): neither is exported.
+        index_tables = (name or "").startswith("articles_fts") or name == "index_meta"
+        return not (type_ == "table" and index_tables)
 
     context = MigrationContext.configure(connection, opts={"include_object": include})
     return list(compare_metadata(context, metadata))
+
+
+def _index_meta_differences(connection: sa.Connection) -> list[Any]:
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        return type_ != "table" or name == "index_meta"
+
+    context = MigrationContext.configure(connection, opts={"include_object": include})
+    return list(compare_metadata(context, index_meta.metadata))
 
 
 async def test_migrated_schema_matches_the_tables(empty_database_url: str) -> None:
@@ -53,6 +63,7 @@ async def test_migrated_schema_matches_the_tables(empty_database_url: str) -> No
         await upgrade(engine)
         async with engine.connect() as conn:
             assert await conn.run_sync(_schema_differences) == []
+            assert await conn.run_sync(_index_meta_differences) == []
     finally:
         await engine.dispose()
 

@@ -6,6 +6,7 @@ import pytest
 
 from summaries import Article, article_from_text, select_digest, split_sentences
 from summaries.digest import candidates_for
+from summaries.segmenter import Segmenter
 
 
 def _article(text: str, title: str = "") -> Article:
@@ -103,22 +104,20 @@ def test_dateline_is_not_part_of_the_digest() -> None:
 
 
 def test_body_tokenized_once_gives_each_sentence_its_own_tokens(
-    seed_articles: list[Article],
+    seed_articles: list[Article], words: Segmenter
 ) -> None:
     # Sentences take slices of one pass over the body; each slice must be what tokenizing the
     # sentence alone gives, including cuts inside a run jieba keeps together (新版本.新 ...)
-    # and a stripped dateline.
-    from summaries.words import jieba_words
-
+    # and a stripped dateline; with either segmenter.
     extra = _article(
         "新华社北京3月5日电（记者 张三）会议今天开幕。软件升级到新版本.新功能上线了！"
         "他说：“好。”随后离开。\n第二段没有句号"
     )
     for article in [*seed_articles, extra]:
-        candidates = candidates_for(article)
+        candidates = candidates_for(article, words.words)
         assert candidates
         for c in candidates:
-            assert c.tokens == tuple(jieba_words(c.text)), c.text
+            assert c.tokens == tuple(words.words(c.text)), c.text
 
 
 def test_single_call_per_body_with_an_injected_tokenizer() -> None:

@@ -16,6 +16,7 @@ from summaries import (
     parse_topics,
     tag_topics,
 )
+from summaries.segmenter import Segmenter
 from summaries.words import STOP_WORDS
 
 from .conftest import REPO
@@ -100,20 +101,19 @@ def test_tag_topics_uses_keywords_and_is_deterministic(topics: tuple[Topic, ...]
 
 @pytest.mark.parametrize("limit", [1, 50, 1 << 17])
 def test_summary_keywords_match_a_fresh_count_whatever_the_weight_memory(
-    seed_articles: list[Article], monkeypatch: pytest.MonkeyPatch, limit: int
+    seed_articles: list[Article], monkeypatch: pytest.MonkeyPatch, limit: int, words: Segmenter
 ) -> None:
     # The summarizer reuses the weights its sentences filled in; a tiny limit makes its memory
     # start afresh before every article, and the keywords must not notice.
     from summaries import keywords_from_tokens, weights
     from summaries.digest import candidates_for
-    from summaries.words import jieba_words
 
     monkeypatch.setattr(weights, "CACHE_LIMIT", limit)
-    summarizer = Summarizer()
+    summarizer = Summarizer(tokenizer=words.words)
     for article in [*seed_articles, *seed_articles]:
         summary = summarizer.summarize(article)
-        tokens = [t for c in candidates_for(article) for t in c.tokens]
-        title = jieba_words(article.title) if article.title else []
+        tokens = [t for c in candidates_for(article, words.words) for t in c.tokens]
+        title = words.words(article.title) if article.title else []
         assert summary.keywords == keywords_from_tokens(tokens, title_tokens=title)
 
 

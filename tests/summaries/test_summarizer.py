@@ -13,8 +13,9 @@ import pytest
 
 from summaries import Article, Summarizer, Topic, article_from_text, parse_topics
 from summaries.pages import MAX_TITLE_CHARS
+from summaries.segmenter import Segmenter
 from summaries.tokens import search_tokens
-from summaries.words import MAX_RUN, bounded_runs, jieba_words
+from summaries.words import MAX_RUN, bounded_runs
 
 from .conftest import REPO, SEED
 
@@ -96,25 +97,26 @@ def test_results_do_not_depend_on_the_hash_seed() -> None:
     assert outputs[0] and outputs[0] == outputs[1]
 
 
-def test_long_runs_are_tokenized_in_bounded_pieces(unpunctuated: str) -> None:
+def test_long_runs_are_tokenized_in_bounded_pieces(unpunctuated: str, words: Segmenter) -> None:
     text = "会议今天开幕。" + unpunctuated[:5000] + "，" + "Ａ" + "x" * 900
     pieces = bounded_runs(text)
     assert "".join(pieces) == text
     assert max(len(run) for piece in pieces for run in _RUN.findall(piece)) == MAX_RUN
     short = "会议今天开幕。" + unpunctuated[:MAX_RUN] + "。"
     assert bounded_runs(short) == [short]
-    words = jieba_words(text)
-    assert "".join(words) == text
-    assert words[:3] == jieba_words("会议今天开幕。")[:3]
-    assert max(map(len, search_tokens(text))) <= MAX_RUN
+    cut = words.words(text)
+    assert "".join(cut) == text
+    assert cut[:3] == words.words("会议今天开幕。")[:3]
+    assert max(map(len, search_tokens(text, words))) <= MAX_RUN
+    assert max(map(len, words.search_words(text))) <= MAX_RUN
 
 
 def test_a_200000_character_unpunctuated_text_gets_a_bounded_summary(
-    unpunctuated: str, topics: tuple[Topic, ...]
+    unpunctuated: str, topics: tuple[Topic, ...], words: Segmenter
 ) -> None:
     article = article_from_text(unpunctuated, title=unpunctuated)
     assert article.title == unpunctuated[:MAX_TITLE_CHARS]
-    summary = Summarizer(topics=topics, max_chars=150).summarize(article)
+    summary = Summarizer(topics=topics, max_chars=150, tokenizer=words.words).summarize(article)
     assert len(summary.digest) == 1
     assert 100 <= len(summary.digest[0]) <= 150 and summary.digest[0].endswith("…")
     assert 1 <= len(summary.keywords) <= 8
