@@ -19,7 +19,7 @@ from bot import metrics
 from bot.config import Settings
 from bot.ingest.index import analyzer_for
 from bot.ingest.prepare import ArticlePipeline
-from bot.ingest.run import IngestRun
+from bot.ingest.run import WRITE_BATCH, IngestRun
 from bot.ingest.writer import ArticleWriter
 from bot.sources.cadence import HostSpacing
 from bot.sources.client import make_client, make_fetcher
@@ -90,9 +90,11 @@ class Ingestor:
         self.pipeline = ArticlePipeline(summarizer, analyzer_for(self.words), categories=categories)
         self.writer = ArticleWriter(store)
 
-    def run(self, *, name_duplicates: bool = False) -> IngestRun:
+    def run(self, *, batch: int = WRITE_BATCH, name_duplicates: bool = False) -> IngestRun:
         """A new run: a sink for documents with its own report (``finish`` it)."""
-        return IngestRun(self.pipeline, self.writer, self.store, name_duplicates=name_duplicates)
+        return IngestRun(
+            self.pipeline, self.writer, self.store, batch=batch, name_duplicates=name_duplicates
+        )
 
     async def files(
         self,
@@ -165,7 +167,8 @@ class Ingestor:
             disable_after=timedelta(days=self.settings.feed_disable_days),
             spacing=HostSpacing(self.settings.feed_host_spacing_seconds),
         )
-        run = self.run()
+        # Each entry written as it comes: the round reports what each feed added.
+        run = self.run(batch=1)
         report = await poll_feeds_once(
             feeds,
             self.web(fetcher),

@@ -2,9 +2,11 @@
 
 Documents are prepared one by one (in a thread: summarizing is CPU work) and written in
 batches: ``batch`` documents' articles in one transaction, the next batch being prepared while
-the last one is written. A batch whose transaction fails is written again document by document,
-so a bad document is refused alone (``ArticleWriter.write_each``). ``finish`` writes what is
-left; every ingest calls it before reading the report.
+the last one is written (``batch=1``: each document is written before ``take`` returns, for
+callers that read the report as they go: the feed poll counts what each feed added). A batch
+whose transaction fails is written again document by document, so a bad document is refused
+alone (``ArticleWriter.write_each``). ``finish`` writes what is left; every ingest calls it
+before reading the report.
 """
 
 from __future__ import annotations
@@ -78,7 +80,12 @@ class IngestRun:
             self.report.refuse(document.source, describe_error(exc))
             return
         self._pending.append((document, prepared))
-        if len(self._pending) >= self._batch:
+        if self._batch == 1:
+            # Written before take returns, so a caller may read the report right after.
+            await self._wait()
+            batch, self._pending = self._pending, []
+            await self._write(batch)
+        elif len(self._pending) >= self._batch:
             await self._start_write()
 
     async def finish(self) -> IngestReport:
