@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.engine import WRITE_OPTION
 from bot.store.schema import articles, feeds, subscriptions
@@ -170,15 +170,7 @@ class FeedStore:
         async with self._write() as conn:
             row = (await conn.execute(sa.select(feeds).where(feeds.c.url == url))).first()
             if row is None:
-                await conn.execute(
-                    sa.insert(feeds).values(
-                        url=url,
-                        added_by=added_by,
-                        failures=0,
-                        is_global=True,
-                        **_meta_values(meta),
-                    )
-                )
+                await _insert(conn, url, added_by=added_by, meta=meta, is_global=True)
                 return True
             if row.is_global and row.disabled_at is None:
                 return False
@@ -197,15 +189,7 @@ class FeedStore:
         async with self._write() as conn:
             row = (await conn.execute(sa.select(feeds).where(feeds.c.url == url))).first()
             if row is None:
-                await conn.execute(
-                    sa.insert(feeds).values(
-                        url=url,
-                        added_by=added_by,
-                        failures=0,
-                        is_global=False,
-                        **_meta_values(meta),
-                    )
-                )
+                await _insert(conn, url, added_by=added_by, meta=meta, is_global=False)
             elif missing := _missing_meta(row, meta):
                 await conn.execute(sa.update(feeds).where(feeds.c.url == url).values(**missing))
         record = await self.get(url)
@@ -377,3 +361,14 @@ def _missing_meta(row: Any, meta: FeedMeta) -> dict[str, Any]:
         for name, value in _meta_values(meta).items()
         if value and not getattr(row, name)
     }
+
+
+async def _insert(
+    conn: AsyncConnection, url: str, *, added_by: int | None, meta: FeedMeta, is_global: bool
+) -> None:
+    """A new feed row: the operator's (``is_global``) or one only chats follow."""
+    await conn.execute(
+        sa.insert(feeds).values(
+            url=url, added_by=added_by, failures=0, is_global=is_global, **_meta_values(meta)
+        )
+    )
