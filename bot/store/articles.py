@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import dialect, fulltext
 from bot.store.deliveries import sent_article_ids
-from bot.store.records import AddResult, NewArticle, StoredArticle
+from bot.store.records import REQUIRED_SEPARATOR, AddResult, NewArticle, StoredArticle
 from bot.store.rows import article_values, stored_article
 from bot.store.schema import (
     article_topics,
@@ -26,8 +26,6 @@ from bot.store.schema import (
 )
 
 NEWEST_FIRST = (articles.c.sort_at.desc(), articles.c.id.desc())
-# How a keyword subscription's value joins required words: "新能源 + 电池" needs both.
-REQUIRED_SEPARATOR = " + "
 
 
 # Rows per INSERT statement: 17 parameters a row stays far below both backends' limits.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Final, Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
 # "exclude" is a word the chat never wants to see: an article holding it is left out of the
@@ -12,6 +12,9 @@ ChatType = Literal["private", "group", "supergroup", "channel"]
 SubscriptionKind = Literal["category", "topic", "keyword", "feed", "exclude"]
 DeliveryStatus = Literal["claimed", "sent", "failed", "nothing_new"]
 AddSubscriptionOutcome = Literal["added", "exists", "limit"]
+# How a keyword subscription's value joins required words: "新能源 + 电池" matches an article
+# only when both words occur.
+REQUIRED_SEPARATOR: Final = " + "
 
 
 @dataclass(frozen=True)
