@@ -17,7 +17,7 @@ MAX_BYTES: Final = 64
 _SEP: Final = "|"
 _MAX_INT: Final = 10**12
 # Subscription kinds as a /mysubs ❌ button names them.
-_KINDS: Final = {"c": "category", "t": "topic", "k": "keyword", "f": "feed"}
+_KINDS: Final = {"c": "category", "t": "topic", "k": "keyword", "f": "feed", "x": "exclude"}
 _KIND_CODES: Final = {kind: code for code, kind in _KINDS.items()}
 
 
@@ -48,8 +48,8 @@ class TopicsPage:
 class RemoveSubscription:
     """Remove a subscription listed by /mysubs; keywords are named by ``key_digest``."""
 
-    kind: str  # "category", "topic", "keyword" or "feed"
-    value: str  # category or topic slug, or digest of the keyword or feed URL (see ``key_digest``)
+    kind: str  # "category", "topic", "keyword", "feed" or "exclude"
+    value: str  # category or topic slug, or digest of the word or feed URL (see ``key_digest``)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""/topics (news categories, then topics), /subscribe, /unsubscribe, /mysubs and their buttons."""
+"""/topics (news categories, then topics), /subscribe, /unsubscribe, /exclude, /include, /mysubs
+and their buttons."""
 
 from __future__ import annotations
 
@@ -17,13 +18,17 @@ from bot.render import clip, subscription_label
 from bot.services.chat_feeds import looks_like_feed
 from bot.services.chats import ChatRef
 from bot.services.subscriptions import (
+    MAX_EXCLUDED_WORDS,
     MAX_KEYWORD_CHARS,
+    MAX_REQUIRED_WORDS,
     MAX_SUBSCRIPTIONS,
+    ExcludeOutcome,
+    IncludeOutcome,
     SubscribeOutcome,
     Target,
     UnsubscribeOutcome,
 )
-from bot.store.records import Subscription
+from bot.store.records import REQUIRED_SEPARATOR, Subscription
 from summaries.model import Topic
 
 _SUBSCRIBE_KEYS = {
@@ -32,7 +37,10 @@ _SUBSCRIBE_KEYS = {
     "too_long": "keyword_too_long",
     "no_tokens": "keyword_no_tokens",
     "empty": "subscribe_usage",
+    "required_bad": "required_bad",
+    "required_many": "required_many",
 }
+_LIMITS = {"limit": MAX_SUBSCRIPTIONS, "required_many": MAX_REQUIRED_WORDS}
 
 
 def _name(target: Target | None, topics: Sequence[Topic], language: str) -> str:
@@ -45,11 +53,48 @@ def subscribe_message(outcome: SubscribeOutcome, *, topics: Sequence[Topic], lan
     """What to say after a subscribe attempt."""
     target = outcome.target
     if outcome.status == "added" and target is not None:
-        key = f"subscribed_{target.kind}"
+        required = target.kind == "keyword" and REQUIRED_SEPARATOR in target.value
+        key = "subscribed_required" if required else f"subscribed_{target.kind}"
     else:
         key = _SUBSCRIBE_KEYS.get(outcome.status, "subscribe_usage")
-    limit = MAX_SUBSCRIPTIONS if outcome.status == "limit" else MAX_KEYWORD_CHARS
+    limit = _LIMITS.get(outcome.status, MAX_KEYWORD_CHARS)
     return text(language, key, name=_name(target, topics, language), limit=limit)
+
+
+def _words(words: Sequence[str], language: str) -> str:
+    return (", " if language == "en" else "、").join(words)
+
+
+def exclude_message(outcome: ExcludeOutcome, *, language: str) -> str:
+    """What to say after /exclude."""
+    if outcome.status in ("added", "exists"):
+        said = []
+        if outcome.added:
+            said.append(text(language, "excluded", words=_words(outcome.added, language)))
+        if outcome.existing:
+            said.append(
+                text(language, "exclude_existing", words=_words(outcome.existing, language))
+            )
+        return "\n".join(said)
+    key = {
+        "limit": "exclude_limit",
+        "too_long": "exclude_too_long",
+        "no_tokens": "exclude_no_tokens",
+    }.get(outcome.status, "exclude_usage")
+    limit = MAX_EXCLUDED_WORDS if outcome.status == "limit" else MAX_KEYWORD_CHARS
+    return text(language, key, name=outcome.word, limit=limit, room=outcome.room)
+
+
+def include_message(outcome: IncludeOutcome, *, language: str) -> str:
+    """What to say after /include."""
+    if outcome.status == "empty":
+        return text(language, "include_usage")
+    said = []
+    if outcome.removed:
+        said.append(text(language, "included", words=_words(outcome.removed, language)))
+    if outcome.missing:
+        said.append(text(language, "include_missing", words=_words(outcome.missing, language)))
+    return "\n".join(said)
 
 
 def unsubscribe_message(
@@ -84,6 +129,8 @@ async def choices_keyboard(context: BotContext, chat: ChatRef, page: int) -> Inl
     return topics_keyboard(
         service.categories, service.topics, chosen, page=page, language=chat.language
     )
+
+
 async def _feed_titles(
     context: BotContext, subscriptions: Sequence[Subscription]
 ) -> dict[str, str]:
@@ -135,6 +182,20 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     outcome = await services.subscriptions.unsubscribe(chat, subject)
     reply = unsubscribe_message(outcome, topics=services.topics, language=chat.language)
     await answer(update, context.bot, reply)
+
+
+async def exclude(update: Update, context: BotContext) -> None:
+    """/exclude WORD [WORD...]: leave articles with any of these words out of the digest."""
+    chat = chat_ref(update)
+    outcome = await context.services.subscriptions.exclude(chat, " ".join(context.args or ()))
+    await answer(update, context.bot, exclude_message(outcome, language=chat.language))
+
+
+async def include(update: Update, context: BotContext) -> None:
+    """/include WORD [WORD...]: stop excluding these words."""
+    chat = chat_ref(update)
+    outcome = await context.services.subscriptions.include(chat, " ".join(context.args or ()))
+    await answer(update, context.bot, include_message(outcome, language=chat.language))
 
 
 async def mysubs(update: Update, context: BotContext) -> None:
