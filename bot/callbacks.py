@@ -17,7 +17,7 @@ MAX_BYTES: Final = 64
 _SEP: Final = "|"
 _MAX_INT: Final = 10**12
 # Subscription kinds as a /mysubs ❌ button names them.
-_KINDS: Final = {"c": "category", "t": "topic", "k": "keyword", "f": "feed", "x": "exclude"}
+_KINDS: Final = {"c": "category", "t": "topic", "k": "keyword", "f": "feed", "e": "exclude"}
 _KIND_CODES: Final = {kind: code for code, kind in _KINDS.items()}
 
 
@@ -50,6 +50,13 @@ class RemoveSubscription:
 
     kind: str  # "category", "topic", "keyword", "feed" or "exclude"
     value: str  # category or topic slug, or digest of the word or feed URL (see ``key_digest``)
+
+
+@dataclass(frozen=True)
+class SubscriptionsPage:
+    """Show another page of the /mysubs list (a chat may exclude up to 200 words)."""
+
+    page: int
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,7 @@ Callback = (
     | ToggleCategory
     | TopicsPage
     | RemoveSubscription
+    | SubscriptionsPage
     | SearchPage
     | FullArticle
     | SubscribeWord
@@ -138,6 +146,8 @@ def encode(callback: Callback) -> str:
         fields = ["tp", str(callback.page)]
     elif isinstance(callback, RemoveSubscription):
         fields = ["rm", _KIND_CODES.get(callback.kind, "k"), callback.value]
+    elif isinstance(callback, SubscriptionsPage):
+        fields = ["sp", str(callback.page)]
     elif isinstance(callback, SearchPage):
         fields = ["s", str(callback.page), callback.query]
     elif isinstance(callback, FullArticle):
@@ -185,6 +195,9 @@ def _parse_action(action: str, args: str) -> Callback | None:
     if action == "tp":
         page = _number(args)
         return TopicsPage(page) if page is not None else None
+    if action == "sp":
+        page = _number(args)
+        return SubscriptionsPage(page) if page is not None else None
     if action == "rm":
         code, _, value = args.partition(_SEP)
         kind = _KINDS.get(code)

@@ -11,7 +11,12 @@ from telegram.error import BadRequest
 from bot import callbacks
 from bot.handlers.chat_feeds import subscribe_feed, unsubscribe_feed
 from bot.handlers.context import BotContext, chat_ref
-from bot.handlers.keyboards import subscription_ref, subscriptions_keyboard, topics_keyboard
+from bot.handlers.keyboards import (
+    subscription_ref,
+    subscriptions_keyboard,
+    subscriptions_page,
+    topics_keyboard,
+)
 from bot.handlers.replies import answer
 from bot.i18n import plain, text
 from bot.render import clip, subscription_label
@@ -206,11 +211,38 @@ async def mysubs(update: Update, context: BotContext) -> None:
     if not subscriptions:
         await answer(update, context.bot, text(chat.language, "mysubs_empty"))
         return
-    titles = await _feed_titles(context, subscriptions)
-    labels = _labels(subscriptions, services.topics, chat.language, titles)
-    markup = subscriptions_keyboard(subscriptions, labels)
-    title = text(chat.language, "mysubs_title", count=len(subscriptions))
+    title, markup = await _mysubs_view(context, chat, subscriptions, 0)
     await answer(update, context.bot, title, markup=markup)
+
+
+async def _mysubs_view(
+    context: BotContext, chat: ChatRef, subscriptions: Sequence[Subscription], page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The /mysubs title and one page of its ❌ buttons."""
+    titles = await _feed_titles(context, subscriptions)
+    labels = _labels(subscriptions, context.services.topics, chat.language, titles)
+    markup = subscriptions_keyboard(subscriptions, labels, page=page, language=chat.language)
+    return text(chat.language, "mysubs_title", count=len(subscriptions)), markup
+
+
+async def on_subscriptions_page(
+    update: Update, context: BotContext, data: callbacks.SubscriptionsPage
+) -> None:
+    """Previous/next on the /mysubs list."""
+    chat = chat_ref(update)
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    subscriptions = await context.services.subscriptions.list(chat)
+    if not subscriptions:
+        await query.edit_message_text(text(chat.language, "mysubs_empty"))
+        return
+    title, markup = await _mysubs_view(context, chat, subscriptions, data.page)
+    try:
+        await query.edit_message_text(title, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():  # two quick taps
+            raise
 
 
 async def _show_topics_page(update: Update, context: BotContext, page: int) -> None:
@@ -271,10 +303,11 @@ async def on_remove(
     if data.kind == "feed" and not services.chat_feeds.may_manage(user.id if user else None):
         await query.answer(plain(chat.language, "feeds_admin_only"), True)
         return
-    removed = await _remove_by_ref(context, chat, data)
-    if removed is None:
+    found = await _remove_by_ref(context, chat, data)
+    if found is None:
         await query.answer(plain(chat.language, "callback_stale"))
         return
+    index, removed = found
     titles = await _feed_titles(context, [removed])
     (name,) = _labels([removed], services.topics, chat.language, titles)
     await query.answer(plain(chat.language, "removed", name=name))
@@ -282,21 +315,19 @@ async def on_remove(
     if not remaining:
         await query.edit_message_text(text(chat.language, "mysubs_empty"))
         return
-    titles = await _feed_titles(context, remaining)
-    await query.edit_message_text(
-        text(chat.language, "mysubs_title", count=len(remaining)),
-        reply_markup=subscriptions_keyboard(
-            remaining, _labels(remaining, services.topics, chat.language, titles)
-        ),
-    )
+    # The page the removed one was on (the keyboard keeps the last page when it emptied).
+    title, markup = await _mysubs_view(context, chat, remaining, subscriptions_page(index))
+    await query.edit_message_text(title, reply_markup=markup)
 
 
 async def _remove_by_ref(
     context: BotContext, chat: ChatRef, data: callbacks.RemoveSubscription
-) -> Subscription | None:
-    """Remove the chat's subscription a ❌ button names; None when it has none such."""
+) -> tuple[int, Subscription] | None:
+    """Remove the chat's subscription a ❌ button names, with its place in the list; None when
+    it has none such."""
     service = context.services.subscriptions
-    for subscription in await service.list(chat):
+    for index, subscription in enumerate(await service.list(chat)):
         if subscription.kind == data.kind and subscription_ref(subscription) == data.value:
-            return await service.remove(chat, subscription.kind, subscription.value)
+            removed = await service.remove(chat, subscription.kind, subscription.value)
+            return None if removed is None else (index, removed)
     return None
