@@ -112,6 +112,9 @@ async def _digest(store: SqlStore, chat: ChatRef, limit: int = 20) -> list[Store
     batch = (await store.articles_for_chats([chat.id, OTHER.id], limit=limit))[chat.id]
     single = await store.articles_for_chat(chat.id, limit=limit)
     assert [a.id for a in batch] == [a.id for a in single]
+    # A window of one candidate makes the batch look further back round after round.
+    narrow = await store.articles_for_chats([chat.id], limit=limit, first_window=1)
+    assert [a.id for a in narrow[chat.id]] == [a.id for a in single]
     return batch
 
 
