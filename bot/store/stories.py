@@ -46,13 +46,17 @@ async def assign_stories(
     representative = {a.story_id: a.representative_id for a in assignments}
     touched = sorted(representative)
     for part in _chunks(touched):
-        counted = sa.select(
-            articles.c.story_id,
-            sa.func.count().label("size"),
-            sa.func.count(sa.distinct(articles.c.source)).label("sources"),
-            sa.func.min(articles.c.sort_at).label("first"),
-            sa.func.max(articles.c.sort_at).label("last"),
-        ).where(articles.c.story_id.in_(part)).group_by(articles.c.story_id)
+        counted = (
+            sa.select(
+                articles.c.story_id,
+                sa.func.count().label("size"),
+                sa.func.count(sa.distinct(articles.c.source)).label("sources"),
+                sa.func.min(articles.c.sort_at).label("first"),
+                sa.func.max(articles.c.sort_at).label("last"),
+            )
+            .where(articles.c.story_id.in_(part))
+            .group_by(articles.c.story_id)
+        )
         for row in await conn.execute(counted):
             values = {
                 "representative_id": representative[row.story_id],
