@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -233,6 +233,7 @@ def _article_lines(
 
 
 SOURCE_CHARS = 40  # a source's name in a story's list of other sources
+OTHER_SOURCES = 5  # other sources linked under an entry; the count names them all
 
 
 def _source_label(article: StoredArticle) -> str:
@@ -247,8 +248,9 @@ def story_others_line(entry: StoryEntry, language: str) -> list[str]:
     if not entry.others:
         return []
     separator = ", " if language == "en" else "、"
-    labels = separator.join(_source_label(a) for a in entry.others)
-    return [text(language, "story_others", count=len(entry.others)) + labels]
+    labels = separator.join(_source_label(a) for a in entry.others[:OTHER_SOURCES])
+    more = separator + "…" if len(entry.others) > OTHER_SOURCES else ""
+    return [text(language, "story_others", count=len(entry.others)) + labels + more]
 
 
 def render_digest(
@@ -335,8 +337,16 @@ def highlight(snippet: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def render_search(query: str, result: SearchResult, *, first: int, language: str) -> str:
-    """A page of search hits: header, then bold title, date and marked snippet for each."""
+def render_search(
+    query: str,
+    result: SearchResult,
+    *,
+    first: int,
+    language: str,
+    others: Mapping[int, Sequence[StoredArticle]] | None = None,
+) -> str:
+    """A page of search hits: header, then bold title, date and marked snippet for each, and
+    the other sources carrying its story (``others``, by the hit's article id)."""
     last = first + len(result.hits) - 1
     header = "search_header_estimate" if result.total_is_estimate else "search_header"
     blocks = [text(language, header, query=query, total=result.total, first=first, last=last)]
@@ -347,9 +357,18 @@ def render_search(query: str, result: SearchResult, *, first: int, language: str
             passage = highlight(snippet, hit.highlights)
         else:
             passage = escape(clip("".join(article.digest), PASSAGE_CHARS))
+        sources = story_others_line(
+            StoryEntry(article, tuple((others or {}).get(article.id, ()))), language
+        )
         blocks.append(
-            f"<b>{number}. {escape(clip(title_of(article), TITLE_CHARS))}</b>\n"
-            f"{_date_line(article, language)}\n{passage}"
+            "\n".join(
+                [
+                    f"<b>{number}. {escape(clip(title_of(article), TITLE_CHARS))}</b>",
+                    _date_line(article, language),
+                    passage,
+                    *sources,
+                ]
+            )
         )
     # Entries are clipped, so a page of five always fits one message; the split only guards.
     return split_message("\n\n".join(blocks))[0]
