@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot import metrics
-from bot.store.api import Store
 from bot.services.stories import entry_for
+from bot.store.api import Store
 from bot.store.records import SearchResult, StoredArticle
 from summaries.model import Topic
 from summaries.tokens import normalize_query_text, search_tokens
