@@ -75,6 +75,13 @@ class SubscribeWord:
 
 
 @dataclass(frozen=True)
+class DigestPage:
+    """Show page ``page`` (from 0) of the /digest preview."""
+
+    page: int
+
+
+@dataclass(frozen=True)
 class CatalogueHome:
     """Show the catalogue's categories (admins)."""
 
@@ -111,6 +118,7 @@ Callback = (
     | SearchPage
     | FullArticle
     | SubscribeWord
+    | DigestPage
     | CatalogueHome
     | CatalogueCategory
     | CatalogueToggle
@@ -142,6 +150,8 @@ def encode(callback: Callback) -> str:
         fields = ["s", str(callback.page), callback.query]
     elif isinstance(callback, FullArticle):
         fields = ["a", str(callback.article_id)]
+    elif isinstance(callback, DigestPage):
+        fields = ["dp", str(callback.page)]
     elif isinstance(callback, CatalogueHome):
         fields = ["ch", "-"]
     elif isinstance(callback, CatalogueCategory):
@@ -189,6 +199,9 @@ def _parse_action(action: str, args: str) -> Callback | None:
         code, _, value = args.partition(_SEP)
         kind = _KINDS.get(code)
         return RemoveSubscription(kind, value) if kind and value else None
+    if action == "dp":
+        page = _number(args)
+        return DigestPage(page) if page is not None else None
     if action == "ch":
         return CatalogueHome()
     if action == "cc":

@@ -43,8 +43,9 @@ from bot.delivery.sender import (
     SendFailed,
 )
 from bot.render import render_digest
+from bot.services.stories import flatten, rank_stories
 from bot.store.deliveries import Claim, Cutoffs, DeliveryLog, DueChat, SentMark
-from bot.store.records import StoredArticle
+from bot.store.records import StoredArticle, StoryRecord
 from summaries.model import Topic
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ RENDER_CACHE_SIZE = 256
 # Fresh digest articles of a claimed batch, by chat; None when the batch query failed.
 Fresh = dict[int, list[StoredArticle]] | None
 DATABASE_AWAY = "left for later: the database is not answering"
+# Candidate articles read per digest entry: several reports of one story collapse into one
+# entry, so the top ``max_articles`` stories need more articles than that to choose from.
+CANDIDATES_PER_ENTRY = 4
 
 
 class PushStore(Protocol):
@@ -72,6 +76,14 @@ class PushStore(Protocol):
 
     async def get_article(self, article_id: int) -> StoredArticle | None: ...
 
+    async def story_members(self, story_ids: Sequence[int]) -> dict[int, list[StoredArticle]]: ...
+
+    async def get_stories(self, story_ids: Sequence[int]) -> dict[int, StoryRecord]: ...
+
+    async def sent_stories(
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
+    ) -> dict[int, set[int]]: ...
+
     async def mark_blocked(self, chat_id: int, *, at: datetime) -> None: ...
 
     async def migrate_chat(self, old_id: int, new_id: int) -> None: ...
@@ -82,7 +94,7 @@ class PushConfig:
     """Knobs of the push; the defaults suit an ordinary bot."""
 
     rate_per_second: float = 30.0
-    max_articles: int = 10
+    max_articles: int = 10  # stories per digest (DIGEST_MAX_ARTICLES)
     batch_size: int = 200  # chats claimed at once
     concurrency: int = 32  # messages in flight at once
     lease_seconds: float = 900.0  # a claim older than this belongs to a dead worker
@@ -416,12 +428,13 @@ class Pusher:
         if not chat_ids:
             return {}
         try:
-            return await self.guard.call(
+            found = await self.guard.call(
                 "batch articles",
                 self.store.articles_for_chats,
                 chat_ids,
-                limit=self.config.max_articles,
+                limit=self.config.max_articles * CANDIDATES_PER_ENTRY,
             )
+            return await self._top_stories(found)
         except StoreLost:
             return None  # each chat then meets the lost database on its own, and defers
         except Exception:  # each chat then asks on its own, inside its own error handling
@@ -444,9 +457,21 @@ class Pusher:
             "chat articles",
             self.store.articles_for_chat,
             claim.chat_id,
-            limit=self.config.max_articles,
+            limit=self.config.max_articles * CANDIDATES_PER_ENTRY,
         )
-        return latest, False
+        return (await self._top_stories({claim.chat_id: latest}))[claim.chat_id], False
+
+    async def _top_stories(
+        self, found: dict[int, list[StoredArticle]]
+    ) -> dict[int, list[StoredArticle]]:
+        """Each chat's best ``max_articles`` stories not sent to it yet, laid out for the
+        renderer and the delivery log (every article shown is recorded as sent, so a story
+        is never pushed again when another source joins it)."""
+        ranked = await self.guard.call("stories", rank_stories, self.store, found, now=self.clock())
+        return {
+            chat_id: flatten(entries[: self.config.max_articles])
+            for chat_id, entries in ranked.items()
+        }
 
     async def _release(self, delivery_id: int, error: str, *, count: bool = True) -> None:
         """Give a claim back for a later tick (the next tick's, if the database went away)."""

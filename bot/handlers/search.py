@@ -31,7 +31,9 @@ def _search_reply(page: SearchPage, language: str) -> str:
     result = page.result
     if result.reason is not None:
         return text(language, "search_no_tokens", query=page.query)
-    return render_search(page.query, result, first=page.first, language=language)
+    return render_search(
+        page.query, result, first=page.first, language=language, others=page.others
+    )
 
 
 async def _search(update: Update, context: BotContext, raw: str) -> None:

@@ -21,7 +21,10 @@ from bot.store.records import (
     NewArticle,
     SearchResult,
     StoredArticle,
+    StoredSignature,
     StoreStats,
+    StoryAssignment,
+    StoryRecord,
     Subscription,
     SubscriptionKind,
 )
@@ -64,6 +67,28 @@ class Store(Protocol):
     async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchResult:
         """Full-text search, the query tokenized by the store's analyzer; user input is safe
         here (never a syntax error)."""
+
+    # -- stories ------------------------------------------------------------------------
+    async def assign_stories(self, assignments: Sequence[StoryAssignment]) -> None:
+        """Put articles in their stories and write the touched story rows (size, distinct
+        sources, first and last seen counted from the articles), in one transaction."""
+
+    async def story_signatures(
+        self, *, since: datetime | None = None, after: int = 0
+    ) -> list[StoredSignature]:
+        """Articles with a stored story signature, an id above ``after`` and sorted at or after
+        ``since``, in id order."""
+
+    async def get_stories(self, story_ids: Sequence[int]) -> dict[int, StoryRecord]:
+        """The story rows with these ids (missing ones left out)."""
+
+    async def story_members(self, story_ids: Sequence[int]) -> dict[int, list[StoredArticle]]:
+        """Every article of each story, oldest first (published, else ingested; then id)."""
+
+    async def sent_stories(
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
+    ) -> dict[int, set[int]]:
+        """Which of ``story_ids`` each chat already received an article of (sent deliveries)."""
 
     # -- categories ---------------------------------------------------------------------
     async def article_leads(

@@ -41,6 +41,9 @@ class NewArticle:
     # The registered feed the article came from (its URL as registered, rsshub:// included);
     # the store records that feed's id, so chats following the feed get the article.
     feed_url: str | None = None
+    # The JSON text of the article's story signature (summaries.story_signature), made by the
+    # pipeline; the writer groups articles into stories with it and the store keeps it as is.
+    story_signature: str | None = None
     title_tokens: tuple[str, ...] = field(kw_only=True)
     body_tokens: tuple[str, ...] = field(kw_only=True)
 
@@ -68,6 +71,37 @@ class StoredArticle:
     category_confidence: float | None = None
     category_second: str | None = None
     feed_id: int | None = None
+    story_id: int | None = None  # None: stored before stories, or not grouped yet
+
+
+@dataclass(frozen=True)
+class StoryAssignment:
+    """An article put in a story, and the story's representative after it joined."""
+
+    article_id: int
+    story_id: int
+    representative_id: int
+
+
+@dataclass(frozen=True)
+class StoredSignature:
+    """A stored article's story signature (JSON text) and the story it is in, if any."""
+
+    article_id: int
+    signature: str
+    story_id: int | None
+
+
+@dataclass(frozen=True)
+class StoryRecord:
+    """A stored story: its representative article, size, distinct sources and times seen."""
+
+    id: int
+    representative_id: int
+    size: int
+    sources: int
+    first_seen_at: datetime
+    last_seen_at: datetime
 
 
 @dataclass(frozen=True)

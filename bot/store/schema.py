@@ -84,6 +84,25 @@ articles = sa.Table(
     # No foreign key: feed rows are never deleted (a feed nobody polls stays, with its id).
     sa.Column("feed_id", sa.BigInteger, nullable=True),
     sa.Index("ix_articles_feed", "feed_id", "sort_at"),
+    # The story the article belongs to (stories.id), and the JSON of its story signature, from
+    # which the ingest's writer rebuilds its open stories (revision 0012). No foreign key: a
+    # story row is written after the article's own (see bot.ingest.writer).
+    sa.Column("story_id", sa.BigInteger, nullable=True),
+    sa.Column("story_signature", sa.Text, nullable=True),
+    sa.Index("ix_articles_story", "story_id"),
+)
+
+# One row per story (revision 0012): its id is the id of the article that started it; size,
+# sources and the times are kept from the articles naming it (bot.store.stories).
+stories = sa.Table(
+    "stories",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("representative_id", sa.BigInteger, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("sources", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("first_seen_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
 )
 
 # One row per (topic, article) so that topic subscriptions use an index, not a JSON scan.
