@@ -13,6 +13,7 @@ from bot.handlers.context import BotContext
 from bot.handlers.fallback import on_unusable_button
 from bot.handlers.search import on_full_article, on_search_page, on_subscribe_word
 from bot.handlers.subscriptions import on_remove, on_toggle_topic, on_topics_page
+from bot.handlers.targets import on_manage, on_unlink
 
 _Handler = Callable[[Update, BotContext, Any], Awaitable[None]]
 
@@ -27,6 +28,8 @@ _ROUTES: dict[type, _Handler] = {
     callbacks.CatalogueHome: on_catalogue_home,
     callbacks.CatalogueCategory: on_catalogue_category,
     callbacks.CatalogueToggle: on_catalogue_toggle,
+    callbacks.ManageChat: on_manage,
+    callbacks.UnlinkChat: on_unlink,
 }
 
 

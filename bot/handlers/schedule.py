@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers.context import BotContext, chat_ref
+from bot.handlers.context import BotContext
 from bot.handlers.replies import answer
+from bot.handlers.targets import target_ref
 from bot.i18n import text
 from bot.render import render_digest
 
 
 async def digest(update: Update, context: BotContext) -> None:
     """This chat's digest now; a preview that records no delivery."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     services = context.services
     preview = await services.digests.preview(chat)
     if not preview.articles:
@@ -30,7 +31,7 @@ async def digest(update: Update, context: BotContext) -> None:
 
 async def settime(update: Update, context: BotContext) -> None:
     """/settime HH:MM."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     raw = " ".join(context.args or ())
     if not raw:
         await answer(update, context.bot, text(chat.language, "settime_usage"))
@@ -50,7 +51,7 @@ async def settime(update: Update, context: BotContext) -> None:
 
 async def timezone(update: Update, context: BotContext) -> None:
     """/timezone ZONE: an IANA name, an offset or a city."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     raw = " ".join(context.args or ())
     if not raw:
         await answer(update, context.bot, text(chat.language, "tz_usage"))
@@ -71,7 +72,7 @@ async def timezone(update: Update, context: BotContext) -> None:
 
 async def pause(update: Update, context: BotContext) -> None:
     """Stop the daily push."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     _, changed = await context.services.chats.set_paused(chat, True)
     await answer(
         update, context.bot, text(chat.language, "paused" if changed else "already_paused")
@@ -80,7 +81,7 @@ async def pause(update: Update, context: BotContext) -> None:
 
 async def resume(update: Update, context: BotContext) -> None:
     """Start the daily push again."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     record, changed = await context.services.chats.set_paused(chat, False)
     reply = text(
         chat.language,
