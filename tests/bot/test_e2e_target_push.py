@@ -97,7 +97,10 @@ async def _new_article(store: SqlStore) -> None:
     from summaries.tokens import search_tokens
 
     title = "漯河社区志愿服务队走进养老院"
-    body = "周末，社区志愿服务队来到养老院，为老人理发、打扫房间，陪老人聊天。志愿者说，志愿服务让社区更温暖。"
+    body = (
+        "周末，社区志愿服务队来到养老院，为老人理发、打扫房间，陪老人聊天。"
+        "志愿者说，志愿服务让社区更温暖。"
+    )
     await store.add_articles(
         [
             NewArticle(

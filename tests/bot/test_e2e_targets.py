@@ -132,10 +132,24 @@ async def test_removed_bot_marks_channel_and_tells_admin_once(
     emu.set_bot_status(CHANNEL, "left", notify=True)  # a second removal notice: no second word
     await _say(emu, ADMIN, "/help")
     assert len([m for m in emu.messages(ADMIN) if "已不能在" in m.text]) == 1
+    # Demoted in another channel: no right to post any more, so the admin hears of it too.
+    other = -1001234567999
+    emu.add_channel(other, "晚报频道", creator=ADMIN)
+    await _say(emu, ADMIN, f"/channel {other}")
+    emu.set_bot_status(other, "administrator", can_post_messages=False, notify=True)
+    await emu.wait_for(
+        lambda: [m for m in emu.messages(ADMIN) if "已不能在「晚报频道」" in m.text] or None
+    )
     store = await open_store(bot.settings.database_url)
     try:
-        channel = await store.get_chat(CHANNEL)
-        assert channel is not None and channel.rights_lost_at is not None
+        for chat_id in (CHANNEL, other):
+            channel = await store.get_chat(chat_id)
+            assert channel is not None and channel.rights_lost_at is not None
+        # Promoted back: pushed again, without a word to anyone.
+        emu.set_bot_status(other, "administrator", notify=True)
+        await _say(emu, ADMIN, "/help")
+        restored = await store.get_chat(other)
+        assert restored is not None and restored.rights_lost_at is None
     finally:
         await store.close()
 
