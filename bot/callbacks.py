@@ -101,6 +101,20 @@ class CatalogueToggle:
 
 
 @dataclass(frozen=True)
+class ManageChat:
+    """Manage a linked channel or group from the private chat (0: the private chat itself)."""
+
+    chat_id: int
+
+
+@dataclass(frozen=True)
+class UnlinkChat:
+    """Unlink a channel or group the user linked."""
+
+    chat_id: int
+
+
+@dataclass(frozen=True)
 class Stale:
     """Data from another version of the bot."""
 
@@ -122,6 +136,8 @@ Callback = (
     | CatalogueHome
     | CatalogueCategory
     | CatalogueToggle
+    | ManageChat
+    | UnlinkChat
 )
 Parsed = Callback | Stale | Invalid
 
@@ -158,6 +174,10 @@ def encode(callback: Callback) -> str:
         fields = ["cc", callback.category]
     elif isinstance(callback, CatalogueToggle):
         fields = ["ct", callback.slug]
+    elif isinstance(callback, ManageChat):
+        fields = ["mc", str(callback.chat_id)]
+    elif isinstance(callback, UnlinkChat):
+        fields = ["ul", str(callback.chat_id)]
     else:
         fields = ["w", callback.query]
     if not fits(*fields):
@@ -170,6 +190,15 @@ def _number(raw: str) -> int | None:
         return None
     value = int(raw)
     return value if value < _MAX_INT else None
+
+
+def _chat_id(raw: str) -> int | None:
+    """A Telegram chat id (signed, at most 52 bits as the Bot API promises), or None."""
+    digits = raw[1:] if raw.startswith("-") else raw
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 16:
+        return None
+    value = int(raw)
+    return value if abs(value) < 2**52 else None
 
 
 def parse(data: str | None) -> Parsed:
@@ -217,4 +246,9 @@ def _parse_action(action: str, args: str) -> Callback | None:
         return FullArticle(article_id) if article_id is not None else None
     if action == "w":
         return SubscribeWord(args) if args else None
+    if action in ("mc", "ul"):
+        chat_id = _chat_id(args)
+        if chat_id is None:
+            return None
+        return ManageChat(chat_id) if action == "mc" else UnlinkChat(chat_id)
     return None

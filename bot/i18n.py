@@ -11,6 +11,7 @@ import html
 from typing import Final
 
 from bot.feed_texts import FEED_EN, FEED_ZH
+from bot.target_texts import TARGET_EN, TARGET_ZH
 from summaries.model import Topic
 from summaries.taxonomy import Category
 
@@ -301,6 +302,8 @@ _EN: dict[str, str] = {
 
 _ZH.update(FEED_ZH)
 _EN.update(FEED_EN)
+_ZH.update(TARGET_ZH)
+_EN.update(TARGET_EN)
 _TEXTS: Final = {"zh": _ZH, "en": _EN}
 
 

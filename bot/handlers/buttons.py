@@ -14,6 +14,7 @@ from bot.handlers.fallback import on_unusable_button
 from bot.handlers.schedule import on_digest_page
 from bot.handlers.search import on_full_article, on_search_page, on_subscribe_word
 from bot.handlers.subscriptions import on_remove, on_toggle_topic, on_topics_page
+from bot.handlers.targets import on_manage, on_unlink
 
 _Handler = Callable[[Update, BotContext, Any], Awaitable[None]]
 
@@ -29,6 +30,8 @@ _ROUTES: dict[type, _Handler] = {
     callbacks.CatalogueHome: on_catalogue_home,
     callbacks.CatalogueCategory: on_catalogue_category,
     callbacks.CatalogueToggle: on_catalogue_toggle,
+    callbacks.ManageChat: on_manage,
+    callbacks.UnlinkChat: on_unlink,
 }
 
 

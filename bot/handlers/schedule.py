@@ -5,9 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import callbacks
-from bot.handlers.context import BotContext, chat_ref
+from bot.handlers.context import BotContext
 from bot.handlers.keyboards import digest_keyboard
 from bot.handlers.replies import answer
+from bot.handlers.targets import target_ref
 from bot.i18n import plain, text
 from bot.render import render_digest
 from bot.services.digest import DigestPreview
@@ -15,7 +16,7 @@ from bot.services.digest import DigestPreview
 
 async def digest(update: Update, context: BotContext) -> None:
     """This chat's digest now; a preview that records no delivery."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     preview = await context.services.digests.preview(chat)
     if not preview.articles:
         await answer(update, context.bot, text(chat.language, "digest_empty"))
@@ -25,7 +26,7 @@ async def digest(update: Update, context: BotContext) -> None:
 
 async def on_digest_page(update: Update, context: BotContext, data: callbacks.DigestPage) -> None:
     """The digest's next-page button: the next stories, as new messages."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     query = update.callback_query
     assert query is not None
     preview = await context.services.digests.preview(chat, page=data.page)
@@ -56,7 +57,7 @@ async def _send_page(
 
 async def settime(update: Update, context: BotContext) -> None:
     """/settime HH:MM."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     raw = " ".join(context.args or ())
     if not raw:
         await answer(update, context.bot, text(chat.language, "settime_usage"))
@@ -76,7 +77,7 @@ async def settime(update: Update, context: BotContext) -> None:
 
 async def timezone(update: Update, context: BotContext) -> None:
     """/timezone ZONE: an IANA name, an offset or a city."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     raw = " ".join(context.args or ())
     if not raw:
         await answer(update, context.bot, text(chat.language, "tz_usage"))
@@ -97,7 +98,7 @@ async def timezone(update: Update, context: BotContext) -> None:
 
 async def pause(update: Update, context: BotContext) -> None:
     """Stop the daily push."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     _, changed = await context.services.chats.set_paused(chat, True)
     await answer(
         update, context.bot, text(chat.language, "paused" if changed else "already_paused")
@@ -106,7 +107,7 @@ async def pause(update: Update, context: BotContext) -> None:
 
 async def resume(update: Update, context: BotContext) -> None:
     """Start the daily push again."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     record, changed = await context.services.chats.set_paused(chat, False)
     reply = text(
         chat.language,

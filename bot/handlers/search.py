@@ -15,6 +15,7 @@ from bot.handlers.context import BotContext, chat_ref, user_language
 from bot.handlers.keyboards import search_keyboard, suggestions_keyboard
 from bot.handlers.replies import NO_PREVIEW, answer
 from bot.handlers.subscriptions import subscribe_message
+from bot.handlers.targets import target_ref
 from bot.i18n import plain, text
 from bot.render import (
     TITLE_CHARS,
@@ -129,7 +130,7 @@ async def on_subscribe_word(
     update: Update, context: BotContext, data: callbacks.SubscribeWord
 ) -> None:
     """The subscribe-to-this-word button."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     query = update.callback_query
     assert query is not None
     services = context.services

@@ -9,9 +9,10 @@ from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.handlers.chat_feeds import subscribe_feed, unsubscribe_feed
-from bot.handlers.context import BotContext, chat_ref
+from bot.handlers.context import BotContext
 from bot.handlers.keyboards import subscription_ref, subscriptions_keyboard, topics_keyboard
 from bot.handlers.replies import answer
+from bot.handlers.targets import managing_header, picker_rows, target_ref, with_rows
 from bot.i18n import plain, text
 from bot.render import clip, subscription_label
 from bot.services.chat_feeds import looks_like_feed
@@ -84,6 +85,8 @@ async def choices_keyboard(context: BotContext, chat: ChatRef, page: int) -> Inl
     return topics_keyboard(
         service.categories, service.topics, chosen, page=page, language=chat.language
     )
+
+
 async def _feed_titles(
     context: BotContext, subscriptions: Sequence[Subscription]
 ) -> dict[str, str]:
@@ -93,7 +96,7 @@ async def _feed_titles(
 
 async def topics(update: Update, context: BotContext) -> None:
     """The category and topic keyboard with ✅ on followed ones."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     markup = await choices_keyboard(context, chat, 0)
     await answer(update, context.bot, text(chat.language, "topics_title"), markup=markup)
 
@@ -113,7 +116,7 @@ def _names_feed(context: BotContext, subject: str) -> bool:
 
 async def subscribe(update: Update, context: BotContext) -> None:
     """/subscribe TOPIC_OR_WORD, or a feed (URL, rsshub:// route, catalogue entry)."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     services = context.services
     subject = " ".join(context.args or ())
     if _names_feed(context, subject):
@@ -126,7 +129,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     """/unsubscribe TOPIC_OR_WORD, or a feed's address."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     services = context.services
     subject = " ".join(context.args or ())
     if looks_like_feed(subject):
@@ -139,21 +142,25 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
 
 async def mysubs(update: Update, context: BotContext) -> None:
     """The chat's subscriptions with a remove button each."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     services = context.services
     subscriptions = await services.subscriptions.list(chat)
+    # In a private chat that linked channels: which chat this is, and buttons to switch.
+    header = await managing_header(update, context, chat)
+    picker = await picker_rows(update, context, chat.id)
     if not subscriptions:
-        await answer(update, context.bot, text(chat.language, "mysubs_empty"))
+        empty = header + text(chat.language, "mysubs_empty")
+        await answer(update, context.bot, empty, markup=with_rows(None, picker))
         return
     titles = await _feed_titles(context, subscriptions)
     labels = _labels(subscriptions, services.topics, chat.language, titles)
     markup = subscriptions_keyboard(subscriptions, labels)
-    title = text(chat.language, "mysubs_title", count=len(subscriptions))
-    await answer(update, context.bot, title, markup=markup)
+    title = header + text(chat.language, "mysubs_title", count=len(subscriptions))
+    await answer(update, context.bot, title, markup=with_rows(markup, picker))
 
 
 async def _show_topics_page(update: Update, context: BotContext, page: int) -> None:
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     markup = await choices_keyboard(context, chat, page)
     query = update.callback_query
     if query is None:
@@ -170,7 +177,7 @@ async def on_toggle_topic(
     update: Update, context: BotContext, data: callbacks.ToggleTopic | callbacks.ToggleCategory
 ) -> None:
     """A category or topic button: subscribe or unsubscribe, redraw the keyboard in place."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     query = update.callback_query
     assert query is not None
     service = context.services.subscriptions
@@ -202,7 +209,7 @@ async def on_remove(
     update: Update, context: BotContext, data: callbacks.RemoveSubscription
 ) -> None:
     """A /mysubs ❌ button: remove that subscription and redraw the list."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     query = update.callback_query
     assert query is not None
     services = context.services

@@ -28,6 +28,7 @@ from bot.store.records import (
     Subscription,
     SubscriptionKind,
 )
+from bot.store.targets import TargetStore
 
 
 class Store(Protocol):
@@ -36,6 +37,7 @@ class Store(Protocol):
     backend: str  # "sqlite" or "postgresql"
     deliveries: DeliveryLog  # the push's delivery log (due chats, claims, sent marks)
     feeds: FeedStore  # the polled feeds, their schedule and health
+    targets: TargetStore  # linked channels and groups, their admins, forum topic rows
 
     async def close(self) -> None:
         """Dispose of the engine and its connections."""

@@ -147,11 +147,22 @@ class ChatRecord:
     paused: bool
     blocked_at: datetime | None
     created_at: datetime
+    # Where the digest goes (see bot.store.targets): a forum topic's row has a synthetic id
+    # and names its group in ``telegram_id``; NULL means the row's own id.
+    telegram_id: int | None = None
+    thread_id: int | None = None
+    title: str | None = None
+    rights_lost_at: datetime | None = None
 
     @property
     def active(self) -> bool:
-        """Not paused and not blocked."""
-        return not self.paused and self.blocked_at is None
+        """Not paused, not blocked, and the bot may still post there."""
+        return not self.paused and self.blocked_at is None and self.rights_lost_at is None
+
+    @property
+    def send_to(self) -> int:
+        """The Telegram chat id the digest is sent to."""
+        return self.telegram_id if self.telegram_id is not None else self.id
 
 
 @dataclass(frozen=True)

@@ -97,4 +97,8 @@ def chat_record(row: Any) -> ChatRecord:
         paused=bool(row.paused),
         blocked_at=row.blocked_at,
         created_at=row.created_at,
+        telegram_id=row.telegram_id,
+        thread_id=row.thread_id,
+        title=row.title,
+        rights_lost_at=row.rights_lost_at,
     )

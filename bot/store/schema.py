@@ -134,6 +134,33 @@ chats = sa.Table(
     # a 'nothing new' check made at an older revision is due again (revision 0006).
     sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_chats_schedule", "timezone", "digest_time", "id"),
+    # Digest targets (revision 0011, see bot.store.targets): the Telegram chat a row's digest
+    # goes to (NULL: its own id) and the forum topic (NULL: none). A forum topic's row has a
+    # synthetic id no Telegram chat can have, so subscriptions and deliveries stay keyed by id.
+    sa.Column("telegram_id", sa.BigInteger, nullable=True),
+    sa.Column("thread_id", sa.BigInteger, nullable=True),
+    sa.Column("title", sa.Text, nullable=True),
+    # The bot lost its right to post (removed from the channel, demoted): no longer pushed.
+    sa.Column("rights_lost_at", UtcDateTime, nullable=True),
+    # A private chat that manages a linked channel or group: that chat's id (NULL: itself).
+    sa.Column("manages", sa.BigInteger, nullable=True),
+    sa.Index("ux_chats_thread", "telegram_id", "thread_id", unique=True),
+)
+
+# Who linked a channel or group from their private chat (revision 0011): they manage it and
+# hear when the bot loses its rights there.
+chat_admins = sa.Table(
+    "chat_admins",
+    metadata,
+    sa.Column(
+        "chat_id",
+        sa.BigInteger,
+        sa.ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("user_id", sa.BigInteger, primary_key=True),
+    sa.Column("linked_at", UtcDateTime, nullable=False),
+    sa.Index("ix_chat_admins_user", "user_id"),
 )
 
 subscriptions = sa.Table(

@@ -38,6 +38,7 @@ from bot.store.records import (
 )
 from bot.store.rows import time_text
 from bot.store.schema import articles
+from bot.store.targets import TargetStore
 
 
 def _now() -> datetime:
@@ -56,6 +57,7 @@ class SqlStore:
         self.analyzer = analyzer
         self.deliveries = DeliveryLog(engine)
         self.feeds = FeedStore(engine)
+        self.targets = TargetStore(engine)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:

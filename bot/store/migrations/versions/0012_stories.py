@@ -8,7 +8,7 @@ reading, not by tokenizing the last days' articles again. Articles stored before
 have neither: each is its own story in digests and search.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-05
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from bot.store.schema import UtcDateTime
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
