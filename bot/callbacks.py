@@ -82,6 +82,13 @@ class SubscribeWord:
 
 
 @dataclass(frozen=True)
+class DigestPage:
+    """Show page ``page`` (from 0) of the /digest preview."""
+
+    page: int
+
+
+@dataclass(frozen=True)
 class CatalogueHome:
     """Show the catalogue's categories (admins)."""
 
@@ -98,6 +105,20 @@ class CatalogueToggle:
     """Turn a catalogue entry on or off for everyone (admins)."""
 
     slug: str
+
+
+@dataclass(frozen=True)
+class ManageChat:
+    """Manage a linked channel or group from the private chat (0: the private chat itself)."""
+
+    chat_id: int
+
+
+@dataclass(frozen=True)
+class UnlinkChat:
+    """Unlink a channel or group the user linked."""
+
+    chat_id: int
 
 
 @dataclass(frozen=True)
@@ -119,9 +140,12 @@ Callback = (
     | SearchPage
     | FullArticle
     | SubscribeWord
+    | DigestPage
     | CatalogueHome
     | CatalogueCategory
     | CatalogueToggle
+    | ManageChat
+    | UnlinkChat
 )
 Parsed = Callback | Stale | Invalid
 
@@ -152,12 +176,18 @@ def encode(callback: Callback) -> str:
         fields = ["s", str(callback.page), callback.query]
     elif isinstance(callback, FullArticle):
         fields = ["a", str(callback.article_id)]
+    elif isinstance(callback, DigestPage):
+        fields = ["dp", str(callback.page)]
     elif isinstance(callback, CatalogueHome):
         fields = ["ch", "-"]
     elif isinstance(callback, CatalogueCategory):
         fields = ["cc", callback.category]
     elif isinstance(callback, CatalogueToggle):
         fields = ["ct", callback.slug]
+    elif isinstance(callback, ManageChat):
+        fields = ["mc", str(callback.chat_id)]
+    elif isinstance(callback, UnlinkChat):
+        fields = ["ul", str(callback.chat_id)]
     else:
         fields = ["w", callback.query]
     if not fits(*fields):
@@ -170,6 +200,15 @@ def _number(raw: str) -> int | None:
         return None
     value = int(raw)
     return value if value < _MAX_INT else None
+
+
+def _chat_id(raw: str) -> int | None:
+    """A Telegram chat id (signed, at most 52 bits as the Bot API promises), or None."""
+    digits = raw[1:] if raw.startswith("-") else raw
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 16:
+        return None
+    value = int(raw)
+    return value if abs(value) < 2**52 else None
 
 
 def parse(data: str | None) -> Parsed:
@@ -202,6 +241,9 @@ def _parse_action(action: str, args: str) -> Callback | None:
         code, _, value = args.partition(_SEP)
         kind = _KINDS.get(code)
         return RemoveSubscription(kind, value) if kind and value else None
+    if action == "dp":
+        page = _number(args)
+        return DigestPage(page) if page is not None else None
     if action == "ch":
         return CatalogueHome()
     if action == "cc":
@@ -217,4 +259,9 @@ def _parse_action(action: str, args: str) -> Callback | None:
         return FullArticle(article_id) if article_id is not None else None
     if action == "w":
         return SubscribeWord(args) if args else None
+    if action in ("mc", "ul"):
+        chat_id = _chat_id(args)
+        if chat_id is None:
+            return None
+        return ManageChat(chat_id) if action == "mc" else UnlinkChat(chat_id)
     return None

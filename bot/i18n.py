@@ -11,6 +11,7 @@ import html
 from typing import Final
 
 from bot.feed_texts import FEED_EN, FEED_ZH
+from bot.target_texts import TARGET_EN, TARGET_ZH
 from summaries.model import Topic
 from summaries.taxonomy import Category
 
@@ -134,6 +135,10 @@ _ZH: dict[str, str] = {
     "digest_empty": "目前没有符合你订阅的新文章。用 /topics 或 /subscribe 添加订阅。",
     "digest_note": "（这是预览：不会计入每日推送，也不影响它。）",
     "digest_header": "文摘 · {date}",
+    "story_others": "另有 {count} 家来源：",
+    "digest_next": "下一页 ▶",
+    "digest_page": "第 {page} 页",
+    "digest_page_gone": "没有更多了：这一页的内容已不在预览里（可能已推送过）。",
     "other_topic": "其他",
     "read_original": "阅读原文",
     "settime_usage": "请写上时间（24 小时制），例如：/settime 07:30",
@@ -291,6 +296,11 @@ _EN: dict[str, str] = {
     "/subscribe.",
     "digest_note": "(A preview: it does not count as, or change, your daily digest.)",
     "digest_header": "wenzhai digest · {date}",
+    "story_others": "Also reported by {count} other sources: ",
+    "digest_next": "Next page ▶",
+    "digest_page": "Page {page}",
+    "digest_page_gone": "Nothing more: that page is no longer in the preview (it may have been "
+    "pushed already).",
     "other_topic": "Other",
     "read_original": "Read the original",
     "settime_usage": "Add a time (24-hour clock), e.g. /settime 07:30",
@@ -339,6 +349,8 @@ _EN: dict[str, str] = {
 
 _ZH.update(FEED_ZH)
 _EN.update(FEED_EN)
+_ZH.update(TARGET_ZH)
+_EN.update(TARGET_EN)
 _TEXTS: Final = {"zh": _ZH, "en": _EN}
 
 

@@ -185,3 +185,11 @@ def suggestions_keyboard(
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def digest_keyboard(page: int, *, language: str) -> InlineKeyboardMarkup:
+    """The /digest preview's next-page button, for page ``page`` (from 0)."""
+    data = callbacks.encode(callbacks.DigestPage(page))
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(plain(language, "digest_next"), callback_data=data)]]
+    )

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.handlers.chat_feeds import subscribe_feed, unsubscribe_feed
-from bot.handlers.context import BotContext, chat_ref
+from bot.handlers.context import BotContext
 from bot.handlers.keyboards import (
     subscription_ref,
     subscriptions_keyboard,
@@ -18,6 +18,7 @@ from bot.handlers.keyboards import (
     topics_keyboard,
 )
 from bot.handlers.replies import answer
+from bot.handlers.targets import managing_header, picker_rows, target_ref, with_rows
 from bot.i18n import plain, text
 from bot.render import clip, subscription_label
 from bot.services.chat_feeds import looks_like_feed
@@ -145,7 +146,7 @@ async def _feed_titles(
 
 async def topics(update: Update, context: BotContext) -> None:
     """The category and topic keyboard with ✅ on followed ones."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     markup = await choices_keyboard(context, chat, 0)
     await answer(update, context.bot, text(chat.language, "topics_title"), markup=markup)
 
@@ -165,7 +166,7 @@ def _names_feed(context: BotContext, subject: str) -> bool:
 
 async def subscribe(update: Update, context: BotContext) -> None:
     """/subscribe TOPIC_OR_WORD, or a feed (URL, rsshub:// route, catalogue entry)."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     services = context.services
     subject = " ".join(context.args or ())
     if _names_feed(context, subject):
@@ -178,7 +179,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     """/unsubscribe TOPIC_OR_WORD, or a feed's address."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     services = context.services
     subject = " ".join(context.args or ())
     if looks_like_feed(subject):
@@ -191,45 +192,56 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
 
 async def exclude(update: Update, context: BotContext) -> None:
     """/exclude WORD [WORD...]: leave articles with any of these words out of the digest."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     outcome = await context.services.subscriptions.exclude(chat, " ".join(context.args or ()))
     await answer(update, context.bot, exclude_message(outcome, language=chat.language))
 
 
 async def include(update: Update, context: BotContext) -> None:
     """/include WORD [WORD...]: stop excluding these words."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     outcome = await context.services.subscriptions.include(chat, " ".join(context.args or ()))
     await answer(update, context.bot, include_message(outcome, language=chat.language))
 
 
 async def mysubs(update: Update, context: BotContext) -> None:
     """The chat's subscriptions with a remove button each."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     services = context.services
     subscriptions = await services.subscriptions.list(chat)
+    # In a private chat that linked channels: which chat this is, and buttons to switch.
+    header = await managing_header(update, context, chat)
+    picker = await picker_rows(update, context, chat.id)
     if not subscriptions:
-        await answer(update, context.bot, text(chat.language, "mysubs_empty"))
+        empty = header + text(chat.language, "mysubs_empty")
+        await answer(update, context.bot, empty, markup=with_rows(None, picker))
         return
-    title, markup = await _mysubs_view(context, chat, subscriptions, 0)
+    title, markup = await _mysubs_view(update, context, chat, subscriptions, 0)
     await answer(update, context.bot, title, markup=markup)
 
 
 async def _mysubs_view(
-    context: BotContext, chat: ChatRef, subscriptions: Sequence[Subscription], page: int
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The /mysubs title and one page of its ❌ buttons."""
+    update: Update,
+    context: BotContext,
+    chat: ChatRef,
+    subscriptions: Sequence[Subscription],
+    page: int,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The /mysubs title and one page of its ❌ buttons, with the chat picker below."""
     titles = await _feed_titles(context, subscriptions)
     labels = _labels(subscriptions, context.services.topics, chat.language, titles)
     markup = subscriptions_keyboard(subscriptions, labels, page=page, language=chat.language)
-    return text(chat.language, "mysubs_title", count=len(subscriptions)), markup
+    header = await managing_header(update, context, chat)
+    picker = await picker_rows(update, context, chat.id)
+    title = header + text(chat.language, "mysubs_title", count=len(subscriptions))
+    return title, with_rows(markup, picker)
 
 
 async def on_subscriptions_page(
     update: Update, context: BotContext, data: callbacks.SubscriptionsPage
 ) -> None:
     """Previous/next on the /mysubs list."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     query = update.callback_query
     assert query is not None
     await query.answer()
@@ -237,7 +249,7 @@ async def on_subscriptions_page(
     if not subscriptions:
         await query.edit_message_text(text(chat.language, "mysubs_empty"))
         return
-    title, markup = await _mysubs_view(context, chat, subscriptions, data.page)
+    title, markup = await _mysubs_view(update, context, chat, subscriptions, data.page)
     try:
         await query.edit_message_text(title, reply_markup=markup)
     except BadRequest as exc:
@@ -246,7 +258,7 @@ async def on_subscriptions_page(
 
 
 async def _show_topics_page(update: Update, context: BotContext, page: int) -> None:
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     markup = await choices_keyboard(context, chat, page)
     query = update.callback_query
     if query is None:
@@ -263,7 +275,7 @@ async def on_toggle_topic(
     update: Update, context: BotContext, data: callbacks.ToggleTopic | callbacks.ToggleCategory
 ) -> None:
     """A category or topic button: subscribe or unsubscribe, redraw the keyboard in place."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     query = update.callback_query
     assert query is not None
     service = context.services.subscriptions
@@ -295,7 +307,7 @@ async def on_remove(
     update: Update, context: BotContext, data: callbacks.RemoveSubscription
 ) -> None:
     """A /mysubs ❌ button: remove that subscription and redraw the list."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     query = update.callback_query
     assert query is not None
     services = context.services
@@ -316,7 +328,8 @@ async def on_remove(
         await query.edit_message_text(text(chat.language, "mysubs_empty"))
         return
     # The page the removed one was on (the keyboard keeps the last page when it emptied).
-    title, markup = await _mysubs_view(context, chat, remaining, subscriptions_page(index))
+    page = subscriptions_page(index)
+    title, markup = await _mysubs_view(update, context, chat, remaining, page)
     await query.edit_message_text(title, reply_markup=markup)
 
 

@@ -36,6 +36,16 @@ class ChatService:
         self._timezone = default_timezone
         self._digest_time = default_digest_time
 
+    @property
+    def default_timezone(self) -> str:
+        """The time zone a new chat starts with."""
+        return self._timezone
+
+    @property
+    def default_digest_time(self) -> time:
+        """The push time a new chat starts with."""
+        return self._digest_time
+
     async def ensure(self, chat: ChatRef) -> ChatRecord:
         """The chat's record, created with the defaults if new (and unblocked if it was)."""
         return await self._store.ensure_chat(

@@ -22,10 +22,14 @@ from bot.store.records import (
     NewArticle,
     SearchResult,
     StoredArticle,
+    StoredSignature,
     StoreStats,
+    StoryAssignment,
+    StoryRecord,
     Subscription,
     SubscriptionKind,
 )
+from bot.store.targets import TargetStore
 
 
 class Store(Protocol):
@@ -34,6 +38,7 @@ class Store(Protocol):
     backend: str  # "sqlite" or "postgresql"
     deliveries: DeliveryLog  # the push's delivery log (due chats, claims, sent marks)
     feeds: FeedStore  # the polled feeds, their schedule and health
+    targets: TargetStore  # linked channels and groups, their admins, forum topic rows
 
     async def close(self) -> None:
         """Dispose of the engine and its connections."""
@@ -65,6 +70,28 @@ class Store(Protocol):
     async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchResult:
         """Full-text search, the query tokenized by the store's analyzer; user input is safe
         here (never a syntax error)."""
+
+    # -- stories ------------------------------------------------------------------------
+    async def assign_stories(self, assignments: Sequence[StoryAssignment]) -> None:
+        """Put articles in their stories and write the touched story rows (size, distinct
+        sources, first and last seen counted from the articles), in one transaction."""
+
+    async def story_signatures(
+        self, *, since: datetime | None = None, after: int = 0
+    ) -> list[StoredSignature]:
+        """Articles with a stored story signature, an id above ``after`` and sorted at or after
+        ``since``, in id order."""
+
+    async def get_stories(self, story_ids: Sequence[int]) -> dict[int, StoryRecord]:
+        """The story rows with these ids (missing ones left out)."""
+
+    async def story_members(self, story_ids: Sequence[int]) -> dict[int, list[StoredArticle]]:
+        """Every article of each story, oldest first (published, else ingested; then id)."""
+
+    async def sent_stories(
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
+    ) -> dict[int, set[int]]:
+        """Which of ``story_ids`` each chat already received an article of (sent deliveries)."""
 
     # -- categories ---------------------------------------------------------------------
     async def article_leads(

@@ -19,7 +19,7 @@ from bot.store.records import (
     SubscriptionKind,
 )
 from bot.store.rows import chat_record, time_text
-from bot.store.schema import articles, chats, deliveries, subscriptions
+from bot.store.schema import articles, chat_admins, chats, deliveries, subscriptions
 
 
 class UnknownChatError(LookupError):
@@ -104,8 +104,15 @@ async def mark_blocked(conn: AsyncConnection, chat_id: int, *, at: datetime) -> 
 
 async def migrate_chat(conn: AsyncConnection, backend: str, old_id: int, new_id: int) -> None:
     """Move a chat to a new id with its subscriptions and deliveries."""
+    if old_id == new_id:
+        return
+    # Rows that send into the group (its forum topics) and private chats managing it follow.
+    await conn.execute(
+        chats.update().where(chats.c.telegram_id == old_id).values(telegram_id=new_id)
+    )
+    await conn.execute(chats.update().where(chats.c.manages == old_id).values(manages=new_id))
     old = await get_chat(conn, old_id)
-    if old is None or old_id == new_id:
+    if old is None:
         return
     if await get_chat(conn, new_id) is None:
         # The usual case: the foreign keys cascade the new id to subscriptions and deliveries.
@@ -125,6 +132,14 @@ async def migrate_chat(conn: AsyncConnection, backend: str, old_id: int, new_id:
     await conn.execute(
         _insert(backend, subscriptions)
         .from_select(["chat_id", "kind", "value", "created_at"], moved)
+        .on_conflict_do_nothing()
+    )
+    admins = sa.select(
+        sa.literal(new_id, sa.BigInteger), chat_admins.c.user_id, chat_admins.c.linked_at
+    ).where(chat_admins.c.chat_id == old_id)
+    await conn.execute(
+        _insert(backend, chat_admins)
+        .from_select(["chat_id", "user_id", "linked_at"], admins)
         .on_conflict_do_nothing()
     )
     taken = sa.select(deliveries.c.local_date).where(deliveries.c.chat_id == new_id)

@@ -45,6 +45,15 @@ class DueChat:
     type: str
     language: str
     digest_time: str
+    # Where the digest goes (bot.store.targets): the Telegram chat (None: chat_id) and the
+    # forum topic (None: none).
+    telegram_id: int | None = None
+    thread_id: int | None = None
+
+    @property
+    def send_to(self) -> int:
+        """The Telegram chat id the digest is sent to."""
+        return self.telegram_id if self.telegram_id is not None else self.chat_id
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,11 @@ class DeliveryLog:
         """Distinct time zones of chats that may receive a push (few, even for many chats)."""
         query = (
             sa.select(chats.c.timezone)
-            .where(chats.c.paused == sa.false(), chats.c.blocked_at.is_(None))
+            .where(
+                chats.c.paused == sa.false(),
+                chats.c.blocked_at.is_(None),
+                chats.c.rights_lost_at.is_(None),
+            )
             .distinct()
             .order_by(chats.c.timezone)
         )
@@ -162,11 +175,19 @@ class DeliveryLog:
             d.local_date == local_date,
             sa.not_(_retryable(cutoffs, chats.c.revision)),
         )
-        query = sa.select(chats.c.id, chats.c.type, chats.c.language, chats.c.digest_time).where(
+        query = sa.select(
+            chats.c.id,
+            chats.c.type,
+            chats.c.language,
+            chats.c.digest_time,
+            chats.c.telegram_id,
+            chats.c.thread_id,
+        ).where(
             chats.c.timezone == timezone,
             chats.c.digest_time <= hhmm,
             chats.c.paused == sa.false(),
             chats.c.blocked_at.is_(None),
+            chats.c.rights_lost_at.is_(None),
             ~blocking.exists(),
         )
         if after is not None:
@@ -176,7 +197,17 @@ class DeliveryLog:
         query = query.order_by(chats.c.digest_time, chats.c.id).limit(limit)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [DueChat(int(r.id), r.type, r.language, r.digest_time) for r in rows]
+        return [
+            DueChat(
+                int(r.id),
+                r.type,
+                r.language,
+                r.digest_time,
+                telegram_id=None if r.telegram_id is None else int(r.telegram_id),
+                thread_id=None if r.thread_id is None else int(r.thread_id),
+            )
+            for r in rows
+        ]
 
     async def get(self, chat_id: int, local_date: date) -> Delivery | None:
         """The delivery of one chat for one local date."""

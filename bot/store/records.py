@@ -46,6 +46,9 @@ class NewArticle:
     # The registered feed the article came from (its URL as registered, rsshub:// included);
     # the store records that feed's id, so chats following the feed get the article.
     feed_url: str | None = None
+    # The JSON text of the article's story signature (summaries.story_signature), made by the
+    # pipeline; the writer groups articles into stories with it and the store keeps it as is.
+    story_signature: str | None = None
     title_tokens: tuple[str, ...] = field(kw_only=True)
     body_tokens: tuple[str, ...] = field(kw_only=True)
 
@@ -73,6 +76,37 @@ class StoredArticle:
     category_confidence: float | None = None
     category_second: str | None = None
     feed_id: int | None = None
+    story_id: int | None = None  # None: stored before stories, or not grouped yet
+
+
+@dataclass(frozen=True)
+class StoryAssignment:
+    """An article put in a story, and the story's representative after it joined."""
+
+    article_id: int
+    story_id: int
+    representative_id: int
+
+
+@dataclass(frozen=True)
+class StoredSignature:
+    """A stored article's story signature (JSON text) and the story it is in, if any."""
+
+    article_id: int
+    signature: str
+    story_id: int | None
+
+
+@dataclass(frozen=True)
+class StoryRecord:
+    """A stored story: its representative article, size, distinct sources and times seen."""
+
+    id: int
+    representative_id: int
+    size: int
+    sources: int
+    first_seen_at: datetime
+    last_seen_at: datetime
 
 
 @dataclass(frozen=True)
@@ -118,11 +152,22 @@ class ChatRecord:
     paused: bool
     blocked_at: datetime | None
     created_at: datetime
+    # Where the digest goes (see bot.store.targets): a forum topic's row has a synthetic id
+    # and names its group in ``telegram_id``; NULL means the row's own id.
+    telegram_id: int | None = None
+    thread_id: int | None = None
+    title: str | None = None
+    rights_lost_at: datetime | None = None
 
     @property
     def active(self) -> bool:
-        """Not paused and not blocked."""
-        return not self.paused and self.blocked_at is None
+        """Not paused, not blocked, and the bot may still post there."""
+        return not self.paused and self.blocked_at is None and self.rights_lost_at is None
+
+    @property
+    def send_to(self) -> int:
+        """The Telegram chat id the digest is sent to."""
+        return self.telegram_id if self.telegram_id is not None else self.id
 
 
 @dataclass(frozen=True)

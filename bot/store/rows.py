@@ -44,6 +44,7 @@ def article_values(article: NewArticle, *, now: datetime) -> dict[str, Any]:
         "category": article.category,
         "category_confidence": article.category_confidence,
         "category_second": article.category_second,
+        "story_signature": article.story_signature,
         # The feed's id, looked up in the same statement (NULL for a feed not registered).
         "feed_id": (
             sa.select(feeds.c.id).where(feeds.c.url == article.feed_url).scalar_subquery()
@@ -75,6 +76,7 @@ def stored_article(row: Any) -> StoredArticle:
         category_confidence=row.category_confidence,
         category_second=row.category_second,
         feed_id=getattr(row, "feed_id", None),
+        story_id=getattr(row, "story_id", None),
     )
 
 
@@ -95,4 +97,8 @@ def chat_record(row: Any) -> ChatRecord:
         paused=bool(row.paused),
         blocked_at=row.blocked_at,
         created_at=row.created_at,
+        telegram_id=row.telegram_id,
+        thread_id=row.thread_id,
+        title=row.title,
+        rights_lost_at=row.rights_lost_at,
     )

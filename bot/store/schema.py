@@ -84,6 +84,25 @@ articles = sa.Table(
     # No foreign key: feed rows are never deleted (a feed nobody polls stays, with its id).
     sa.Column("feed_id", sa.BigInteger, nullable=True),
     sa.Index("ix_articles_feed", "feed_id", "sort_at"),
+    # The story the article belongs to (stories.id), and the JSON of its story signature, from
+    # which the ingest's writer rebuilds its open stories (revision 0012). No foreign key: a
+    # story row is written after the article's own (see bot.ingest.writer).
+    sa.Column("story_id", sa.BigInteger, nullable=True),
+    sa.Column("story_signature", sa.Text, nullable=True),
+    sa.Index("ix_articles_story", "story_id"),
+)
+
+# One row per story (revision 0012): its id is the id of the article that started it; size,
+# sources and the times are kept from the articles naming it (bot.store.stories).
+stories = sa.Table(
+    "stories",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("representative_id", sa.BigInteger, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("sources", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("first_seen_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
 )
 
 # One row per (topic, article) so that topic subscriptions use an index, not a JSON scan.
@@ -115,6 +134,33 @@ chats = sa.Table(
     # a 'nothing new' check made at an older revision is due again (revision 0006).
     sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_chats_schedule", "timezone", "digest_time", "id"),
+    # Digest targets (revision 0011, see bot.store.targets): the Telegram chat a row's digest
+    # goes to (NULL: its own id) and the forum topic (NULL: none). A forum topic's row has a
+    # synthetic id no Telegram chat can have, so subscriptions and deliveries stay keyed by id.
+    sa.Column("telegram_id", sa.BigInteger, nullable=True),
+    sa.Column("thread_id", sa.BigInteger, nullable=True),
+    sa.Column("title", sa.Text, nullable=True),
+    # The bot lost its right to post (removed from the channel, demoted): no longer pushed.
+    sa.Column("rights_lost_at", UtcDateTime, nullable=True),
+    # A private chat that manages a linked channel or group: that chat's id (NULL: itself).
+    sa.Column("manages", sa.BigInteger, nullable=True),
+    sa.Index("ux_chats_thread", "telegram_id", "thread_id", unique=True),
+)
+
+# Who linked a channel or group from their private chat (revision 0011): they manage it and
+# hear when the bot loses its rights there.
+chat_admins = sa.Table(
+    "chat_admins",
+    metadata,
+    sa.Column(
+        "chat_id",
+        sa.BigInteger,
+        sa.ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("user_id", sa.BigInteger, primary_key=True),
+    sa.Column("linked_at", UtcDateTime, nullable=False),
+    sa.Index("ix_chat_admins_user", "user_id"),
 )
 
 subscriptions = sa.Table(

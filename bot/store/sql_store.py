@@ -15,6 +15,7 @@ from bot.store import chats as chat_queries
 from bot.store import digest_batch
 from bot.store import reindex as reindex_queries
 from bot.store import search as search_queries
+from bot.store import stories as story_queries
 from bot.store.deliveries import DeliveryLog
 from bot.store.engine import WRITE_OPTION
 from bot.store.feeds import FeedStore
@@ -29,12 +30,16 @@ from bot.store.records import (
     NewArticle,
     SearchResult,
     StoredArticle,
+    StoredSignature,
     StoreStats,
+    StoryAssignment,
+    StoryRecord,
     Subscription,
     SubscriptionKind,
 )
 from bot.store.rows import time_text
 from bot.store.schema import articles
+from bot.store.targets import TargetStore
 
 
 def _now() -> datetime:
@@ -53,6 +58,7 @@ class SqlStore:
         self.analyzer = analyzer
         self.deliveries = DeliveryLog(engine)
         self.feeds = FeedStore(engine)
+        self.targets = TargetStore(engine)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -122,6 +128,38 @@ class SqlStore:
             return await search_queries.search(
                 conn, self.backend, self.analyzer, query, limit=limit, offset=offset
             )
+
+    # -- stories (bot.store.stories) -----------------------------------------------------
+    async def assign_stories(self, assignments: Sequence[StoryAssignment]) -> None:
+        """Put articles in their stories and write the touched story rows, in one transaction."""
+        if not assignments:
+            return
+        async with self._write() as conn:
+            await story_queries.assign_stories(conn, self.backend, assignments)
+
+    async def story_signatures(
+        self, *, since: datetime | None = None, after: int = 0
+    ) -> list[StoredSignature]:
+        """Stored story signatures (id above ``after``, sorted at or after ``since``), by id."""
+        async with self._read() as conn:
+            return await story_queries.story_signatures(conn, since=since, after=after)
+
+    async def get_stories(self, story_ids: Sequence[int]) -> dict[int, StoryRecord]:
+        """The story rows with these ids."""
+        async with self._read() as conn:
+            return await story_queries.get_stories(conn, story_ids)
+
+    async def story_members(self, story_ids: Sequence[int]) -> dict[int, list[StoredArticle]]:
+        """Every article of each story, oldest first."""
+        async with self._read() as conn:
+            return await story_queries.story_members(conn, story_ids)
+
+    async def sent_stories(
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
+    ) -> dict[int, set[int]]:
+        """Which of ``story_ids`` each chat already received an article of."""
+        async with self._read() as conn:
+            return await story_queries.sent_stories(conn, self.backend, chat_ids, story_ids)
 
     # -- the index's record and rebuild (bot.store.reindex) --------------------------------
     async def index_meta(self) -> dict[str, str]:
