@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.ingest import open_store
 from tests.bot.conftest import RunningBot
 from tests.botapi.records import SentMessage
 from tests.botapi.server import BotApiEmulator
@@ -119,3 +120,35 @@ async def test_required_words_are_one_subscription(bot: RunningBot, emu: BotApiE
     assert (await emu.callback_answer(click)).text == "已删除：新能源 + 电池"
     await emu.edits_after(click)
     assert "还没有任何订阅" in listing.text
+
+
+async def test_a_managed_channel_gets_the_excluded_words(
+    bot: RunningBot, emu: BotApiEmulator
+) -> None:
+    channel, admin = -1001234567001, 2305
+    emu.add_channel(channel, "早报频道", username="words_news", creator=admin)
+    assert "已关联" in (await _say(emu, admin, "/channel @words_news")).text
+    await _say(emu, admin, "/subscribe 文明")
+    assert "已排除 漯河" in (await _say(emu, admin, "/exclude 漯河")).text
+    store = await open_store(bot.settings.database_url)
+    try:
+        kinds = [(s.kind, s.value) for s in await store.list_subscriptions(channel)]
+        assert kinds == [("keyword", "文明"), ("exclude", "漯河")]
+        assert await store.list_subscriptions(admin) == []
+        digest = await store.articles_for_chats([channel], limit=20)
+        assert digest[channel] and all("漯河" not in a.body for a in digest[channel])
+    finally:
+        await store.close()
+    words = " ".join(f"词{i}" for i in range(60))
+    await _say(emu, admin, f"/exclude {words}")
+    listing = await _say(emu, admin, "/mysubs")
+    assert listing.text.startswith("〔早报频道〕") and "62 个" in listing.text
+    labels = _texts(listing.buttons)
+    assert "下一页 »" in labels and "✅ 📢 早报频道" in labels  # the picker under the page
+    click = emu.click(listing, text="下一页 »")
+    await emu.callback_answer(click)
+    await emu.edits_after(click)
+    labels = _texts(listing.buttons)
+    assert labels[0] == "❌ 🚫 词38" and "« 上一页" in labels and "✅ 📢 早报频道" in labels
+    assert listing.text.startswith("〔早报频道〕")
+    assert "已恢复 漯河" in (await _say(emu, admin, "/include 漯河")).text
