@@ -17,7 +17,7 @@ MAX_BYTES: Final = 64
 _SEP: Final = "|"
 _MAX_INT: Final = 10**12
 # Subscription kinds as a /mysubs ❌ button names them.
-_KINDS: Final = {"c": "category", "t": "topic", "k": "keyword", "f": "feed"}
+_KINDS: Final = {"c": "category", "t": "topic", "k": "keyword", "f": "feed", "e": "exclude"}
 _KIND_CODES: Final = {kind: code for code, kind in _KINDS.items()}
 
 
@@ -48,8 +48,15 @@ class TopicsPage:
 class RemoveSubscription:
     """Remove a subscription listed by /mysubs; keywords are named by ``key_digest``."""
 
-    kind: str  # "category", "topic", "keyword" or "feed"
-    value: str  # category or topic slug, or digest of the keyword or feed URL (see ``key_digest``)
+    kind: str  # "category", "topic", "keyword", "feed" or "exclude"
+    value: str  # category or topic slug, or digest of the word or feed URL (see ``key_digest``)
+
+
+@dataclass(frozen=True)
+class SubscriptionsPage:
+    """Show another page of the /mysubs list (a chat may exclude up to 200 words)."""
+
+    page: int
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,7 @@ Callback = (
     | ToggleCategory
     | TopicsPage
     | RemoveSubscription
+    | SubscriptionsPage
     | SearchPage
     | FullArticle
     | SubscribeWord
@@ -162,6 +170,8 @@ def encode(callback: Callback) -> str:
         fields = ["tp", str(callback.page)]
     elif isinstance(callback, RemoveSubscription):
         fields = ["rm", _KIND_CODES.get(callback.kind, "k"), callback.value]
+    elif isinstance(callback, SubscriptionsPage):
+        fields = ["sp", str(callback.page)]
     elif isinstance(callback, SearchPage):
         fields = ["s", str(callback.page), callback.query]
     elif isinstance(callback, FullArticle):
@@ -224,6 +234,9 @@ def _parse_action(action: str, args: str) -> Callback | None:
     if action == "tp":
         page = _number(args)
         return TopicsPage(page) if page is not None else None
+    if action == "sp":
+        page = _number(args)
+        return SubscriptionsPage(page) if page is not None else None
     if action == "rm":
         code, _, value = args.partition(_SEP)
         kind = _KINDS.get(code)

@@ -47,7 +47,10 @@ _ZH: dict[str, str] = {
         "/subscribe 分类、主题或关键词 订阅（与分类名完全相同时订阅整个分类，"
         "例如 /subscribe 体育；其他词语按关键词订阅）\n"
         "/unsubscribe 分类、主题或关键词 取消订阅\n"
-        "/mysubs 我的订阅\n"
+        "/subscribe 新能源+电池 必含词：只收录同时提到这几个词的新闻\n"
+        "/exclude 词 排除词：含有它的新闻不进摘要（可一次写几个，用空格或逗号隔开）\n"
+        "/include 词 取消排除\n"
+        "/mysubs 我的订阅和排除词\n"
         "/search 关键词 搜索新闻（私聊中直接发词语也可以）\n"
         "/digest 立即查看今天的摘要（预览，不影响每日推送）\n"
         "/settime HH:MM 设置每日推送时间\n"
@@ -71,6 +74,23 @@ _ZH: dict[str, str] = {
     "sub_limit": "订阅已达上限（{limit} 个）。请先用 /mysubs 删除一些再订阅。",
     "keyword_too_long": "关键词太长了：最多 {limit} 个字符。",
     "keyword_no_tokens": "“{name}”里没有可以搜索的文字，请换一个词。",
+    "subscribed_required": "已订阅 <b>{name}</b>：每日摘要只收录同时提到这些词的新闻。",
+    "required_bad": "“{name}”的写法不对：用 + 连接两个或更多词语，每个 + 两边都要有词，"
+    "例如 /subscribe 新能源+电池。没有保存任何订阅。",
+    "required_many": "一个订阅最多 {limit} 个必含词。没有保存任何订阅。",
+    "exclude_usage": "请在命令后写上不想看到的词，可以一次写几个，用空格或逗号隔开，"
+    "例如：/exclude 广告 促销",
+    "excluded": "已排除 <b>{words}</b>：含有这些词的新闻不会出现在你的摘要中。"
+    "用 /include 词 可以恢复。",
+    "exclude_existing": "本来就已排除：{words}",
+    "exclude_limit": "排除词最多 {limit} 个，你现在还能再加 {room} 个。这次的词一个也没有保存；"
+    "请先用 /include 或 /mysubs 删除一些。",
+    "exclude_no_tokens": "“{name}”只有符号，没有可以匹配的文字，不能作为排除词。"
+    "这次的词一个也没有保存。",
+    "exclude_too_long": "排除词“{name}”太长了：每个最多 {limit} 个字符。这次的词一个也没有保存。",
+    "include_usage": "请在命令后写上要恢复的排除词，例如：/include 广告",
+    "included": "已恢复 <b>{words}</b>，含有它们的新闻会重新出现在摘要中。",
+    "include_missing": "这些词不在你的排除列表中：{words}。用 /mysubs 查看。",
     "unsubscribed": "已取消订阅 <b>{name}</b>。",
     "not_subscribed": "你没有订阅 <b>{name}</b>。用 /mysubs 查看你的订阅。",
     "mysubs_empty": "你还没有任何订阅。用 /topics 选择分类或主题，或 /subscribe 关键词。",
@@ -154,6 +174,8 @@ _ZH: dict[str, str] = {
     "cmd_subscribe": "订阅分类、主题或关键词",
     "cmd_unsubscribe": "取消订阅",
     "cmd_mysubs": "我的订阅",
+    "cmd_exclude": "排除含有某些词的新闻",
+    "cmd_include": "取消排除",
     "cmd_search": "搜索新闻",
     "cmd_digest": "立即查看摘要",
     "cmd_settime": "设置推送时间 HH:MM",
@@ -177,7 +199,11 @@ _EN: dict[str, str] = {
         "/subscribe CATEGORY, TOPIC or WORD subscribe (a category's exact name follows the "
         "whole category, e.g. /subscribe sports or /subscribe 体育; other words are keywords)\n"
         "/unsubscribe CATEGORY, TOPIC or WORD unsubscribe\n"
-        "/mysubs your subscriptions\n"
+        "/subscribe 新能源+电池 required words: only articles that mention all of them\n"
+        "/exclude WORD excluded word: articles that contain it stay out of your digest "
+        "(several words at once, separated by spaces or commas)\n"
+        "/include WORD stop excluding it\n"
+        "/mysubs your subscriptions and excluded words\n"
         "/search WORDS search the news (in a private chat just send the words)\n"
         "/digest your digest now (a preview; the daily push is not affected)\n"
         "/settime HH:MM daily push time\n"
@@ -203,6 +229,25 @@ _EN: dict[str, str] = {
     "first.",
     "keyword_too_long": "That word is too long: at most {limit} characters.",
     "keyword_no_tokens": "“{name}” has nothing searchable in it; please try another word.",
+    "subscribed_required": "Subscribed to <b>{name}</b>; your digest will include articles "
+    "that mention all of these words.",
+    "required_bad": "“{name}” is not written right: join two or more words with +, with a word "
+    "on both sides of each +, e.g. /subscribe 新能源+电池. Nothing was subscribed.",
+    "required_many": "One subscription can require at most {limit} words. Nothing was subscribed.",
+    "exclude_usage": "Add the words you do not want to see after the command, several at once "
+    "separated by spaces or commas, e.g. /exclude 广告 promotion",
+    "excluded": "Excluded <b>{words}</b>: articles that contain these words stay out of your "
+    "digest. Undo with /include WORD.",
+    "exclude_existing": "Already excluded: {words}",
+    "exclude_limit": "You can exclude at most {limit} words; {room} more fit now. None of these "
+    "words was saved; remove some first with /include or /mysubs.",
+    "exclude_no_tokens": "“{name}” is only symbols, with nothing to match, so it cannot be "
+    "excluded. None of these words was saved.",
+    "exclude_too_long": "The excluded word “{name}” is too long: at most {limit} characters "
+    "each. None of these words was saved.",
+    "include_usage": "Add the excluded words to bring back, e.g. /include 广告",
+    "included": "No longer excluded: <b>{words}</b>; articles with them come back to your digest.",
+    "include_missing": "Not among your excluded words: {words}. See /mysubs.",
     "unsubscribed": "Unsubscribed from <b>{name}</b>.",
     "not_subscribed": "You are not subscribed to <b>{name}</b>. See /mysubs.",
     "mysubs_empty": "You have no subscriptions yet. Use /topics for categories and topics, or "
@@ -292,6 +337,8 @@ _EN: dict[str, str] = {
     "cmd_subscribe": "Subscribe to a category, topic or word",
     "cmd_unsubscribe": "Unsubscribe",
     "cmd_mysubs": "Your subscriptions",
+    "cmd_exclude": "Leave out articles with a word",
+    "cmd_include": "Stop excluding a word",
     "cmd_search": "Search the news",
     "cmd_digest": "Your digest now",
     "cmd_settime": "Daily push time HH:MM",

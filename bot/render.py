@@ -19,7 +19,7 @@ from bot.services.stories import StoryEntry, entries_from_articles
 from bot.services.subscriptions import MAX_KEYWORD_CHARS
 from bot.sources.health import FeedHealth, interval_text
 from bot.sources.registry import FeedListing
-from bot.store.records import SearchResult, StoredArticle, StoreStats
+from bot.store.records import REQUIRED_SEPARATOR, SearchResult, StoredArticle, StoreStats
 from summaries.model import Topic
 from summaries.pages import stand_in_title
 from summaries.taxonomy import CATEGORIES, Category, category_by_name
@@ -400,8 +400,8 @@ def render_no_hits(
 
 
 def subscription_label(kind: str, value: str, *, topics: Sequence[Topic], language: str) -> str:
-    """How a subscription is named: the category's or topic's name, or the keyword (long ones
-    cut)."""
+    """How a subscription is named: the category's or topic's name, the keyword (long words
+    cut), or the excluded word after 🚫."""
     if kind == "category":
         category = category_by_name(value)
         if category is not None and category.slug == value:
@@ -410,7 +410,11 @@ def subscription_label(kind: str, value: str, *, topics: Sequence[Topic], langua
         topic = next((t for t in topics if t.slug == value), None)
         if topic is not None:
             return topic_name(topic, language)
-    return clip(value, MAX_KEYWORD_CHARS + 1)
+    # Required words are cut one by one, so that every word of 新能源 + 电池 shows.
+    words = REQUIRED_SEPARATOR.join(
+        clip(w, MAX_KEYWORD_CHARS + 1) for w in value.split(REQUIRED_SEPARATOR)
+    )
+    return f"🚫 {words}" if kind == "exclude" else words
 
 
 def render_stats(stats: StoreStats, *, topics: Sequence[Topic], language: str) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Protocol
 from bot.store.deliveries import DeliveryLog
 from bot.store.feeds import FeedStore
 from bot.store.records import (
+    AddedSubscriptions,
     AddResult,
     AddSubscriptionOutcome,
     ArticleCategory,
@@ -150,6 +151,18 @@ class Store(Protocol):
         self, chat_id: int, kind: SubscriptionKind, value: str, *, max_per_chat: int = 50
     ) -> AddSubscriptionOutcome:
         """Subscribe; 'exists' when already subscribed, 'limit' when the chat has max_per_chat."""
+
+    async def add_subscriptions(
+        self, chat_id: int, kind: SubscriptionKind, values: Sequence[str], *, max_per_chat: int
+    ) -> AddedSubscriptions:
+        """Add several values of one kind in one transaction: every new one, or none when they
+        would pass ``max_per_chat`` (``over_limit``); the chat's revision moves if any was
+        added."""
+
+    async def remove_subscriptions(
+        self, chat_id: int, kind: SubscriptionKind, values: Sequence[str]
+    ) -> tuple[str, ...]:
+        """Remove several values of one kind in one transaction; the values that were there."""
 
     async def remove_subscription(self, chat_id: int, kind: SubscriptionKind, value: str) -> bool:
         """Unsubscribe; False when there was no such subscription."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import dialect
 from bot.store.records import (
+    AddedSubscriptions,
     AddSubscriptionOutcome,
     ChatRecord,
     StoreStats,
@@ -150,6 +152,78 @@ async def migrate_chat(conn: AsyncConnection, backend: str, old_id: int, new_id:
     await _changed(conn, new_id)
 
 
+# Feeds (MAX_FEEDS_PER_CHAT) and excluded words (MAX_EXCLUDED_WORDS) have their own limits;
+# categories, topics and keywords share one.
+_OWN_LIMIT = ("feed", "exclude")
+
+
+async def _count_family(conn: AsyncConnection, chat_id: int, kind: SubscriptionKind) -> int:
+    """How many of the chat's subscriptions count against the same limit as ``kind``."""
+    kinds = subscriptions.c.kind
+    same_family = kinds == kind if kind in _OWN_LIMIT else kinds.not_in(_OWN_LIMIT)
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(subscriptions)
+        .where(subscriptions.c.chat_id == chat_id, same_family)
+    )
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def add_subscriptions(
+    conn: AsyncConnection,
+    backend: str,
+    chat_id: int,
+    kind: SubscriptionKind,
+    values: Sequence[str],
+    *,
+    max_per_chat: int,
+    now: datetime,
+) -> AddedSubscriptions:
+    """Add several values of one kind at once: all the new ones, or none when they would pass
+    ``max_per_chat``; the caller's transaction makes it all or nothing."""
+    await _require_chat(conn, chat_id)
+    wanted = list(dict.fromkeys(values))
+    held = await conn.execute(
+        sa.select(subscriptions.c.value).where(
+            subscriptions.c.chat_id == chat_id,
+            subscriptions.c.kind == kind,
+            subscriptions.c.value.in_(wanted),
+        )
+    )
+    existing = set(held.scalars())
+    new = [value for value in wanted if value not in existing]
+    already = tuple(value for value in wanted if value in existing)
+    if not new:
+        return AddedSubscriptions(existing=already)
+    room = max(0, max_per_chat - await _count_family(conn, chat_id, kind))
+    if len(new) > room:
+        return AddedSubscriptions(existing=already, over_limit=True, room=room)
+    rows = [{"chat_id": chat_id, "kind": kind, "value": v, "created_at": now} for v in new]
+    await conn.execute(_insert(backend, subscriptions).values(rows).on_conflict_do_nothing())
+    await _changed(conn, chat_id)
+    return AddedSubscriptions(added=tuple(new), existing=already)
+
+
+async def remove_subscriptions(
+    conn: AsyncConnection, chat_id: int, kind: SubscriptionKind, values: Sequence[str]
+) -> tuple[str, ...]:
+    """Remove several values of one kind; the values that were there, in the order given."""
+    wanted = list(dict.fromkeys(values))
+    result = await conn.execute(
+        subscriptions.delete()
+        .where(
+            subscriptions.c.chat_id == chat_id,
+            subscriptions.c.kind == kind,
+            subscriptions.c.value.in_(wanted),
+        )
+        .returning(subscriptions.c.value)
+    )
+    gone = set(result.scalars())
+    if gone:
+        await _changed(conn, chat_id)
+    return tuple(value for value in wanted if value in gone)
+
+
 async def add_subscription(
     conn: AsyncConnection,
     backend: str,
@@ -170,15 +244,7 @@ async def add_subscription(
     )
     if exists.first() is not None:
         return "exists"
-    # Feeds have their own limit (MAX_FEEDS_PER_CHAT); every other kind shares one.
-    feeds_only = kind == "feed"
-    same_family = subscriptions.c.kind == "feed" if feeds_only else subscriptions.c.kind != "feed"
-    count = (
-        await conn.execute(
-            sa.select(sa.func.count()).select_from(subscriptions).where(mine, same_family)
-        )
-    ).scalar_one()
-    if count >= max_per_chat:
+    if await _count_family(conn, chat_id, kind) >= max_per_chat:
         return "limit"
     result = await conn.execute(
         _insert(backend, subscriptions)
@@ -209,9 +275,11 @@ async def remove_subscription(
 
 
 async def list_subscriptions(conn: AsyncConnection, chat_id: int) -> list[Subscription]:
-    """Categories, topics, then keywords, each in the order added."""
+    """Categories, topics, then keywords and feeds, then excluded words, each in the order
+    added."""
+    kind = subscriptions.c.kind
     topic_first = sa.case(
-        (subscriptions.c.kind == "category", 0), (subscriptions.c.kind == "topic", 1), else_=2
+        (kind == "category", 0), (kind == "topic", 1), (kind == "exclude", 3), else_=2
     )
     rows = await conn.execute(
         sa.select(subscriptions.c.kind, subscriptions.c.value)

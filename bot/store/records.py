@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Final, Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
-SubscriptionKind = Literal["category", "topic", "keyword", "feed"]
+# "exclude" is a word the chat never wants to see: an article holding it is left out of the
+# chat's digest whatever else it matches (see bot.store.articles.exclusion_filter).
+SubscriptionKind = Literal["category", "topic", "keyword", "feed", "exclude"]
 DeliveryStatus = Literal["claimed", "sent", "failed", "nothing_new"]
 AddSubscriptionOutcome = Literal["added", "exists", "limit"]
+# How a keyword subscription's value joins required words: "新能源 + 电池" matches an article
+# only when both words occur.
+REQUIRED_SEPARATOR: Final = " + "
 
 
 @dataclass(frozen=True)
@@ -167,11 +172,25 @@ class ChatRecord:
 
 @dataclass(frozen=True)
 class Subscription:
-    """One category, topic or keyword a chat follows."""
+    """One category, topic, keyword or feed a chat follows, or a word it excludes."""
 
     chat_id: int
     kind: SubscriptionKind
     value: str
+
+
+@dataclass(frozen=True)
+class AddedSubscriptions:
+    """What one add_subscriptions call did: all of it, or nothing when over the limit.
+
+    ``added`` are the values newly stored, ``existing`` those the chat already had; with
+    ``over_limit`` nothing was stored and ``room`` says how many more would have fitted.
+    """
+
+    added: tuple[str, ...] = ()
+    existing: tuple[str, ...] = ()
+    over_limit: bool = False
+    room: int = 0
 
 
 @dataclass(frozen=True)

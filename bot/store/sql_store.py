@@ -21,6 +21,7 @@ from bot.store.engine import WRITE_OPTION
 from bot.store.feeds import FeedStore
 from bot.store.fulltext import Analyzer
 from bot.store.records import (
+    AddedSubscriptions,
     AddResult,
     AddSubscriptionOutcome,
     ArticleCategory,
@@ -283,6 +284,23 @@ class SqlStore:
             return await chat_queries.add_subscription(
                 conn, self.backend, chat_id, kind, value, max_per_chat=max_per_chat, now=_now()
             )
+
+    async def add_subscriptions(
+        self, chat_id: int, kind: SubscriptionKind, values: Sequence[str], *, max_per_chat: int
+    ) -> AddedSubscriptions:
+        """Add several values of one kind in one transaction: every new one, or none when they
+        would pass ``max_per_chat``."""
+        async with self._write() as conn:
+            return await chat_queries.add_subscriptions(
+                conn, self.backend, chat_id, kind, values, max_per_chat=max_per_chat, now=_now()
+            )
+
+    async def remove_subscriptions(
+        self, chat_id: int, kind: SubscriptionKind, values: Sequence[str]
+    ) -> tuple[str, ...]:
+        """Remove several values of one kind in one transaction; those that were there."""
+        async with self._write() as conn:
+            return await chat_queries.remove_subscriptions(conn, chat_id, kind, values)
 
     async def remove_subscription(self, chat_id: int, kind: SubscriptionKind, value: str) -> bool:
         """Unsubscribe; False when there was no such subscription."""
