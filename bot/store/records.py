@@ -11,6 +11,9 @@ SubscriptionKind = Literal["category", "topic", "keyword", "feed"]
 DeliveryStatus = Literal["claimed", "sent", "failed", "nothing_new"]
 AddSubscriptionOutcome = Literal["added", "exists", "limit"]
 
+# Digest times a chat may have in one day (its slots: 0 is ChatRecord.digest_time).
+MAX_DIGEST_TIMES = 4
+
 
 @dataclass(frozen=True)
 class NewArticle:
@@ -113,6 +116,13 @@ class ChatRecord:
     paused: bool
     blocked_at: datetime | None
     created_at: datetime
+    # The later digest times of the day, ascending (slots 1..); empty for one digest a day.
+    later_times: tuple[time, ...] = ()
+
+    @property
+    def digest_times(self) -> tuple[time, ...]:
+        """Every digest time of the day, ascending: slot n is the n-th."""
+        return (self.digest_time, *self.later_times)
 
     @property
     def active(self) -> bool:
@@ -161,7 +171,7 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One chat's digest for one local date."""
+    """One chat's digest for one local date and slot (0: its first digest time)."""
 
     id: int
     chat_id: int
@@ -173,6 +183,7 @@ class Delivery:
     claimed_at: datetime | None
     sent_at: datetime | None
     error: str | None = None
+    slot: int = 0
 
 
 @dataclass(frozen=True)
