@@ -4,9 +4,9 @@ Due-ness is computed per time zone (there are few), never per chat; each zone's 
 read in keyset-paged batches, claimed atomically in the delivery log, and sent concurrently
 within the pacer's limits. A chat with several digest times a day is claimed for the latest
 slot whose time has come (one row per chat, local date and slot; see bot.store.deliveries), and
-its digest is what no sent delivery of the chat holds yet. Every claim ends as sent, 'nothing new' or failed (retried at a
-later tick, up to ``max_attempts`` a day): none is left hanging, except by a killed process,
-whose claims another tick takes over once their lease has run out.
+its digest is what no sent delivery of the chat holds yet. Every claim ends as sent, 'nothing
+new' or failed (retried at a later tick, up to ``max_attempts`` a day): none is left hanging,
+except by a killed process, whose claims another tick takes over once their lease has run out.
 
 A database that stops answering stops the sending, not the tick: every store call goes through
 a ``StoreGuard`` (bot.delivery.outage) that retries it until the database answers again, and no

@@ -115,7 +115,9 @@ def check_digest_times(times: Sequence[time]) -> None:
         raise ValueError(f"digest times must be distinct and ascending: {minutes}")
 
 
-async def set_digest_times(conn: AsyncConnection, chat_id: int, times: Sequence[time]) -> ChatRecord:
+async def set_digest_times(
+    conn: AsyncConnection, chat_id: int, times: Sequence[time]
+) -> ChatRecord:
     """Replace the chat's digest times (ascending, distinct, at most MAX_DIGEST_TIMES): the
     first is chats.digest_time (slot 0), the others chat_slots rows 1.. ."""
     check_digest_times(times)

@@ -28,9 +28,8 @@ two slots of one chat at once see each other's claim.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -280,9 +279,7 @@ class DeliveryLog:
                     self._insert_new(part, local_date, slot, worker, now, cutoffs)
                 )
                 fresh.update((int(r.chat_id), int(r.id)) for r in inserted)
-            won.extend(
-                Claim(i, c, local_date, (), (), 0, slot_of[c]) for c, i in fresh.items()
-            )
+            won.extend(Claim(i, c, local_date, (), (), 0, slot_of[c]) for c, i in fresh.items())
             rest = [c for c in ordered if c not in fresh]
             other = deliveries.alias("other")
             for slot, part in _by_slot(rest, slot_of):
