@@ -135,6 +135,8 @@ def _current_slot(hhmm: str) -> sa.ColumnElement[int]:
     later = (
         sa.select(sa.func.max(chat_slots.c.slot))
         .where(chat_slots.c.chat_id == chats.c.id, chat_slots.c.digest_time <= hhmm)
+        # Said outright: inside the delivery-row subquery, chats is two levels up.
+        .correlate(chats)
         .scalar_subquery()
     )
     return sa.func.coalesce(later, 0)
@@ -152,6 +154,45 @@ def _live_claim(
         rows.c.status == "claimed",
         rows.c.claimed_at >= cut.lease_before,
     )
+
+
+def due_query(
+    *,
+    timezone: str,
+    local_date: date,
+    hhmm: str,
+    cutoffs: Cutoffs,
+    after: tuple[str, int] | None = None,
+    limit: int = 200,
+) -> sa.Select[Any]:
+    """The due chats' statement (``DeliveryLog.due_chats`` runs it; bench/due_query.py shows
+    its plan).
+
+    Keyset-paged by (digest_time, id) after ``after``, so one tick visits each chat once:
+    a chat's first time is its earliest, so the walk is the one-digest-a-day walk.
+    """
+    slot = _current_slot(hhmm)
+    blocking = sa.select(sa.literal(1)).where(
+        d.chat_id == chats.c.id,
+        d.local_date == local_date,
+        d.slot == slot,
+        sa.not_(_retryable(cutoffs, chats.c.revision)),
+    )
+    query = sa.select(
+        chats.c.id, chats.c.type, chats.c.language, chats.c.digest_time, slot.label("slot")
+    ).where(
+        chats.c.timezone == timezone,
+        chats.c.digest_time <= hhmm,
+        chats.c.paused == sa.false(),
+        chats.c.blocked_at.is_(None),
+        ~blocking.exists(),
+        ~_live_claim(deliveries, chats.c.id, local_date, cutoffs),
+    )
+    if after is not None:
+        query = query.where(
+            sa.tuple_(chats.c.digest_time, chats.c.id) > sa.tuple_(*map(sa.literal, after))
+        )
+    return query.order_by(chats.c.digest_time, chats.c.id).limit(limit)
 
 
 class DeliveryLog:
@@ -192,33 +233,15 @@ class DeliveryLog:
         limit: int = 200,
     ) -> list[DueChat]:
         """Chats of one zone with a digest time at or before ``hhmm`` that nothing stops, each
-        with its latest such slot (see the module docstring).
-
-        Keyset-paged by (digest_time, id) after ``after``, so one tick visits each chat once:
-        a chat's first time is its earliest, so the walk is the one-digest-a-day walk.
-        """
-        slot = _current_slot(hhmm)
-        blocking = sa.select(sa.literal(1)).where(
-            d.chat_id == chats.c.id,
-            d.local_date == local_date,
-            d.slot == slot,
-            sa.not_(_retryable(cutoffs, chats.c.revision)),
+        with its latest such slot (see the module docstring and ``due_query``)."""
+        query = due_query(
+            timezone=timezone,
+            local_date=local_date,
+            hhmm=hhmm,
+            cutoffs=cutoffs,
+            after=after,
+            limit=limit,
         )
-        query = sa.select(
-            chats.c.id, chats.c.type, chats.c.language, chats.c.digest_time, slot.label("slot")
-        ).where(
-            chats.c.timezone == timezone,
-            chats.c.digest_time <= hhmm,
-            chats.c.paused == sa.false(),
-            chats.c.blocked_at.is_(None),
-            ~blocking.exists(),
-            ~_live_claim(deliveries, chats.c.id, local_date, cutoffs),
-        )
-        if after is not None:
-            query = query.where(
-                sa.tuple_(chats.c.digest_time, chats.c.id) > sa.tuple_(*map(sa.literal, after))
-            )
-        query = query.order_by(chats.c.digest_time, chats.c.id).limit(limit)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [DueChat(int(r.id), r.type, r.language, r.digest_time, int(r.slot)) for r in rows]

@@ -175,6 +175,15 @@ deliveries = sa.Table(
     # Which of the chat's digest times (0: chats.digest_time, 1..: chat_slots; revision 0010).
     sa.Column("slot", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("chat_id", "local_date", "slot", name="uq_deliveries_chat_date_slot"),
+    # Rows in flight only (a handful): the due query asks of each chat whether it holds a live
+    # claim on any slot, without reading its history (revision 0010).
+    sa.Index(
+        "ix_deliveries_claimed",
+        "chat_id",
+        "local_date",
+        sqlite_where=sa.text("status = 'claimed'"),
+        postgresql_where=sa.text("status = 'claimed'"),
+    ),
 )
 
 # The feed registry (bot.store.feeds): which feeds are polled, their HTTP validators and

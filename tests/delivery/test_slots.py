@@ -289,3 +289,26 @@ async def test_two_workers_race_for_two_slots_of_many_chats(
         for n, mine in marks.items():
             await log.mark_sent_many(mine, worker=f"w{n}", now=at)
     assert await log.count_by_status() == {"sent": 2 * len(chat_ids)}
+
+
+async def test_after_the_morning_only_chats_with_an_evening_time_are_due(
+    store: SqlStore,
+) -> None:
+    """Chats with one time and chats with two, all sent in the morning: at 20:30 only the
+    latter are due, for slot 1, and the others stay done."""
+    for chat_id in (41, 42, 43, 44):
+        await add_chat(store, chat_id)
+    for chat_id in (42, 44):
+        await store.set_digest_times(chat_id, [MORNING, EVENING])
+    log = store.deliveries
+    morning_at = utc(2026, 3, 28, 0, 5)
+    claims = await log.claim(
+        [41, 42, 43, 44], local_date=DAY, worker="m", now=morning_at, cutoffs=cutoffs_at(morning_at)
+    )
+    marks = [SentMark(c.delivery_id, (c.chat_id,), (1,)) for c in claims]
+    await log.mark_sent_many(marks, worker="m", now=morning_at)
+    evening_at = utc(2026, 3, 28, 12, 30)
+    due = await log.due_chats(
+        timezone="Asia/Shanghai", local_date=DAY, hhmm="20:30", cutoffs=cutoffs_at(evening_at)
+    )
+    assert [(chat.chat_id, chat.slot) for chat in due] == [(42, 1), (44, 1)]

@@ -15,7 +15,10 @@ needs no slot rows at all.
 
 Deliveries. ``deliveries.slot`` (0 for every existing row) joins the unique key: exactly once
 becomes one row per (chat, local date, slot). Claims, retries, leases and fencing work on that
-row as they did on the (chat, date) one.
+row as they did on the (chat, date) one. Two slots of one chat must not be in flight at once
+(both would pick the same articles), so the due query also asks whether the chat holds a live
+claim on any row: ``ix_deliveries_claimed``, a partial index of the rows in flight, answers
+that without reading the chat's history (PostgreSQL otherwise scanned the whole log per page).
 
 Revision ID: 0010
 Revises: 0009
@@ -53,10 +56,23 @@ def upgrade() -> None:
         batch.create_unique_constraint(
             "uq_deliveries_chat_date_slot", ["chat_id", "local_date", "slot"]
         )
+    _claimed_index()
+
+
+def _claimed_index() -> None:
+    where = sa.text("status = 'claimed'")
+    op.create_index(
+        "ix_deliveries_claimed",
+        "deliveries",
+        ["chat_id", "local_date"],
+        sqlite_where=where,
+        postgresql_where=where,
+    )
 
 
 def downgrade() -> None:
     # Only slot 0 fits the old key: the later slots' rows go, with the later times.
+    op.drop_index("ix_deliveries_claimed", table_name="deliveries")
     op.execute(sa.text("DELETE FROM deliveries WHERE slot <> 0"))
     with op.batch_alter_table("deliveries") as batch:
         batch.drop_constraint("uq_deliveries_chat_date_slot", type_="unique")
