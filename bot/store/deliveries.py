@@ -19,11 +19,12 @@ chat_slots rows, see migration 0010):
 Several slots a day: the due query offers each chat once, with its latest slot whose time has
 come (an earlier slot that is still pending, failed or 'nothing new' is not looked at once a
 later time has come: the later digest takes over everything not yet sent, and a bot that was
-down all day sends one digest, not one per missed slot). A chat is not offered, nor claimed,
-while another of its rows is claimed under a live lease: a slot's digest is chosen as "every
-matching article no sent delivery holds", so two slots in flight at once would pick the same
-articles. Claims take the chats' rows first (PostgreSQL), so that two workers deciding about
-two slots of one chat at once see each other's claim.
+down all day sends one digest, not one per missed slot), except that a digest of the day cut
+short after some of its parts went out is finished first, so that its parts never go twice.
+A chat is not offered, nor claimed, while another of its rows is claimed under a live lease:
+a slot's digest is chosen as "every matching article no sent delivery holds", so two slots in
+flight at once would pick the same articles. Claims take the chats' rows first (PostgreSQL),
+so that two workers deciding about two slots of one chat at once see each other's claim.
 """
 
 from __future__ import annotations
@@ -129,9 +130,31 @@ def _revision_of_row_chat() -> sa.ScalarSelect[int]:
     return sa.select(chats.c.revision).where(chats.c.id == d.chat_id).scalar_subquery()
 
 
-def _current_slot(hhmm: str) -> sa.ColumnElement[int]:
-    """The chat's latest slot whose time is at or before ``hhmm`` (correlated to chats); 0
-    when no later slot's time has come. Later slots have later times, so the highest wins."""
+def _due_slot(hhmm: str, local_date: date, cut: Cutoffs) -> sa.ColumnElement[int]:
+    """The slot a due chat is offered for (correlated to chats): a digest of ``local_date``
+    cut short that may be taken up again (parts went out; its claim's lease ran out, or it
+    failed and may be retried) is finished first, whatever its slot; else the chat's latest
+    slot whose time is at or before ``hhmm``, 0 when no later slot's time has come (later
+    slots have later times, so the highest wins)."""
+    u = deliveries.alias("unfinished")
+    unfinished = (
+        sa.select(sa.func.min(u.c.slot))
+        .where(
+            u.c.chat_id == chats.c.id,
+            u.c.local_date == local_date,
+            u.c.message_ids != "[]",
+            sa.or_(
+                sa.and_(u.c.status == "claimed", u.c.claimed_at < cut.lease_before),
+                sa.and_(
+                    u.c.status == "failed",
+                    u.c.attempts < cut.max_attempts,
+                    u.c.claimed_at < cut.retry_before,
+                ),
+            ),
+        )
+        .correlate(chats)
+        .scalar_subquery()
+    )
     later = (
         sa.select(sa.func.max(chat_slots.c.slot))
         .where(chat_slots.c.chat_id == chats.c.id, chat_slots.c.digest_time <= hhmm)
@@ -139,7 +162,7 @@ def _current_slot(hhmm: str) -> sa.ColumnElement[int]:
         .correlate(chats)
         .scalar_subquery()
     )
-    return sa.func.coalesce(later, 0)
+    return sa.func.coalesce(unfinished, later, 0)
 
 
 def _live_claim(
@@ -171,7 +194,7 @@ def due_query(
     Keyset-paged by (digest_time, id) after ``after``, so one tick visits each chat once:
     a chat's first time is its earliest, so the walk is the one-digest-a-day walk.
     """
-    slot = _current_slot(hhmm)
+    slot = _due_slot(hhmm, local_date, cutoffs)
     blocking = sa.select(sa.literal(1)).where(
         d.chat_id == chats.c.id,
         d.local_date == local_date,

@@ -312,3 +312,52 @@ async def test_after_the_morning_only_chats_with_an_evening_time_are_due(
         timezone="Asia/Shanghai", local_date=DAY, hhmm="20:30", cutoffs=cutoffs_at(evening_at)
     )
     assert [(chat.chat_id, chat.slot) for chat in due] == [(42, 1), (44, 1)]
+
+
+async def test_a_morning_digest_cut_short_is_finished_before_the_evening_one(
+    rig: Rig, topics: tuple[Topic, ...], articles: list[NewArticle]
+) -> None:
+    """The worker dies after the first part of the morning digest and nothing runs until
+    after 20:00: the restart finishes the morning digest (its missing parts only), then the
+    evening slot sends what arrived since, and no part goes twice."""
+    for tag in ("long-a", "long-b", "long-c", "long-d"):
+        await rig.store.add_articles(
+            seed_articles(topics, max_chars=2000, max_sentences=40, tag=tag)
+        )
+    await two_slot_chat(rig.store, 5, topics=[t.slug for t in topics])
+    rig.clock.set(utc(2026, 3, 28, 0, 0))
+    dying = rig.pusher(max_articles=20)
+    original = dying.sender.send
+    calls: list[int] = []
+    hanging = asyncio.Event()
+
+    async def dies_at_the_second_part(chat_id: int, text: str) -> int:
+        calls.append(chat_id)
+        if len(calls) == 2:
+            hanging.set()
+            await asyncio.Event().wait()
+        return await original(chat_id, text)
+
+    dying.sender.send = dies_at_the_second_part  # type: ignore[method-assign]
+    task = asyncio.create_task(dying.tick())
+    await asyncio.wait_for(hanging.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(rig.texts(5)) == 1
+    # Back at 20:05, with one more article that arrived meanwhile.
+    rig.clock.set(utc(2026, 3, 28, 12, 5))
+    (new_id,) = (await rig.store.add_articles(articles[:1])).added
+    restarted = rig.pusher(max_articles=20)
+    first = await restarted.tick()
+    morning = await rig.log.get(5, DAY, 0)
+    assert first.sent == 1 and morning is not None and morning.status == "sent"
+    assert len(morning.message_ids) == len(rig.texts(5)) >= 2
+    assert len(set(rig.texts(5))) == len(rig.texts(5)), "no morning part twice"
+    assert await rig.log.get(5, DAY, 1) is None
+    rig.clock.set(utc(2026, 3, 28, 12, 6))
+    second = await restarted.tick()
+    evening = await rig.log.get(5, DAY, 1)
+    assert second.sent == 1 and evening is not None and evening.status == "sent"
+    assert evening.article_ids == (new_id,), "only what arrived since"
+    assert articles[0].title in rig.texts(5)[-1]
