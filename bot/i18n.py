@@ -8,6 +8,8 @@ answers, inline result titles).
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
+from datetime import time
 from typing import Final
 
 from bot.feed_texts import FEED_EN, FEED_ZH
@@ -53,7 +55,7 @@ _ZH: dict[str, str] = {
         "/mysubs 我的订阅和排除词\n"
         "/search 关键词 搜索新闻（私聊中直接发词语也可以）\n"
         "/digest 立即查看今天的摘要（预览，不影响每日推送）\n"
-        "/settime HH:MM 设置每日推送时间\n"
+        "/settime HH:MM 设置每日推送时间；一天多次写多个，例如 /settime 08:00 20:00\n"
         "/timezone 时区 设置时区，例如 Asia/Shanghai、UTC+8、北京\n"
         "/pause 暂停推送　/resume 恢复推送\n\n"
         "在任何聊天中输入 @{bot} 关键词 也能搜索。"
@@ -141,9 +143,17 @@ _ZH: dict[str, str] = {
     "digest_page_gone": "没有更多了：这一页的内容已不在预览里（可能已推送过）。",
     "other_topic": "其他",
     "read_original": "阅读原文",
-    "settime_usage": "请写上时间（24 小时制），例如：/settime 07:30",
+    "settime_usage": (
+        "请写上时间（24 小时制），例如：/settime 07:30。"
+        "一天最多推送 {limit} 次，写多个时间即可，例如：/settime 08:00 20:00"
+    ),
     "settime_bad": "“{value}”不是有效的时间。请用 24 小时制 HH:MM，例如 07:30 或 21:05。",
     "settime_ok": "好的，每天 <b>{time}</b>（{timezone}）推送摘要。",
+    "settime_ok_many": (
+        "好的，每天 <b>{times}</b>（{timezone}）各推送一次摘要，每次只含上一次推送之后的新文章。"
+    ),
+    "settime_duplicate": "{time} 写了两次，每个时间只写一次即可。推送时间没有改变。",
+    "settime_too_many": "一天最多推送 {limit} 次，你写了 {count} 个时间。推送时间没有改变。",
     "tz_usage": "请写上时区，例如：/timezone Asia/Shanghai、/timezone UTC+8、/timezone 北京",
     "tz_bad": (
         "无法识别时区“{value}”。可以用 Asia/Shanghai 这样的名称、UTC+8 这样的偏移，或城市名。"
@@ -206,7 +216,7 @@ _EN: dict[str, str] = {
         "/mysubs your subscriptions and excluded words\n"
         "/search WORDS search the news (in a private chat just send the words)\n"
         "/digest your digest now (a preview; the daily push is not affected)\n"
-        "/settime HH:MM daily push time\n"
+        "/settime HH:MM daily push time; several for more digests, e.g. /settime 08:00 20:00\n"
         "/timezone ZONE time zone, e.g. Asia/Shanghai, UTC+8, Beijing\n"
         "/pause stop the daily push, /resume start it again\n\n"
         "In any chat, type @{bot} WORDS to search."
@@ -303,10 +313,17 @@ _EN: dict[str, str] = {
     "pushed already).",
     "other_topic": "Other",
     "read_original": "Read the original",
-    "settime_usage": "Add a time (24-hour clock), e.g. /settime 07:30",
+    "settime_usage": "Add a time (24-hour clock), e.g. /settime 07:30. For up to {limit} "
+    "digests a day give several times, e.g. /settime 08:00 20:00",
     "settime_bad": "“{value}” is not a valid time. Use the 24-hour HH:MM form, e.g. 07:30 or "
     "21:05.",
     "settime_ok": "Done: your digest comes daily at <b>{time}</b> ({timezone}).",
+    "settime_ok_many": "Done: a digest comes daily at each of <b>{times}</b> ({timezone}), "
+    "each with what arrived since the one before.",
+    "settime_duplicate": "{time} is there twice: give each time once. Your push times are "
+    "unchanged.",
+    "settime_too_many": "At most {limit} digests a day: you gave {count} times. Your push times "
+    "are unchanged.",
     "tz_usage": "Add a time zone, e.g. /timezone Asia/Shanghai, /timezone UTC+8, /timezone Tokyo",
     "tz_bad": "I do not know the time zone “{value}”. Use a name like Asia/Shanghai, an offset "
     "like UTC+8, or a city.",
@@ -362,6 +379,11 @@ def text(language: str, key: str, **values: object) -> str:
     """The HTML message ``key`` in ``language`` with every value escaped."""
     escaped = {name: html.escape(str(value), quote=False) for name, value in values.items()}
     return _template(language, key).format(**escaped)
+
+
+def time_list(language: str, times: Sequence[time]) -> str:
+    """Digest times as the chat reads them: '08:00、20:00' or '08:00, 20:00'."""
+    return ("、" if language == "zh" else ", ").join(t.strftime("%H:%M") for t in times)
 
 
 def plain(language: str, key: str, **values: object) -> str:

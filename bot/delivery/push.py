@@ -2,9 +2,11 @@
 
 Due-ness is computed per time zone (there are few), never per chat; each zone's due chats are
 read in keyset-paged batches, claimed atomically in the delivery log, and sent concurrently
-within the pacer's limits. Every claim ends as sent, 'nothing new' or failed (retried at a
-later tick, up to ``max_attempts`` a day): none is left hanging, except by a killed process,
-whose claims another tick takes over once their lease has run out.
+within the pacer's limits. A chat with several digest times a day is claimed for the latest
+slot whose time has come (one row per chat, local date and slot; see bot.store.deliveries), and
+its digest is what no sent delivery of the chat holds yet. Every claim ends as sent, 'nothing
+new' or failed (retried at a later tick, up to ``max_attempts`` a day): none is left hanging,
+except by a killed process, whose claims another tick takes over once their lease has run out.
 
 A database that stops answering stops the sending, not the tick: every store call goes through
 a ``StoreGuard`` (bot.delivery.outage) that retries it until the database answers again, and no
@@ -258,6 +260,7 @@ class Pusher:
                 worker=self.worker,
                 now=self.clock(),
                 cutoffs=cutoffs,
+                slots={chat.chat_id: chat.slot for chat in due},
             )
             chats = {chat.chat_id: chat for chat in due}
             fresh = await self._fresh_articles(claims)

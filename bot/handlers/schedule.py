@@ -9,9 +9,10 @@ from bot.handlers.context import BotContext
 from bot.handlers.keyboards import digest_keyboard
 from bot.handlers.replies import answer
 from bot.handlers.targets import target_ref
-from bot.i18n import plain, text
+from bot.i18n import plain, text, time_list
 from bot.render import render_digest
 from bot.services.digest import DigestPreview
+from bot.services.schedule_input import MAX_DIGEST_TIMES
 
 
 async def digest(update: Update, context: BotContext) -> None:
@@ -56,22 +57,26 @@ async def _send_page(
 
 
 async def settime(update: Update, context: BotContext) -> None:
-    """/settime HH:MM."""
+    """/settime HH:MM [HH:MM ...]: one digest a day at each time."""
     chat = await target_ref(update, context)
     raw = " ".join(context.args or ())
+    lang = chat.language
     if not raw:
-        await answer(update, context.bot, text(chat.language, "settime_usage"))
+        await answer(update, context.bot, text(lang, "settime_usage", limit=MAX_DIGEST_TIMES))
         return
-    record = await context.services.chats.set_digest_time(chat, raw)
-    if record is None:
-        await answer(update, context.bot, text(chat.language, "settime_bad", value=raw[:64]))
-        return
-    reply = text(
-        chat.language,
-        "settime_ok",
-        time=record.digest_time.strftime("%H:%M"),
-        timezone=record.timezone,
-    )
+    parsed, record = await context.services.chats.set_digest_times(chat, raw)
+    if parsed.problem == "bad":
+        reply = text(lang, "settime_bad", value=parsed.value[:64])
+    elif parsed.problem == "duplicate":
+        reply = text(lang, "settime_duplicate", time=parsed.value)
+    elif parsed.problem == "too_many":
+        reply = text(lang, "settime_too_many", limit=MAX_DIGEST_TIMES, count=parsed.value)
+    elif len(record.digest_times) > 1:
+        times = time_list(lang, record.digest_times)
+        reply = text(lang, "settime_ok_many", times=times, timezone=record.timezone)
+    else:
+        time = record.digest_time.strftime("%H:%M")
+        reply = text(lang, "settime_ok", time=time, timezone=record.timezone)
     await answer(update, context.bot, reply)
 
 
@@ -112,7 +117,7 @@ async def resume(update: Update, context: BotContext) -> None:
     reply = text(
         chat.language,
         "resumed" if changed else "already_active",
-        time=record.digest_time.strftime("%H:%M"),
+        time=time_list(chat.language, record.digest_times),
         timezone=record.timezone,
     )
     await answer(update, context.bot, reply)

@@ -140,6 +140,10 @@ class Store(Protocol):
     ) -> ChatRecord:
         """Change a chat's settings (None leaves a field as it is)."""
 
+    async def set_digest_times(self, chat_id: int, times: Sequence[time]) -> ChatRecord:
+        """Replace a chat's digest times, one digest each a day: ascending, distinct, 1 to
+        MAX_DIGEST_TIMES (else ValueError and nothing changes)."""
+
     async def mark_blocked(self, chat_id: int, *, at: datetime) -> None:
         """The bot was blocked or removed: stop pushing, keep the subscriptions."""
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import dialect
 from bot.store.records import (
+    MAX_DIGEST_TIMES,
     AddedSubscriptions,
     AddSubscriptionOutcome,
     ChatRecord,
@@ -18,8 +19,15 @@ from bot.store.records import (
     Subscription,
     SubscriptionKind,
 )
-from bot.store.rows import chat_record, time_text
-from bot.store.schema import articles, chat_admins, chats, deliveries, subscriptions
+from bot.store.rows import chat_record, text_time, time_text
+from bot.store.schema import (
+    articles,
+    chat_admins,
+    chat_slots,
+    chats,
+    deliveries,
+    subscriptions,
+)
 
 
 class UnknownChatError(LookupError):
@@ -42,7 +50,14 @@ async def _changed(conn: AsyncConnection, chat_id: int) -> None:
 async def get_chat(conn: AsyncConnection, chat_id: int) -> ChatRecord | None:
     """One chat by id."""
     row = (await conn.execute(sa.select(chats).where(chats.c.id == chat_id))).first()
-    return chat_record(row) if row is not None else None
+    if row is None:
+        return None
+    later = await conn.execute(
+        sa.select(chat_slots.c.digest_time)
+        .where(chat_slots.c.chat_id == chat_id)
+        .order_by(chat_slots.c.slot)
+    )
+    return chat_record(row, tuple(text_time(value) for value in later.scalars()))
 
 
 async def _require_chat(conn: AsyncConnection, chat_id: int) -> ChatRecord:
@@ -88,11 +103,46 @@ async def update_chat(
         changes["timezone"] = timezone
     if digest_time is not None:
         changes["digest_time"] = time_text(digest_time)
+        # One time given: it is the only one (a later slot could come before it).
+        await conn.execute(chat_slots.delete().where(chat_slots.c.chat_id == chat_id))
     if paused is not None:
         changes["paused"] = paused
     if changes:
         await conn.execute(
             chats.update().where(chats.c.id == chat_id).values(**changes, **_NEXT_REVISION)
+        )
+    return await _require_chat(conn, chat_id)
+
+
+def check_digest_times(times: Sequence[time]) -> None:
+    """ValueError unless ``times`` are 1 to MAX_DIGEST_TIMES minutes of the day, ascending."""
+    minutes = [time_text(value) for value in times]
+    if not 1 <= len(minutes) <= MAX_DIGEST_TIMES:
+        raise ValueError(f"a chat has 1 to {MAX_DIGEST_TIMES} digest times, not {len(minutes)}")
+    if any(a >= b for a, b in zip(minutes, minutes[1:], strict=False)):
+        raise ValueError(f"digest times must be distinct and ascending: {minutes}")
+
+
+async def set_digest_times(
+    conn: AsyncConnection, chat_id: int, times: Sequence[time]
+) -> ChatRecord:
+    """Replace the chat's digest times (ascending, distinct, at most MAX_DIGEST_TIMES): the
+    first is chats.digest_time (slot 0), the others chat_slots rows 1.. ."""
+    check_digest_times(times)
+    await _require_chat(conn, chat_id)
+    await conn.execute(
+        chats.update()
+        .where(chats.c.id == chat_id)
+        .values(digest_time=time_text(times[0]), **_NEXT_REVISION)
+    )
+    await conn.execute(chat_slots.delete().where(chat_slots.c.chat_id == chat_id))
+    if len(times) > 1:
+        await conn.execute(
+            chat_slots.insert(),
+            [
+                {"chat_id": chat_id, "slot": slot, "digest_time": time_text(value)}
+                for slot, value in enumerate(times[1:], start=1)
+            ],
         )
     return await _require_chat(conn, chat_id)
 
@@ -142,10 +192,16 @@ async def migrate_chat(conn: AsyncConnection, backend: str, old_id: int, new_id:
         .from_select(["chat_id", "user_id", "linked_at"], admins)
         .on_conflict_do_nothing()
     )
-    taken = sa.select(deliveries.c.local_date).where(deliveries.c.chat_id == new_id)
+    # The old chat's deliveries move unless the new chat has one for the same date and slot.
+    theirs = deliveries.alias("theirs")
+    taken = sa.select(theirs.c.id).where(
+        theirs.c.chat_id == new_id,
+        theirs.c.local_date == deliveries.c.local_date,
+        theirs.c.slot == deliveries.c.slot,
+    )
     await conn.execute(
         deliveries.update()
-        .where(deliveries.c.chat_id == old_id, deliveries.c.local_date.not_in(taken))
+        .where(deliveries.c.chat_id == old_id, ~taken.exists())
         .values(chat_id=new_id)
     )
     await conn.execute(chats.delete().where(chats.c.id == old_id))

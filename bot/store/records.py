@@ -16,6 +16,9 @@ AddSubscriptionOutcome = Literal["added", "exists", "limit"]
 # only when both words occur.
 REQUIRED_SEPARATOR: Final = " + "
 
+# Digest times a chat may have in one day (its slots: 0 is ChatRecord.digest_time).
+MAX_DIGEST_TIMES = 4
+
 
 @dataclass(frozen=True)
 class NewArticle:
@@ -158,6 +161,13 @@ class ChatRecord:
     thread_id: int | None = None
     title: str | None = None
     rights_lost_at: datetime | None = None
+    # The later digest times of the day, ascending (slots 1..); empty for one digest a day.
+    later_times: tuple[time, ...] = ()
+
+    @property
+    def digest_times(self) -> tuple[time, ...]:
+        """Every digest time of the day, ascending: slot n is the n-th."""
+        return (self.digest_time, *self.later_times)
 
     @property
     def active(self) -> bool:
@@ -225,7 +235,7 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One chat's digest for one local date."""
+    """One chat's digest for one local date and slot (0: its first digest time)."""
 
     id: int
     chat_id: int
@@ -237,6 +247,7 @@ class Delivery:
     claimed_at: datetime | None
     sent_at: datetime | None
     error: str | None = None
+    slot: int = 0
 
 
 @dataclass(frozen=True)

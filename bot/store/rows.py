@@ -85,15 +85,20 @@ def time_text(value: time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
-def chat_record(row: Any) -> ChatRecord:
-    """A ChatRecord from a chats row."""
-    hour, minute = (int(part) for part in row.digest_time.split(":"))
+def text_time(value: str) -> time:
+    """The time of an 'HH:MM' digest time column."""
+    hour, minute = (int(part) for part in value.split(":"))
+    return time(hour, minute)
+
+
+def chat_record(row: Any, later_times: tuple[time, ...] = ()) -> ChatRecord:
+    """A ChatRecord from a chats row (and the chat's later digest times, see chat_slots)."""
     return ChatRecord(
         id=row.id,
         type=row.type,
         language=row.language,
         timezone=row.timezone,
-        digest_time=time(hour, minute),
+        digest_time=text_time(row.digest_time),
         paused=bool(row.paused),
         blocked_at=row.blocked_at,
         created_at=row.created_at,
@@ -101,4 +106,5 @@ def chat_record(row: Any) -> ChatRecord:
         thread_id=row.thread_id,
         title=row.title,
         rights_lost_at=row.rights_lost_at,
+        later_times=later_times,
     )

@@ -163,6 +163,24 @@ chat_admins = sa.Table(
     sa.Index("ix_chat_admins_user", "user_id"),
 )
 
+# A chat's later digest times of the day (revision 0010): slot 0 is chats.digest_time, the
+# earliest; slots 1.. are here, each later than the one before. A chat with one time has no
+# rows. The due query finds chats by their first time (ix_chats_schedule: any slot due means
+# slot 0 is due), then picks each one's latest due slot here by primary key.
+chat_slots = sa.Table(
+    "chat_slots",
+    metadata,
+    sa.Column(
+        "chat_id",
+        sa.BigInteger,
+        sa.ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("slot", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("digest_time", sa.Text, nullable=False),  # 'HH:MM', as chats.digest_time
+)
+
 subscriptions = sa.Table(
     "subscriptions",
     metadata,
@@ -200,7 +218,18 @@ deliveries = sa.Table(
     sa.Column("sent_at", UtcDateTime, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("chat_revision", sa.Integer, nullable=True),  # chats.revision when claimed
-    sa.UniqueConstraint("chat_id", "local_date", name="uq_deliveries_chat_date"),
+    # Which of the chat's digest times (0: chats.digest_time, 1..: chat_slots; revision 0010).
+    sa.Column("slot", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("chat_id", "local_date", "slot", name="uq_deliveries_chat_date_slot"),
+    # Rows in flight only (a handful): the due query asks of each chat whether it holds a live
+    # claim on any slot, without reading its history (revision 0010).
+    sa.Index(
+        "ix_deliveries_claimed",
+        "chat_id",
+        "local_date",
+        sqlite_where=sa.text("status = 'claimed'"),
+        postgresql_where=sa.text("status = 'claimed'"),
+    ),
 )
 
 # The feed registry (bot.store.feeds): which feeds are polled, their HTTP validators and

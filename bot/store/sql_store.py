@@ -265,6 +265,12 @@ class SqlStore:
                 paused=paused,
             )
 
+    async def set_digest_times(self, chat_id: int, times: Sequence[time]) -> ChatRecord:
+        """Replace a chat's digest times (ascending, distinct, 1 to MAX_DIGEST_TIMES; else
+        ValueError, nothing changed); UnknownChatError (a LookupError) if not stored."""
+        async with self._write() as conn:
+            return await chat_queries.set_digest_times(conn, chat_id, times)
+
     async def mark_blocked(self, chat_id: int, *, at: datetime) -> None:
         """The bot was blocked or removed: stop pushing, keep the subscriptions."""
         async with self._write() as conn:

@@ -7,7 +7,7 @@ own id) and the forum topic (``thread_id``), a title, when the bot lost its righ
 they are pushed to their own id as before.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-05
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from bot.store.schema import UtcDateTime
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
