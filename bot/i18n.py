@@ -57,7 +57,10 @@ _ZH: dict[str, str] = {
         "/digest 立即查看今天的摘要（预览，不影响每日推送）\n"
         "/settime HH:MM 设置每日推送时间；一天多次写多个，例如 /settime 08:00 20:00\n"
         "/timezone 时区 设置时区，例如 Asia/Shanghai、UTC+8、北京\n"
-        "/pause 暂停推送　/resume 恢复推送\n\n"
+        "/pause 暂停推送　/resume 恢复推送\n"
+        "/channel @频道名 为你管理的频道或群组推送摘要（也可转发一条频道消息）；"
+        "/channel 列出已关联的频道　/unlink 取消关联\n"
+        "在有话题的超级群组里，各话题中的命令只对该话题生效，各自推送。\n\n"
         "在任何聊天中输入 @{bot} 关键词 也能搜索。"
     ),
     "topics_title": (
@@ -218,7 +221,11 @@ _EN: dict[str, str] = {
         "/digest your digest now (a preview; the daily push is not affected)\n"
         "/settime HH:MM daily push time; several for more digests, e.g. /settime 08:00 20:00\n"
         "/timezone ZONE time zone, e.g. Asia/Shanghai, UTC+8, Beijing\n"
-        "/pause stop the daily push, /resume start it again\n\n"
+        "/pause stop the daily push, /resume start it again\n"
+        "/channel @NAME push digests to a channel or group you administer (or forward one of "
+        "its posts); /channel lists linked ones, /unlink removes one\n"
+        "In a supergroup with topics, commands sent in a topic act on that topic, which gets "
+        "its own digest.\n\n"
         "In any chat, type @{bot} WORDS to search."
     ),
     "topics_title": "Choose news categories (first page) and finer topics (the pages after); "

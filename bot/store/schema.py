@@ -87,7 +87,9 @@ articles = sa.Table(
     # The story the article belongs to (stories.id), and the JSON of its story signature, from
     # which the ingest's writer rebuilds its open stories (revision 0012). No foreign key: a
     # story row is written after the article's own (see bot.ingest.writer).
-    sa.Column("story_id", sa.BigInteger, nullable=True),
+    # info names_article: an article id without a foreign key, which an import that finds an
+    # article under another id maps too (bot.store.export).
+    sa.Column("story_id", sa.BigInteger, nullable=True, info={"names_article": True}),
     sa.Column("story_signature", sa.Text, nullable=True),
     sa.Index("ix_articles_story", "story_id"),
 )
@@ -97,8 +99,8 @@ articles = sa.Table(
 stories = sa.Table(
     "stories",
     metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("representative_id", sa.BigInteger, nullable=False),
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False, info={"names_article": True}),
+    sa.Column("representative_id", sa.BigInteger, nullable=False, info={"names_article": True}),
     sa.Column("size", sa.Integer, nullable=False, server_default="1"),
     sa.Column("sources", sa.Integer, nullable=False, server_default="1"),
     sa.Column("first_seen_at", UtcDateTime, nullable=False),
