@@ -7,12 +7,18 @@ callers that read the report as they go: the feed poll counts what each feed add
 whose transaction fails is written again document by document, so a bad document is refused
 alone (``ArticleWriter.write_each``). ``finish`` writes what is left; every ingest calls it
 before reading the report.
+
+``prepare`` may hand documents elsewhere (``bot.ingest.pool``: worker processes); then up to
+``in_flight`` documents are being prepared at once, and their articles are still queued for
+writing in the order the documents were taken.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.ingest.prepare import ArticlePipeline, Refused
@@ -25,6 +31,9 @@ log = logging.getLogger(__name__)
 # Documents per write transaction: large enough that commits cost little per article, small
 # enough that a batch retried one by one after a failure stays quick.
 WRITE_BATCH = 100
+
+# Prepares one document: the pipeline in a thread by default, or in a worker process.
+Prepare = Callable[[Document], Awaitable[list[NewArticle]]]
 
 
 class KnowsUrls(Protocol):
@@ -50,8 +59,15 @@ class IngestRun:
         *,
         batch: int = WRITE_BATCH,
         name_duplicates: bool = False,
+        prepare: Prepare | None = None,
+        in_flight: int = 1,
     ) -> None:
         self._pipeline = pipeline
+        self._prepare = prepare or self._in_thread
+        self._in_flight = max(1, in_flight)
+        # Documents being prepared, oldest first; settled one at a time, in order.
+        self._flight: deque[tuple[Document, asyncio.Future[list[NewArticle]]]] = deque()
+        self._settling = asyncio.Lock()
         self._writer = writer
         self._store = store
         self._batch = max(1, batch)
@@ -68,28 +84,55 @@ class IngestRun:
         return False
 
     async def take(self, document: Document) -> None:
-        """Prepare (in a thread) one document and queue it for the next write; a document
-        that cannot be prepared is refused, with the reason."""
+        """Prepare one document and queue it for the next write; a document that cannot be
+        prepared is refused, with the reason. Returns once at most ``in_flight`` documents
+        are still being prepared (with ``batch=1``: once this one is written)."""
+        if self._batch == 1:
+            # Written before take returns, so a caller may read the report right after.
+            prepared = await self._prepared(document, self._prepare(document))
+            if prepared is None:
+                return
+            await self._wait()
+            self._pending.append((document, prepared))
+            batch, self._pending = self._pending, []
+            await self._write(batch)
+            return
+        self._flight.append((document, asyncio.ensure_future(self._prepare(document))))
+        while len(self._flight) >= self._in_flight:
+            await self._settle_oldest()
+
+    async def _in_thread(self, document: Document) -> list[NewArticle]:
+        return await asyncio.to_thread(self._pipeline.prepare, document)
+
+    async def _prepared(
+        self, document: Document, preparing: Awaitable[list[NewArticle]]
+    ) -> list[NewArticle] | None:
         try:
-            prepared = await asyncio.to_thread(self._pipeline.prepare, document)
+            return await preparing
         except Refused as exc:
             self.report.refuse(document.source, str(exc))
-            return
         except Exception as exc:  # a bug or a resource limit in one document: report, go on
             log.warning("preparing %s failed: %s", document.source, describe_error(exc))
             self.report.refuse(document.source, describe_error(exc))
-            return
-        self._pending.append((document, prepared))
-        if self._batch == 1:
-            # Written before take returns, so a caller may read the report right after.
-            await self._wait()
-            batch, self._pending = self._pending, []
-            await self._write(batch)
-        elif len(self._pending) >= self._batch:
-            await self._start_write()
+        return None
+
+    async def _settle_oldest(self) -> None:
+        # One at a time, oldest first: the write order is the order documents were taken.
+        async with self._settling:
+            if not self._flight:
+                return
+            document, preparing = self._flight.popleft()
+            prepared = await self._prepared(document, preparing)
+            if prepared is None:
+                return
+            self._pending.append((document, prepared))
+            if len(self._pending) >= self._batch:
+                await self._start_write()
 
     async def finish(self) -> IngestReport:
-        """Write what is still queued and wait for it; the report."""
+        """Prepare and write what is still queued and wait for it; the report."""
+        while self._flight:
+            await self._settle_oldest()
         await self._start_write()
         await self._wait()
         return self.report

@@ -1,0 +1,192 @@
+"""Preparation in worker processes: extraction and the pipeline on every core.
+
+Preparing an article (extracting a page's main text, the digest, category, hashes, index tokens
+and SimHash) is pure CPU work that depends on nothing prepared before it, so a bulk run hands it
+to ``INGEST_WORKERS`` processes while the main process reads, fetches and writes batches. The
+results are the same objects the in-process pipeline gives (the workers run the very pipeline
+object, inherited at fork), so what is stored does not depend on the number of workers.
+
+- Workers are forked from the main process once its pipeline is warm (dictionaries, IDF table,
+  category model loaded), so they start in milliseconds and share those pages copy-on-write.
+  Where fork is missing (Windows, macOS' default), ingest runs in-process.
+- A document that fails in a worker fails alone: the exception comes back for that document.
+- A worker that dies (killed, out of memory, a crash in native code) breaks the pool: a new
+  pool takes new work, and each document that was in the broken pool is prepared again, one at
+  a time in a pool of its own, so the one that kills its worker again is refused alone and the
+  others are prepared once. Results only ever reach the writer from a finished call, so nothing
+  is lost or stored twice.
+- Workers ignore SIGINT: Ctrl-C reaches the main process, which cancels the run and terminates
+  the workers (``close(kill=True)``) instead of waiting for a long document to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from bot.ingest.prepare import ArticlePipeline
+from bot.sources.documents import Document, describe_error
+from bot.sources.parse import PageArticle, extract_page
+from bot.store.records import NewArticle
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Documents handed to the pool ahead of the writer, per worker: enough to keep every worker busy
+# while the main process writes a batch, few enough that memory stays flat in the input size.
+IN_FLIGHT_PER_WORKER = 8
+
+# A short real article: preparing it loads every lazy table before the workers are forked.
+_WARM_UP = Document(
+    source="warm-up",
+    origin="warm-up",
+    title="全国春耕备耕工作有序推进",
+    text=(
+        "记者从农业农村部获悉，当前全国春耕备耕工作有序推进，化肥、种子等农资供应总体充足。"
+        "各地抓住有利天气，加快整地育秧，确保不误农时。"
+    ),
+)
+
+# The worker's pipeline: set once per worker process, by the pool's initializer.
+_pipeline: ArticlePipeline | None = None
+
+
+class WorkerDied(Exception):
+    """The process preparing a document died twice while preparing it (once with others, once
+    alone): the document is refused so the rest of the run goes on."""
+
+    def __init__(self) -> None:
+        super().__init__("the worker process preparing it stopped (killed or crashed)")
+
+
+def fork_available() -> bool:
+    """Whether worker processes can be forked here (they inherit the warm pipeline)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def worker_count(setting: int | None) -> int:
+    """Workers for INGEST_WORKERS: the setting, else the CPU count; 1 where fork is missing."""
+    if not fork_available():
+        return 1
+    return setting if setting is not None else (os.cpu_count() or 1)
+
+
+def _start_worker(pipeline: ArticlePipeline) -> None:
+    global _pipeline
+    # Ctrl-C is the main process's to handle; it terminates the workers when it stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Inherited from the parent's event loop: a signal here must not wake the parent.
+    with contextlib.suppress(ValueError):  # ValueError: not the main thread
+        signal.set_wakeup_fd(-1)
+    _pipeline = pipeline
+
+
+def _prepare(document: Document) -> list[NewArticle]:
+    assert _pipeline is not None, "worker started without its pipeline"
+    return _pipeline.prepare(document)
+
+
+class PreparePool:
+    """``workers`` forked processes running one pipeline; ``prepare`` and ``extract`` await
+    their results. Started on first use; ``close`` ends it."""
+
+    def __init__(self, pipeline: ArticlePipeline, workers: int) -> None:
+        self.pipeline = pipeline
+        self.workers = max(1, workers)
+        self._executor: ProcessPoolExecutor | None = None
+        self._generation = 0
+        # A document retried after a break runs alone, in a pool of one worker of its own.
+        self._quarantine: ProcessPoolExecutor | None = None
+        self._quarantine_lock = asyncio.Lock()
+        self._starting = asyncio.Lock()
+        self._warm = False
+
+    @property
+    def in_flight(self) -> int:
+        """How many documents a run may have in the pool at once."""
+        return self.workers * IN_FLIGHT_PER_WORKER
+
+    async def _new_executor(self, workers: int) -> ProcessPoolExecutor:
+        async with self._starting:
+            if not self._warm:
+                # In a thread: loading the dictionaries takes a second or two.
+                try:
+                    await asyncio.to_thread(self.pipeline.prepare, _WARM_UP)
+                except Exception as exc:  # each worker then loads what it needs itself
+                    log.warning("warming the pipeline up failed: %s", describe_error(exc))
+                self._warm = True
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(self.pipeline,),
+        )
+
+    async def _current(self) -> tuple[ProcessPoolExecutor, int]:
+        if self._executor is None:
+            executor = await self._new_executor(self.workers)
+            if self._executor is None:
+                self._executor = executor
+                self._generation += 1
+            else:  # another call started one meanwhile
+                executor.shutdown(wait=False)
+        return self._executor, self._generation
+
+    def _replace(self, generation: int) -> None:
+        """A new pool for new work, once per break (many calls see the same break)."""
+        if generation == self._generation and self._executor is not None:
+            log.warning("an ingest worker process stopped; starting a new pool")
+            _shutdown(self._executor, kill=True)
+            self._executor = None
+
+    async def prepare(self, document: Document) -> list[NewArticle]:
+        """The pipeline's ``prepare`` in a worker (its exceptions are raised here)."""
+        return await self._call(_prepare, document)
+
+    async def extract(self, body: bytes, content_type: str, url: str) -> PageArticle:
+        """``bot.sources.parse.extract_page`` in a worker."""
+        return await self._call(extract_page, body, content_type, url)
+
+    async def _call(self, func: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        executor, generation = await self._current()
+        try:
+            return await loop.run_in_executor(executor, func, *args)
+        except BrokenProcessPool:
+            self._replace(generation)
+        # Broken by this document or by another one in the pool with it: find out alone.
+        async with self._quarantine_lock:
+            if self._quarantine is None:
+                self._quarantine = await self._new_executor(1)
+            try:
+                return await loop.run_in_executor(self._quarantine, func, *args)
+            except BrokenProcessPool:
+                _shutdown(self._quarantine, kill=True)
+                self._quarantine = None
+                raise WorkerDied() from None
+
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the workers: let them finish (``kill``: terminate them, for a cancelled run)."""
+        for executor in (self._executor, self._quarantine):
+            if executor is not None:
+                _shutdown(executor, kill=kill)
+        self._executor = self._quarantine = None
+
+
+def _shutdown(executor: ProcessPoolExecutor, *, kill: bool) -> None:
+    # The executor keeps its processes in a private map; terminating them is the only way not
+    # to wait for a long document when the run is cancelled.
+    processes = list((getattr(executor, "_processes", None) or {}).values()) if kill else []
+    executor.shutdown(wait=not kill, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
