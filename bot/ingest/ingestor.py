@@ -19,7 +19,7 @@ import httpx
 from bot import metrics
 from bot.config import Settings
 from bot.ingest.index import analyzer_for
-from bot.ingest.pool import PreparePool, worker_count
+from bot.ingest.pool import CHUNK, PreparePool, worker_count
 from bot.ingest.prepare import ArticlePipeline
 from bot.ingest.run import WRITE_BATCH, IngestRun
 from bot.ingest.writer import ArticleWriter
@@ -117,6 +117,7 @@ class Ingestor:
             name_duplicates=name_duplicates,
             prepare=pool.prepare,
             in_flight=pool.in_flight,
+            chunk=CHUNK,
         )
 
     @asynccontextmanager

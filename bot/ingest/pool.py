@@ -26,6 +26,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -33,17 +34,20 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from bot.ingest.prepare import ArticlePipeline
+from bot.ingest.run import Prepared, prepare_each
 from bot.sources.documents import Document, describe_error
 from bot.sources.parse import PageArticle, extract_page
-from bot.store.records import NewArticle
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# Documents per call to a worker: one call costs about a millisecond of pickling and queueing
+# whatever it carries, as much as preparing a short article.
+CHUNK = 8
 # Documents handed to the pool ahead of the writer, per worker: enough to keep every worker busy
 # while the main process writes a batch, few enough that memory stays flat in the input size.
-IN_FLIGHT_PER_WORKER = 8
+IN_FLIGHT_PER_WORKER = 4 * CHUNK
 
 # A short real article: preparing it loads every lazy table before the workers are forked.
 _WARM_UP = Document(
@@ -90,9 +94,21 @@ def _start_worker(pipeline: ArticlePipeline) -> None:
     _pipeline = pipeline
 
 
-def _prepare(document: Document) -> list[NewArticle]:
+def _prepare(documents: list[Document]) -> list[Prepared]:
     assert _pipeline is not None, "worker started without its pipeline"
-    return _pipeline.prepare(document)
+    return [_sendable(outcome) for outcome in prepare_each(_pipeline, documents)]
+
+
+def _sendable(outcome: Prepared) -> Prepared:
+    """The outcome, or for an exception that would not survive the trip back (one whose
+    constructor takes other arguments than it keeps) a plain one with the same words."""
+    if not isinstance(outcome, Exception):
+        return outcome
+    try:
+        pickle.loads(pickle.dumps(outcome))
+    except Exception:
+        return RuntimeError(describe_error(outcome))
+    return outcome
 
 
 class PreparePool:
@@ -148,22 +164,37 @@ class PreparePool:
             _shutdown(self._executor, kill=True)
             self._executor = None
 
-    async def prepare(self, document: Document) -> list[NewArticle]:
-        """The pipeline's ``prepare`` in a worker (its exceptions are raised here)."""
-        return await self._call(_prepare, document)
-
-    async def extract(self, body: bytes, content_type: str, url: str) -> PageArticle:
-        """``bot.sources.parse.extract_page`` in a worker."""
-        return await self._call(extract_page, body, content_type, url)
-
-    async def _call(self, func: Callable[..., T], *args: Any) -> T:
+    async def prepare(self, documents: list[Document]) -> list[Prepared]:
+        """The pipeline's ``prepare`` of each document in a worker, an outcome each (its
+        articles or its exception): ``bot.ingest.run.PrepareMany``."""
         loop = asyncio.get_running_loop()
         executor, generation = await self._current()
         try:
-            return await loop.run_in_executor(executor, func, *args)
+            return await loop.run_in_executor(executor, _prepare, documents)
         except BrokenProcessPool:
             self._replace(generation)
-        # Broken by this document or by another one in the pool with it: find out alone.
+        # Broken by one of these documents or by another call: each one alone finds out which.
+        out: list[Prepared] = []
+        for document in documents:
+            try:
+                out.extend(await self._alone(_prepare, [document]))
+            except WorkerDied as exc:
+                out.append(exc)
+        return out
+
+    async def extract(self, body: bytes, content_type: str, url: str) -> PageArticle:
+        """``bot.sources.parse.extract_page`` in a worker."""
+        loop = asyncio.get_running_loop()
+        executor, generation = await self._current()
+        try:
+            return await loop.run_in_executor(executor, extract_page, body, content_type, url)
+        except BrokenProcessPool:
+            self._replace(generation)
+        return await self._alone(extract_page, body, content_type, url)
+
+    async def _alone(self, func: Callable[..., T], *args: Any) -> T:
+        """``func`` in a pool of its own: WorkerDied when it kills that one too."""
+        loop = asyncio.get_running_loop()
         async with self._quarantine_lock:
             if self._quarantine is None:
                 self._quarantine = await self._new_executor(1)
