@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -167,6 +168,14 @@ async def test_a_worker_that_dies_loses_and_doubles_nothing(
     assert "https://news.example/5" not in urls
 
 
+async def _within(seconds: float, condition: Callable[[], bool]) -> bool:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return condition()
+
+
 async def test_a_cancelled_run_stops_its_workers_at_once(
     tmp_path: Path, topics: tuple[Topic, ...]
 ) -> None:
@@ -175,18 +184,13 @@ async def test_a_cancelled_run_stops_its_workers_at_once(
     path = _jsonl(tmp_path / "news.jsonl", rows)
     settings = _settings(tmp_path, "cancel.db", 2)
     running = asyncio.create_task(_ingest(settings, topics, path, pipeline=_Faulty))
-    deadline = time.monotonic() + 30
-    while not multiprocessing.active_children() and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    assert multiprocessing.active_children(), "the workers never started"
+    assert await _within(30, lambda: bool(multiprocessing.active_children()))
     await asyncio.sleep(0.3)
     started = time.monotonic()
     running.cancel()
     with pytest.raises(asyncio.CancelledError):
         await running
-    while multiprocessing.active_children() and time.monotonic() - started < 5:
-        await asyncio.sleep(0.05)
-    assert not multiprocessing.active_children()
+    assert await _within(5, lambda: not multiprocessing.active_children())
     assert time.monotonic() - started < 5
     assert _stored(settings) == []  # nothing was written: the first batch never filled
 
