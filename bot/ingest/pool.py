@@ -214,6 +214,12 @@ class PreparePool:
 
 
 def _shutdown(executor: ProcessPoolExecutor, *, kill: bool) -> None:
+    if kill:
+        # The executor's queue feeds the workers through a pipe from a thread of its own; once
+        # they are gone that thread may wait forever on a full pipe, and exit would wait for it.
+        queue = getattr(executor, "_call_queue", None)
+        if queue is not None:
+            queue.cancel_join_thread()
     # The executor keeps its processes in a private map; terminating them is the only way not
     # to wait for a long document when the run is cancelled.
     processes = list((getattr(executor, "_processes", None) or {}).values()) if kill else []
