@@ -44,7 +44,7 @@ T = TypeVar("T")
 
 # Documents per call to a worker: one call costs about a millisecond of pickling and queueing
 # whatever it carries, as much as preparing a short article.
-CHUNK = 8
+CHUNK = 16
 # Documents handed to the pool ahead of the writer, per worker: enough to keep every worker busy
 # while the main process writes a batch, few enough that memory stays flat in the input size.
 IN_FLIGHT_PER_WORKER = 4 * CHUNK
