@@ -21,6 +21,8 @@ from bot.ingest import Document, Ingestor, open_store
 from bot.ingest import pool as pool_module
 from bot.ingest.pool import fork_available, worker_count
 from bot.ingest.prepare import ArticlePipeline
+from bot.ingest.run import IngestRun, KnowsUrls, Prepared
+from bot.ingest.writer import ArticleWriter, Written
 from bot.sources.documents import IngestReport
 from bot.store.records import NewArticle
 from summaries import split_page
@@ -201,3 +203,53 @@ def test_one_worker_means_in_process_and_the_default_is_the_cpu_count() -> None:
     assert worker_count(None) == (os.cpu_count() or 1)
     with pytest.raises(ValueError):
         make_settings("sqlite:///x.db", ingest_workers=0)
+
+
+class _RecordingWriter:
+    """Records the order in which documents' articles reach the writer."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+
+    async def write_each(self, groups: list[list[Any]]) -> list[Written]:
+        self.order.extend(article for group in groups for article in group)
+        return [Written(added=(n,), duplicates=0, near_duplicates=()) for n in range(len(groups))]
+
+
+async def test_a_run_keeps_few_documents_out_and_writes_them_in_order() -> None:
+    outstanding = peak = calls = 0
+
+    async def prepare(documents: list[Document]) -> list[Prepared]:
+        nonlocal outstanding, peak, calls
+        calls += 1
+        outstanding += len(documents)
+        peak = max(peak, outstanding)
+        # Later calls often finish first, as in a pool of several workers.
+        await asyncio.sleep(0.001 * (7 - calls % 7))
+        outstanding -= len(documents)
+        return [
+            ValueError("bad") if "7" in d.source else cast(list[NewArticle], [d.source])
+            for d in documents
+        ]
+
+    writer = _RecordingWriter()
+    run = IngestRun(
+        cast(ArticlePipeline, None),
+        cast(ArticleWriter, writer),
+        cast(KnowsUrls, None),
+        batch=10,
+        prepare=prepare,
+        in_flight=12,
+        chunk=5,
+    )
+    for n in range(200):
+        await run.take(Document(source=f"doc{n}", text="正文", origin="test"))
+    report = await run.finish()
+
+    expected = [f"doc{n}" for n in range(200) if "7" not in str(n)]
+    assert writer.order == expected
+    assert report.added == len(expected)
+    assert [source for source, _ in report.refused] == [
+        f"doc{n}" for n in range(200) if "7" in str(n)
+    ]
+    assert 5 <= peak <= 12
