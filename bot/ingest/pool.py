@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -94,6 +95,10 @@ def _start_worker(pipeline: ArticlePipeline) -> None:
     _pipeline = pipeline
 
 
+def _ready() -> None:
+    """Nothing: the call that forks the workers."""
+
+
 def _prepare(documents: list[Document]) -> list[Prepared]:
     assert _pipeline is not None, "worker started without its pipeline"
     return [_sendable(outcome) for outcome in prepare_each(_pipeline, documents)]
@@ -140,12 +145,21 @@ class PreparePool:
                 except Exception as exc:  # each worker then loads what it needs itself
                     log.warning("warming the pipeline up failed: %s", describe_error(exc))
                 self._warm = True
-        return ProcessPoolExecutor(
+        executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_start_worker,
             initargs=(self.pipeline,),
         )
+        # With fork, the first call forks every worker. The loaded tables (dictionaries, the
+        # category model) are frozen out of the collector meanwhile: a worker's collections
+        # would otherwise walk them all and copy every page they sit on.
+        gc.freeze()
+        try:
+            executor.submit(_ready)
+        finally:
+            gc.unfreeze()
+        return executor
 
     async def _current(self) -> tuple[ProcessPoolExecutor, int]:
         if self._executor is None:
