@@ -87,8 +87,10 @@ def worker_count(setting: int | None) -> int:
 
 def _start_worker(pipeline: ArticlePipeline) -> None:
     global _pipeline
-    # Ctrl-C is the main process's to handle; it terminates the workers when it stops.
+    # Ctrl-C is the main process's to handle; it terminates the workers when it stops, and the
+    # bot's own handlers (its event loop's, for SIGTERM) must not keep a worker from ending.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Inherited from the parent's event loop: a signal here must not wake the parent.
     with contextlib.suppress(ValueError):  # ValueError: not the main thread
         signal.set_wakeup_fd(-1)

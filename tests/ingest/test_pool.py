@@ -8,6 +8,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import signal
 import sqlite3
 import time
 from collections.abc import Callable
@@ -181,6 +182,15 @@ async def _within(seconds: float, condition: Callable[[], bool]) -> bool:
 async def test_a_cancelled_run_stops_its_workers_at_once(
     tmp_path: Path, topics: tuple[Topic, ...]
 ) -> None:
+    # As in the bot, whose event loop handles SIGTERM: the workers it forks must still end.
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        await _cancelled_run(tmp_path, topics)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+async def _cancelled_run(tmp_path: Path, topics: tuple[Topic, ...]) -> None:
     rows = _rows()[:6]
     rows[1]["text"] += "HANG"
     path = _jsonl(tmp_path / "news.jsonl", rows)
