@@ -69,8 +69,8 @@ class WorkerDied(Exception):
     """The process preparing a document died twice while preparing it (once with others, once
     alone): the document is refused so the rest of the run goes on."""
 
-    def __init__(self) -> None:
-        super().__init__("the worker process preparing it stopped (killed or crashed)")
+
+WORKER_DIED = "the worker process preparing it stopped (killed or crashed)"
 
 
 def fork_available() -> bool:
@@ -138,15 +138,16 @@ class PreparePool:
         """How many documents a run may have in the pool at once."""
         return self.workers * IN_FLIGHT_PER_WORKER
 
-    async def _new_executor(self, workers: int) -> ProcessPoolExecutor:
-        async with self._starting:
-            if not self._warm:
-                # In a thread: loading the dictionaries takes a second or two.
-                try:
-                    await asyncio.to_thread(self.pipeline.prepare, _WARM_UP)
-                except Exception as exc:  # each worker then loads what it needs itself
-                    log.warning("warming the pipeline up failed: %s", describe_error(exc))
-                self._warm = True
+    async def _warm_up(self) -> None:
+        if not self._warm:
+            self._warm = True
+            # In a thread: loading the dictionaries takes a second or two.
+            try:
+                await asyncio.to_thread(self.pipeline.prepare, _WARM_UP)
+            except Exception as exc:  # each worker then loads what it needs itself
+                log.warning("warming the pipeline up failed: %s", describe_error(exc))
+
+    def _fork(self, workers: int) -> ProcessPoolExecutor:
         executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
@@ -165,12 +166,11 @@ class PreparePool:
 
     async def _current(self) -> tuple[ProcessPoolExecutor, int]:
         if self._executor is None:
-            executor = await self._new_executor(self.workers)
-            if self._executor is None:
-                self._executor = executor
-                self._generation += 1
-            else:  # another call started one meanwhile
-                executor.shutdown(wait=False)
+            async with self._starting:
+                if self._executor is None:
+                    await self._warm_up()
+                    self._executor = self._fork(self.workers)
+                    self._generation += 1
         return self._executor, self._generation
 
     def _replace(self, generation: int) -> None:
@@ -213,13 +213,14 @@ class PreparePool:
         loop = asyncio.get_running_loop()
         async with self._quarantine_lock:
             if self._quarantine is None:
-                self._quarantine = await self._new_executor(1)
+                await self._warm_up()
+                self._quarantine = self._fork(1)
             try:
                 return await loop.run_in_executor(self._quarantine, func, *args)
             except BrokenProcessPool:
                 _shutdown(self._quarantine, kill=True)
                 self._quarantine = None
-                raise WorkerDied() from None
+                raise WorkerDied(WORKER_DIED) from None
 
     def close(self, *, kill: bool = False) -> None:
         """Stop the workers: let them finish (``kill``: terminate them, for a cancelled run)."""
