@@ -20,15 +20,17 @@ import pytest
 from bot.config import Settings
 from bot.ingest import Document, Ingestor, open_store
 from bot.ingest import pool as pool_module
-from bot.ingest.pool import fork_available, worker_count
+from bot.ingest.pool import PreparePool, WorkerDied, fork_available, worker_count
 from bot.ingest.prepare import ArticlePipeline
 from bot.ingest.run import IngestRun, KnowsUrls, Prepared
 from bot.ingest.writer import ArticleWriter, Written
 from bot.sources.documents import IngestReport
+from bot.sources.parse import PageArticle, extract_page
 from bot.store.records import NewArticle
 from summaries import split_page
 from summaries.model import Topic
 from tests.ingest.conftest import SEED, make_settings
+from tests.sources.pages import article_page, seed_articles
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="workers are forked")
 
@@ -263,3 +265,37 @@ async def test_a_run_keeps_few_documents_out_and_writes_them_in_order() -> None:
         f"doc{n}" for n in range(200) if "7" in str(n)
     ]
     assert 5 <= peak <= 12
+
+
+def _extract_or_die(body: bytes, content_type: str, url: str) -> PageArticle:
+    if url.endswith("/die") and multiprocessing.parent_process() is not None:
+        os._exit(3)
+    return extract_page(body, content_type, url)
+
+
+async def test_a_page_that_kills_its_worker_is_refused_alone(
+    monkeypatch: pytest.MonkeyPatch, topics: tuple[Topic, ...], tmp_path: Path
+) -> None:
+    monkeypatch.setattr(pool_module, "extract_page", _extract_or_die)
+    settings = _settings(tmp_path, "pages.db", 2)
+    ingestor = Ingestor(cast(Any, None), settings=settings, topics=topics)
+    pool = PreparePool(ingestor.pipeline, 2)
+    pages = [article_page(a).encode("utf-8") for a in seed_articles()]
+    urls = [f"https://news.example/{n}" for n in range(len(pages))]
+    urls[1] = "https://news.example/die"
+    try:
+        outcomes = await asyncio.gather(
+            *(
+                pool.extract(page, "text/html; charset=utf-8", u)
+                for page, u in zip(pages, urls, strict=True)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        pool.close()
+    assert isinstance(outcomes[1], WorkerDied)
+    others = [o for n, o in enumerate(outcomes) if n != 1]
+    expected = [
+        extract_page(p, "text/html; charset=utf-8", u) for p, u in zip(pages, urls, strict=True)
+    ]
+    assert others == [e for n, e in enumerate(expected) if n != 1]
