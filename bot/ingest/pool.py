@@ -8,7 +8,7 @@ object, inherited at fork), so what is stored does not depend on the number of w
 
 - Workers are forked from the main process once its pipeline is warm (dictionaries, IDF table,
   category model loaded), so they start in milliseconds and share those pages copy-on-write.
-  Where fork is missing (Windows, macOS' default), ingest runs in-process.
+  Elsewhere than on Linux (no fork on Windows; fork unsafe on macOS), ingest runs in-process.
 - A document that fails in a worker fails alone: the exception comes back for that document.
 - A worker that dies (killed, out of memory, a crash in native code) breaks the pool: a new
   pool takes new work, and each document that was in the broken pool is prepared again, one at
@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -74,8 +75,8 @@ WORKER_DIED = "the worker process preparing it stopped (killed or crashed)"
 
 
 def fork_available() -> bool:
-    """Whether worker processes can be forked here (they inherit the warm pipeline)."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Whether worker processes are forked here (they inherit the warm pipeline): on Linux."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def worker_count(setting: int | None) -> int:
