@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import REPO, eval_dir  # noqa: E402
 from summaries import Summarizer, TopicTagger, article_from_text, parse_topics  # noqa: E402
 from summaries.categories import LEAD_CHARS, CategoryModel  # noqa: E402
+from summaries.segmenter import TOKENIZERS, rjieba_installed, segmenter  # noqa: E402
 from summaries.taxonomy import CATEGORIES, category_by_name  # noqa: E402
 
 # The repository in a line's `source` names its corpus.
@@ -142,6 +143,14 @@ def dev_table(train: list[dict[str, object]], dev: list[dict[str, object]], mode
     keywords = keyword_baseline()
     systems: dict[str, Callable[[str], str]] = {
         "ours": lambda t: model.classify(t).slug,
+    }
+    # The same model with the words cut by the other engine: what a process gets whose
+    # segmenter is not the one the model was trained with.
+    other = next(n for n in TOKENIZERS if n != model.tokenizer_name)
+    if other != "rjieba" or rjieba_installed():
+        swapped = CategoryModel(model.path, tokenizer=segmenter(other).words)
+        systems[f"ours, {other} at run time"] = lambda t: swapped.classify(t).slug
+    systems |= {
         "char-bigram NB": nb.predict,
         "keyword topics": keywords,
     }
@@ -244,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = CategoryModel().load()
     size = model.path.stat().st_size
     print(f"model {model.path.name}: {size:,} bytes, version {model.version}, "
-          f"{len(model.categories)} categories")  # fmt: skip
+          f"{len(model.categories)} categories, words by {model.tokenizer_name}")  # fmt: skip
     train, dev, sohu = (read_jsonl(p) for p in paths)
     dev_table(train, dev, model)
     sohu_table(sohu[: args.sohu], model)

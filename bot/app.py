@@ -25,6 +25,7 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -47,6 +48,7 @@ from bot.handlers import (
     search,
     start,
     subscriptions,
+    targets,
 )
 from bot.handlers.buttons import on_button
 from bot.handlers.context import SERVICES_KEY, BotContext, Services
@@ -64,6 +66,7 @@ from bot.services.digest import DigestService
 from bot.services.feeds import FeedService
 from bot.services.search import SearchService
 from bot.services.subscriptions import SubscriptionService
+from bot.services.targets import TargetService
 from bot.store.api import Store
 from summaries import CategoryModel, CategoryModelError
 from summaries.model import Topic
@@ -82,6 +85,8 @@ MENU = (
     ("subscribe", "cmd_subscribe"),
     ("unsubscribe", "cmd_unsubscribe"),
     ("mysubs", "cmd_mysubs"),
+    ("exclude", "cmd_exclude"),
+    ("include", "cmd_include"),
     ("export", "cmd_export"),
     ("search", "cmd_search"),
     ("digest", "cmd_digest"),
@@ -89,6 +94,8 @@ MENU = (
     ("timezone", "cmd_timezone"),
     ("pause", "cmd_pause"),
     ("resume", "cmd_resume"),
+    ("channel", "cmd_channel"),
+    ("unlink", "cmd_unlink"),
 )
 
 NO_TOKEN_HELP = """\
@@ -110,6 +117,8 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
         ("subscribe", subscriptions.subscribe),
         ("unsubscribe", subscriptions.unsubscribe),
         ("mysubs", subscriptions.mysubs),
+        ("exclude", subscriptions.exclude),
+        ("include", subscriptions.include),
         ("export", chat_feeds.export_feeds),
         ("search", search.search_command),
         ("digest", schedule.digest),
@@ -117,6 +126,8 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
         ("timezone", schedule.timezone),
         ("pause", schedule.pause),
         ("resume", schedule.resume),
+        ("channel", targets.channel),
+        ("unlink", targets.unlink),
     ]
     handlers: list[BaseHandler[Any, Any, Any]] = [
         CommandHandler(name, callback) for name, callback in commands
@@ -143,6 +154,12 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
         ),
         # Any command not matched above (or an admin command from a non-admin).
         MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command),
+        # A post forwarded from a channel: link that channel (before search takes the text).
+        MessageHandler(
+            targets.CHANNEL_FORWARD & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE,
+            targets.on_forwarded_post,
+        ),
+        ChatMemberHandler(targets.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(text & filters.ChatType.PRIVATE, search.search_text),
         MessageHandler(text & filters.ChatType.GROUPS, search.group_mention),
         CallbackQueryHandler(on_button),
@@ -256,6 +273,7 @@ def _make_post_init(settings: Settings, categories: CategoryModel | None = None)
                 admin_ids=settings.admin_ids,
                 rsshub_base=settings.rsshub_base_url[0] if settings.rsshub_base_url else None,
             ),
+            targets=TargetService(store, chats),
         )
 
         async def notify_admins(message: str) -> None:

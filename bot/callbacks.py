@@ -17,7 +17,7 @@ MAX_BYTES: Final = 64
 _SEP: Final = "|"
 _MAX_INT: Final = 10**12
 # Subscription kinds as a /mysubs ❌ button names them.
-_KINDS: Final = {"c": "category", "t": "topic", "k": "keyword", "f": "feed"}
+_KINDS: Final = {"c": "category", "t": "topic", "k": "keyword", "f": "feed", "e": "exclude"}
 _KIND_CODES: Final = {kind: code for code, kind in _KINDS.items()}
 
 
@@ -48,8 +48,15 @@ class TopicsPage:
 class RemoveSubscription:
     """Remove a subscription listed by /mysubs; keywords are named by ``key_digest``."""
 
-    kind: str  # "category", "topic", "keyword" or "feed"
-    value: str  # category or topic slug, or digest of the keyword or feed URL (see ``key_digest``)
+    kind: str  # "category", "topic", "keyword", "feed" or "exclude"
+    value: str  # category or topic slug, or digest of the word or feed URL (see ``key_digest``)
+
+
+@dataclass(frozen=True)
+class SubscriptionsPage:
+    """Show another page of the /mysubs list (a chat may exclude up to 200 words)."""
+
+    page: int
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,13 @@ class SubscribeWord:
 
 
 @dataclass(frozen=True)
+class DigestPage:
+    """Show page ``page`` (from 0) of the /digest preview."""
+
+    page: int
+
+
+@dataclass(frozen=True)
 class CatalogueHome:
     """Show the catalogue's categories (admins)."""
 
@@ -94,6 +108,20 @@ class CatalogueToggle:
 
 
 @dataclass(frozen=True)
+class ManageChat:
+    """Manage a linked channel or group from the private chat (0: the private chat itself)."""
+
+    chat_id: int
+
+
+@dataclass(frozen=True)
+class UnlinkChat:
+    """Unlink a channel or group the user linked."""
+
+    chat_id: int
+
+
+@dataclass(frozen=True)
 class Stale:
     """Data from another version of the bot."""
 
@@ -108,12 +136,16 @@ Callback = (
     | ToggleCategory
     | TopicsPage
     | RemoveSubscription
+    | SubscriptionsPage
     | SearchPage
     | FullArticle
     | SubscribeWord
+    | DigestPage
     | CatalogueHome
     | CatalogueCategory
     | CatalogueToggle
+    | ManageChat
+    | UnlinkChat
 )
 Parsed = Callback | Stale | Invalid
 
@@ -138,16 +170,24 @@ def encode(callback: Callback) -> str:
         fields = ["tp", str(callback.page)]
     elif isinstance(callback, RemoveSubscription):
         fields = ["rm", _KIND_CODES.get(callback.kind, "k"), callback.value]
+    elif isinstance(callback, SubscriptionsPage):
+        fields = ["sp", str(callback.page)]
     elif isinstance(callback, SearchPage):
         fields = ["s", str(callback.page), callback.query]
     elif isinstance(callback, FullArticle):
         fields = ["a", str(callback.article_id)]
+    elif isinstance(callback, DigestPage):
+        fields = ["dp", str(callback.page)]
     elif isinstance(callback, CatalogueHome):
         fields = ["ch", "-"]
     elif isinstance(callback, CatalogueCategory):
         fields = ["cc", callback.category]
     elif isinstance(callback, CatalogueToggle):
         fields = ["ct", callback.slug]
+    elif isinstance(callback, ManageChat):
+        fields = ["mc", str(callback.chat_id)]
+    elif isinstance(callback, UnlinkChat):
+        fields = ["ul", str(callback.chat_id)]
     else:
         fields = ["w", callback.query]
     if not fits(*fields):
@@ -160,6 +200,15 @@ def _number(raw: str) -> int | None:
         return None
     value = int(raw)
     return value if value < _MAX_INT else None
+
+
+def _chat_id(raw: str) -> int | None:
+    """A Telegram chat id (signed, at most 52 bits as the Bot API promises), or None."""
+    digits = raw[1:] if raw.startswith("-") else raw
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 16:
+        return None
+    value = int(raw)
+    return value if abs(value) < 2**52 else None
 
 
 def parse(data: str | None) -> Parsed:
@@ -185,10 +234,16 @@ def _parse_action(action: str, args: str) -> Callback | None:
     if action == "tp":
         page = _number(args)
         return TopicsPage(page) if page is not None else None
+    if action == "sp":
+        page = _number(args)
+        return SubscriptionsPage(page) if page is not None else None
     if action == "rm":
         code, _, value = args.partition(_SEP)
         kind = _KINDS.get(code)
         return RemoveSubscription(kind, value) if kind and value else None
+    if action == "dp":
+        page = _number(args)
+        return DigestPage(page) if page is not None else None
     if action == "ch":
         return CatalogueHome()
     if action == "cc":
@@ -204,4 +259,9 @@ def _parse_action(action: str, args: str) -> Callback | None:
         return FullArticle(article_id) if article_id is not None else None
     if action == "w":
         return SubscribeWord(args) if args else None
+    if action in ("mc", "ul"):
+        chat_id = _chat_id(args)
+        if chat_id is None:
+            return None
+        return ManageChat(chat_id) if action == "mc" else UnlinkChat(chat_id)
     return None

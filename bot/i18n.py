@@ -8,9 +8,12 @@ answers, inline result titles).
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
+from datetime import time
 from typing import Final
 
 from bot.feed_texts import FEED_EN, FEED_ZH
+from bot.target_texts import TARGET_EN, TARGET_ZH
 from summaries.model import Topic
 from summaries.taxonomy import Category
 
@@ -46,12 +49,18 @@ _ZH: dict[str, str] = {
         "/subscribe 分类、主题或关键词 订阅（与分类名完全相同时订阅整个分类，"
         "例如 /subscribe 体育；其他词语按关键词订阅）\n"
         "/unsubscribe 分类、主题或关键词 取消订阅\n"
-        "/mysubs 我的订阅\n"
+        "/subscribe 新能源+电池 必含词：只收录同时提到这几个词的新闻\n"
+        "/exclude 词 排除词：含有它的新闻不进摘要（可一次写几个，用空格或逗号隔开）\n"
+        "/include 词 取消排除\n"
+        "/mysubs 我的订阅和排除词\n"
         "/search 关键词 搜索新闻（私聊中直接发词语也可以）\n"
         "/digest 立即查看今天的摘要（预览，不影响每日推送）\n"
-        "/settime HH:MM 设置每日推送时间\n"
+        "/settime HH:MM 设置每日推送时间；一天多次写多个，例如 /settime 08:00 20:00\n"
         "/timezone 时区 设置时区，例如 Asia/Shanghai、UTC+8、北京\n"
-        "/pause 暂停推送　/resume 恢复推送\n\n"
+        "/pause 暂停推送　/resume 恢复推送\n"
+        "/channel @频道名 为你管理的频道或群组推送摘要（也可转发一条频道消息）；"
+        "/channel 列出已关联的频道　/unlink 取消关联\n"
+        "在有话题的超级群组里，各话题中的命令只对该话题生效，各自推送。\n\n"
         "在任何聊天中输入 @{bot} 关键词 也能搜索。"
     ),
     "topics_title": (
@@ -70,6 +79,23 @@ _ZH: dict[str, str] = {
     "sub_limit": "订阅已达上限（{limit} 个）。请先用 /mysubs 删除一些再订阅。",
     "keyword_too_long": "关键词太长了：最多 {limit} 个字符。",
     "keyword_no_tokens": "“{name}”里没有可以搜索的文字，请换一个词。",
+    "subscribed_required": "已订阅 <b>{name}</b>：每日摘要只收录同时提到这些词的新闻。",
+    "required_bad": "“{name}”的写法不对：用 + 连接两个或更多词语，每个 + 两边都要有词，"
+    "例如 /subscribe 新能源+电池。没有保存任何订阅。",
+    "required_many": "一个订阅最多 {limit} 个必含词。没有保存任何订阅。",
+    "exclude_usage": "请在命令后写上不想看到的词，可以一次写几个，用空格或逗号隔开，"
+    "例如：/exclude 广告 促销",
+    "excluded": "已排除 <b>{words}</b>：含有这些词的新闻不会出现在你的摘要中。"
+    "用 /include 词 可以恢复。",
+    "exclude_existing": "本来就已排除：{words}",
+    "exclude_limit": "排除词最多 {limit} 个，你现在还能再加 {room} 个。这次的词一个也没有保存；"
+    "请先用 /include 或 /mysubs 删除一些。",
+    "exclude_no_tokens": "“{name}”只有符号，没有可以匹配的文字，不能作为排除词。"
+    "这次的词一个也没有保存。",
+    "exclude_too_long": "排除词“{name}”太长了：每个最多 {limit} 个字符。这次的词一个也没有保存。",
+    "include_usage": "请在命令后写上要恢复的排除词，例如：/include 广告",
+    "included": "已恢复 <b>{words}</b>，含有它们的新闻会重新出现在摘要中。",
+    "include_missing": "这些词不在你的排除列表中：{words}。用 /mysubs 查看。",
     "unsubscribed": "已取消订阅 <b>{name}</b>。",
     "not_subscribed": "你没有订阅 <b>{name}</b>。用 /mysubs 查看你的订阅。",
     "mysubs_empty": "你还没有任何订阅。用 /topics 选择分类或主题，或 /subscribe 关键词。",
@@ -114,11 +140,23 @@ _ZH: dict[str, str] = {
     "digest_empty": "目前没有符合你订阅的新文章。用 /topics 或 /subscribe 添加订阅。",
     "digest_note": "（这是预览：不会计入每日推送，也不影响它。）",
     "digest_header": "文摘 · {date}",
+    "story_others": "另有 {count} 家来源：",
+    "digest_next": "下一页 ▶",
+    "digest_page": "第 {page} 页",
+    "digest_page_gone": "没有更多了：这一页的内容已不在预览里（可能已推送过）。",
     "other_topic": "其他",
     "read_original": "阅读原文",
-    "settime_usage": "请写上时间（24 小时制），例如：/settime 07:30",
+    "settime_usage": (
+        "请写上时间（24 小时制），例如：/settime 07:30。"
+        "一天最多推送 {limit} 次，写多个时间即可，例如：/settime 08:00 20:00"
+    ),
     "settime_bad": "“{value}”不是有效的时间。请用 24 小时制 HH:MM，例如 07:30 或 21:05。",
     "settime_ok": "好的，每天 <b>{time}</b>（{timezone}）推送摘要。",
+    "settime_ok_many": (
+        "好的，每天 <b>{times}</b>（{timezone}）各推送一次摘要，每次只含上一次推送之后的新文章。"
+    ),
+    "settime_duplicate": "{time} 写了两次，每个时间只写一次即可。推送时间没有改变。",
+    "settime_too_many": "一天最多推送 {limit} 次，你写了 {count} 个时间。推送时间没有改变。",
     "tz_usage": "请写上时区，例如：/timezone Asia/Shanghai、/timezone UTC+8、/timezone 北京",
     "tz_bad": (
         "无法识别时区“{value}”。可以用 Asia/Shanghai 这样的名称、UTC+8 这样的偏移，或城市名。"
@@ -149,6 +187,8 @@ _ZH: dict[str, str] = {
     "cmd_subscribe": "订阅分类、主题或关键词",
     "cmd_unsubscribe": "取消订阅",
     "cmd_mysubs": "我的订阅",
+    "cmd_exclude": "排除含有某些词的新闻",
+    "cmd_include": "取消排除",
     "cmd_search": "搜索新闻",
     "cmd_digest": "立即查看摘要",
     "cmd_settime": "设置推送时间 HH:MM",
@@ -172,12 +212,20 @@ _EN: dict[str, str] = {
         "/subscribe CATEGORY, TOPIC or WORD subscribe (a category's exact name follows the "
         "whole category, e.g. /subscribe sports or /subscribe 体育; other words are keywords)\n"
         "/unsubscribe CATEGORY, TOPIC or WORD unsubscribe\n"
-        "/mysubs your subscriptions\n"
+        "/subscribe 新能源+电池 required words: only articles that mention all of them\n"
+        "/exclude WORD excluded word: articles that contain it stay out of your digest "
+        "(several words at once, separated by spaces or commas)\n"
+        "/include WORD stop excluding it\n"
+        "/mysubs your subscriptions and excluded words\n"
         "/search WORDS search the news (in a private chat just send the words)\n"
         "/digest your digest now (a preview; the daily push is not affected)\n"
-        "/settime HH:MM daily push time\n"
+        "/settime HH:MM daily push time; several for more digests, e.g. /settime 08:00 20:00\n"
         "/timezone ZONE time zone, e.g. Asia/Shanghai, UTC+8, Beijing\n"
-        "/pause stop the daily push, /resume start it again\n\n"
+        "/pause stop the daily push, /resume start it again\n"
+        "/channel @NAME push digests to a channel or group you administer (or forward one of "
+        "its posts); /channel lists linked ones, /unlink removes one\n"
+        "In a supergroup with topics, commands sent in a topic act on that topic, which gets "
+        "its own digest.\n\n"
         "In any chat, type @{bot} WORDS to search."
     ),
     "topics_title": "Choose news categories (first page) and finer topics (the pages after); "
@@ -198,6 +246,25 @@ _EN: dict[str, str] = {
     "first.",
     "keyword_too_long": "That word is too long: at most {limit} characters.",
     "keyword_no_tokens": "“{name}” has nothing searchable in it; please try another word.",
+    "subscribed_required": "Subscribed to <b>{name}</b>; your digest will include articles "
+    "that mention all of these words.",
+    "required_bad": "“{name}” is not written right: join two or more words with +, with a word "
+    "on both sides of each +, e.g. /subscribe 新能源+电池. Nothing was subscribed.",
+    "required_many": "One subscription can require at most {limit} words. Nothing was subscribed.",
+    "exclude_usage": "Add the words you do not want to see after the command, several at once "
+    "separated by spaces or commas, e.g. /exclude 广告 promotion",
+    "excluded": "Excluded <b>{words}</b>: articles that contain these words stay out of your "
+    "digest. Undo with /include WORD.",
+    "exclude_existing": "Already excluded: {words}",
+    "exclude_limit": "You can exclude at most {limit} words; {room} more fit now. None of these "
+    "words was saved; remove some first with /include or /mysubs.",
+    "exclude_no_tokens": "“{name}” is only symbols, with nothing to match, so it cannot be "
+    "excluded. None of these words was saved.",
+    "exclude_too_long": "The excluded word “{name}” is too long: at most {limit} characters "
+    "each. None of these words was saved.",
+    "include_usage": "Add the excluded words to bring back, e.g. /include 广告",
+    "included": "No longer excluded: <b>{words}</b>; articles with them come back to your digest.",
+    "include_missing": "Not among your excluded words: {words}. See /mysubs.",
     "unsubscribed": "Unsubscribed from <b>{name}</b>.",
     "not_subscribed": "You are not subscribed to <b>{name}</b>. See /mysubs.",
     "mysubs_empty": "You have no subscriptions yet. Use /topics for categories and topics, or "
@@ -246,12 +313,24 @@ _EN: dict[str, str] = {
     "/subscribe.",
     "digest_note": "(A preview: it does not count as, or change, your daily digest.)",
     "digest_header": "wenzhai digest · {date}",
+    "story_others": "Also reported by {count} other sources: ",
+    "digest_next": "Next page ▶",
+    "digest_page": "Page {page}",
+    "digest_page_gone": "Nothing more: that page is no longer in the preview (it may have been "
+    "pushed already).",
     "other_topic": "Other",
     "read_original": "Read the original",
-    "settime_usage": "Add a time (24-hour clock), e.g. /settime 07:30",
+    "settime_usage": "Add a time (24-hour clock), e.g. /settime 07:30. For up to {limit} "
+    "digests a day give several times, e.g. /settime 08:00 20:00",
     "settime_bad": "“{value}” is not a valid time. Use the 24-hour HH:MM form, e.g. 07:30 or "
     "21:05.",
     "settime_ok": "Done: your digest comes daily at <b>{time}</b> ({timezone}).",
+    "settime_ok_many": "Done: a digest comes daily at each of <b>{times}</b> ({timezone}), "
+    "each with what arrived since the one before.",
+    "settime_duplicate": "{time} is there twice: give each time once. Your push times are "
+    "unchanged.",
+    "settime_too_many": "At most {limit} digests a day: you gave {count} times. Your push times "
+    "are unchanged.",
     "tz_usage": "Add a time zone, e.g. /timezone Asia/Shanghai, /timezone UTC+8, /timezone Tokyo",
     "tz_bad": "I do not know the time zone “{value}”. Use a name like Asia/Shanghai, an offset "
     "like UTC+8, or a city.",
@@ -282,6 +361,8 @@ _EN: dict[str, str] = {
     "cmd_subscribe": "Subscribe to a category, topic or word",
     "cmd_unsubscribe": "Unsubscribe",
     "cmd_mysubs": "Your subscriptions",
+    "cmd_exclude": "Leave out articles with a word",
+    "cmd_include": "Stop excluding a word",
     "cmd_search": "Search the news",
     "cmd_digest": "Your digest now",
     "cmd_settime": "Daily push time HH:MM",
@@ -292,6 +373,8 @@ _EN: dict[str, str] = {
 
 _ZH.update(FEED_ZH)
 _EN.update(FEED_EN)
+_ZH.update(TARGET_ZH)
+_EN.update(TARGET_EN)
 _TEXTS: Final = {"zh": _ZH, "en": _EN}
 
 
@@ -303,6 +386,11 @@ def text(language: str, key: str, **values: object) -> str:
     """The HTML message ``key`` in ``language`` with every value escaped."""
     escaped = {name: html.escape(str(value), quote=False) for name, value in values.items()}
     return _template(language, key).format(**escaped)
+
+
+def time_list(language: str, times: Sequence[time]) -> str:
+    """Digest times as the chat reads them: '08:00、20:00' or '08:00, 20:00'."""
+    return ("、" if language == "zh" else ", ").join(t.strftime("%H:%M") for t in times)
 
 
 def plain(language: str, key: str, **values: object) -> str:

@@ -75,6 +75,7 @@ database_errors = Counter(
     "wenzhai_database_errors_total", "Database operations that failed, by operation", ["operation"]
 )
 
+
 def count_ingest(source: str, *, added: int, duplicates: int, refused: int) -> None:
     """Count one ingest run's articles under its source kind (file, web or feed)."""
     for outcome, count in (("added", added), ("duplicate", duplicates), ("refused", refused)):

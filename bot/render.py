@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.i18n import category_name, text, topic_name
 from bot.services.search import Suggestion
+from bot.services.stories import StoryEntry, entries_from_articles
 from bot.services.subscriptions import MAX_KEYWORD_CHARS
 from bot.sources.health import FeedHealth, interval_text
 from bot.sources.registry import FeedListing
-from bot.store.records import SearchResult, StoredArticle, StoreStats
+from bot.store.records import REQUIRED_SEPARATOR, SearchResult, StoredArticle, StoreStats
 from summaries.model import Topic
 from summaries.pages import stand_in_title
 from summaries.taxonomy import CATEGORIES, Category, category_by_name
@@ -231,6 +232,27 @@ def _article_lines(
     return lines + _original_link(article, language)
 
 
+SOURCE_CHARS = 40  # a source's name in a story's list of other sources
+OTHER_SOURCES = 5  # other sources linked under an entry; the count names them all
+
+
+def _source_label(article: StoredArticle) -> str:
+    """An other source of a story: its name, linked to its report when that is a web address."""
+    name = escape(clip(article.source, SOURCE_CHARS))
+    url = article.url or ""
+    return link(url, name) if url.lower().startswith(("http://", "https://")) else name
+
+
+def story_others_line(entry: StoryEntry, language: str) -> list[str]:
+    """ "另有 N 家来源：…" with a link to each other source's report (none for a lone report)."""
+    if not entry.others:
+        return []
+    separator = ", " if language == "en" else "、"
+    labels = separator.join(_source_label(a) for a in entry.others[:OTHER_SOURCES])
+    more = separator + "…" if len(entry.others) > OTHER_SOURCES else ""
+    return [text(language, "story_others", count=len(entry.others)) + labels + more]
+
+
 def render_digest(
     articles: Sequence[StoredArticle],
     *,
@@ -239,18 +261,20 @@ def render_digest(
     today: date | None = None,
     footer: str = "",
 ) -> list[str]:
-    """The digest as message parts: articles grouped by news category (in the taxonomy's
-    order; articles without one last), each with title, topic tags, digest and link.
+    """The digest as message parts: one entry per story (``articles`` as
+    bot.services.stories.flatten lays them out, best first), grouped by the news category of
+    the story's representative (in the taxonomy's order; stories without one last), each with
+    title, topic tags, digest, link and the other sources carrying the story.
 
     ``footer`` (HTML) ends the last part; it is split with the rest, so no part goes over.
     """
     if not articles:
         return []
     day = today or date.today()
-    groups: dict[str, list[StoredArticle]] = {}
-    for article in articles:
-        category = article_category(article)
-        groups.setdefault(category.slug if category else "", []).append(article)
+    groups: dict[str, list[StoryEntry]] = {}
+    for entry in entries_from_articles(articles):
+        category = article_category(entry.representative)
+        groups.setdefault(category.slug if category else "", []).append(entry)
     order = [category for category in CATEGORIES if category.slug in groups]
     blocks = [f"📰 <b>{text(language, 'digest_header', date=day.isoformat())}</b>"]
     for category in [*order, None]:
@@ -264,9 +288,15 @@ def render_digest(
         blocks.append(f"🗂 <b>{heading}</b>")
         blocks.extend(
             "\n".join(
-                _article_lines(a, language, dated=False, tags=_topic_tags(a, topics, language))
+                _article_lines(
+                    e.representative,
+                    language,
+                    dated=False,
+                    tags=_topic_tags(e.representative, topics, language),
+                )
+                + story_others_line(e, language)
             )
-            for a in members
+            for e in members
         )
     if footer:
         blocks.append(footer)
@@ -307,8 +337,16 @@ def highlight(snippet: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def render_search(query: str, result: SearchResult, *, first: int, language: str) -> str:
-    """A page of search hits: header, then bold title, date and marked snippet for each."""
+def render_search(
+    query: str,
+    result: SearchResult,
+    *,
+    first: int,
+    language: str,
+    others: Mapping[int, Sequence[StoredArticle]] | None = None,
+) -> str:
+    """A page of search hits: header, then bold title, date and marked snippet for each, and
+    the other sources carrying its story (``others``, by the hit's article id)."""
     last = first + len(result.hits) - 1
     header = "search_header_estimate" if result.total_is_estimate else "search_header"
     blocks = [text(language, header, query=query, total=result.total, first=first, last=last)]
@@ -319,9 +357,18 @@ def render_search(query: str, result: SearchResult, *, first: int, language: str
             passage = highlight(snippet, hit.highlights)
         else:
             passage = escape(clip("".join(article.digest), PASSAGE_CHARS))
+        sources = story_others_line(
+            StoryEntry(article, tuple((others or {}).get(article.id, ()))), language
+        )
         blocks.append(
-            f"<b>{number}. {escape(clip(title_of(article), TITLE_CHARS))}</b>\n"
-            f"{_date_line(article, language)}\n{passage}"
+            "\n".join(
+                [
+                    f"<b>{number}. {escape(clip(title_of(article), TITLE_CHARS))}</b>",
+                    _date_line(article, language),
+                    passage,
+                    *sources,
+                ]
+            )
         )
     # Entries are clipped, so a page of five always fits one message; the split only guards.
     return split_message("\n\n".join(blocks))[0]
@@ -353,8 +400,8 @@ def render_no_hits(
 
 
 def subscription_label(kind: str, value: str, *, topics: Sequence[Topic], language: str) -> str:
-    """How a subscription is named: the category's or topic's name, or the keyword (long ones
-    cut)."""
+    """How a subscription is named: the category's or topic's name, the keyword (long words
+    cut), or the excluded word after 🚫."""
     if kind == "category":
         category = category_by_name(value)
         if category is not None and category.slug == value:
@@ -363,7 +410,11 @@ def subscription_label(kind: str, value: str, *, topics: Sequence[Topic], langua
         topic = next((t for t in topics if t.slug == value), None)
         if topic is not None:
             return topic_name(topic, language)
-    return clip(value, MAX_KEYWORD_CHARS + 1)
+    # Required words are cut one by one, so that every word of 新能源 + 电池 shows.
+    words = REQUIRED_SEPARATOR.join(
+        clip(w, MAX_KEYWORD_CHARS + 1) for w in value.split(REQUIRED_SEPARATOR)
+    )
+    return f"🚫 {words}" if kind == "exclude" else words
 
 
 def render_stats(stats: StoreStats, *, topics: Sequence[Topic], language: str) -> list[str]:

@@ -1,11 +1,14 @@
 """The news category of an article, from a small linear model shipped with the package.
 
 The model (``summaries/data/categories.txt.gz``, built by ``python -m summaries.train``) is a
-linear classifier over binary features: jieba words and character unigrams and bigrams of the
-title and the lead, each weighted by its IDF, the vector normalised to unit length. Scores are
-sums of quantized weights, turned into a confidence by a softmax whose temperature was fitted
-on held-out headlines. Pure Python: the file is read on the first classification, not at
-import time, and one article costs well under a millisecond.
+linear classifier over binary features: words and character 1- to ``CHAR_NGRAMS``-grams of the
+title and the lead, each weighted by its IDF, the vector normalised to unit length. The words
+are cut by the segmenter the model was trained with (the file names it: rjieba or jieba,
+``summaries.segmenter``), the same engine the rest of the pipeline uses by default; where that
+engine is not installed the other one cuts, and the two disagree on too few words to matter
+(docs/benchmarks.md). Scores are sums of quantized weights, turned into a confidence by a
+softmax whose temperature was fitted on held-out headlines. Pure Python: the file is read on the
+first classification, not at import time, and one article costs well under a millisecond.
 
 The model learnt from headlines; measured on Sohu (bench/categories.py), the title plus the
 first ``LEAD_CHARS`` characters of the body transfers best to whole articles (see
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import math
 import re
 import zlib
@@ -23,15 +27,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from summaries.segmenter import TOKENIZERS, rjieba_installed, segmenter
 from summaries.taxonomy import Category, category_by_slug
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "categories.txt.gz"
-MODEL_FORMAT = "wenzhai-categories 1"
+MODEL_FORMAT = "wenzhai-categories 2"
+# Character n-grams up to this length join the words.
+CHAR_NGRAMS = 2
 # How much of the body joins the title: a lead carries the subject, a long body dilutes it.
 LEAD_CHARS = 60
 TITLE_CHARS = 200
 # A second category is named when its confidence is at least this share of the first one's.
 SECOND_RATIO = 0.5
+
+log = logging.getLogger(__name__)
 
 _SPACE = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -54,12 +63,6 @@ class CategoryResult:
     second: tuple[str, float] | None = None
 
 
-def _jieba_words(text: str) -> list[str]:
-    import jieba  # imported here so that importing summaries does no jieba work
-
-    return jieba.lcut(text)
-
-
 def classifier_input(title: str, text: str = "", *, lead_chars: int | None = None) -> str:
     """The text the model reads: the title and the first ``lead_chars`` characters of the body."""
     if lead_chars is None:
@@ -69,19 +72,31 @@ def classifier_input(title: str, text: str = "", *, lead_chars: int | None = Non
     return f"{title} {lead}".strip()
 
 
-def category_features(text: str, tokenizer: Tokenizer = _jieba_words) -> list[str]:
-    """Distinct features of ``text``, first seen first: ``w`` words, ``1`` chars, ``2`` bigrams."""
+def category_features(text: str, tokenizer: Tokenizer | None = None) -> list[str]:
+    """Distinct features of ``text``, first seen first: ``w`` words, then ``1``, ``2`` and ``3``
+    character n-grams. ``tokenizer`` cuts words (the process's default segmenter when None)."""
     lowered = text.lower()
-    features = ["w" + w for w in tokenizer(lowered) if w.strip()]
+    cut = tokenizer if tokenizer is not None else segmenter().words
+    features = ["w" + w for w in cut(lowered) if w.strip()]
     chars = _SPACE.sub("", lowered)
-    features.extend("1" + c for c in chars)
-    features.extend("2" + chars[i : i + 2] for i in range(len(chars) - 1))
+    for n in range(1, CHAR_NGRAMS + 1):
+        prefix = str(n)
+        features.extend(prefix + chars[i : i + n] for i in range(len(chars) - n + 1))
     return list(dict.fromkeys(features))
+
+
+def model_tokenizer(name: str) -> Tokenizer:
+    """The words of the engine a model was trained with; jieba where rjieba is missing."""
+    if name == "rjieba" and not rjieba_installed():
+        log.warning("rjieba is not installed: the category model's words are cut by jieba")
+        name = "jieba"
+    return segmenter(name).words
 
 
 @dataclass(frozen=True)
 class _Weights:
     categories: tuple[Category, ...]
+    tokenizer: str  # the segmenter the model was trained with
     temperature: float
     scale: float
     bias: tuple[float, ...]
@@ -93,15 +108,15 @@ class _Weights:
 class CategoryModel:
     """The shipped category classifier; the file is read on first use (or by ``load``)."""
 
-    def __init__(self, path: Path | str | None = None, *, tokenizer: Tokenizer = _jieba_words):
+    def __init__(self, path: Path | str | None = None, *, tokenizer: Tokenizer | None = None):
+        """``tokenizer`` overrides the segmenter the model file names (to measure another)."""
         self.path = Path(path) if path is not None else MODEL_PATH
-        self.tokenizer = tokenizer
+        self._tokenizer = tokenizer
         self._weights: _Weights | None = None
 
     def load(self) -> CategoryModel:
         """Read the model file now; raises CategoryModelError when it is missing or corrupt."""
-        if self._weights is None:
-            self._weights = _read_model(self.path)
+        self._load()
         return self
 
     @property
@@ -115,6 +130,11 @@ class CategoryModel:
         return self._load().version
 
     @property
+    def tokenizer_name(self) -> str:
+        """The segmenter the model was trained with (``rjieba`` or ``jieba``)."""
+        return self._load().tokenizer
+
+    @property
     def categories(self) -> tuple[Category, ...]:
         """The categories the model knows, in the model's order."""
         return self._load().categories
@@ -122,6 +142,8 @@ class CategoryModel:
     def _load(self) -> _Weights:
         if self._weights is None:
             self._weights = _read_model(self.path)
+        if self._tokenizer is None:
+            self._tokenizer = model_tokenizer(self._weights.tokenizer)
         return self._weights
 
     def probabilities(
@@ -132,7 +154,7 @@ class CategoryModel:
         text = classifier_input(title, text, lead_chars=lead_chars)
         # The model learnt from Chinese: text without any Chinese character is no evidence,
         # and gets the a-priori category with a low confidence.
-        feats = category_features(text, self.tokenizer) if _CJK.search(text) else []
+        feats = category_features(text, self._tokenizer) if _CJK.search(text) else []
         known = [e for e in map(weights.features.get, feats) if e is not None]
         # Column sums in C (zip and sum) rather than a Python loop per feature and category.
         rows = (e[1] for e in known)
@@ -189,6 +211,8 @@ def _parse_model(text: str, raw: bytes) -> _Weights:
         header[key] = value
         n += 1
     categories = tuple(category_by_slug(s) for s in header["categories"].split())
+    if header["tokenizer"] not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {header['tokenizer']!r}")
     size = len(categories)
     bias = tuple(float(v) for v in header["bias"].split())
     if size < 2 or len(bias) != size:
@@ -206,6 +230,7 @@ def _parse_model(text: str, raw: bytes) -> _Weights:
         raise ValueError("truncated feature table")
     return _Weights(
         categories=categories,
+        tokenizer=header["tokenizer"],
         temperature=float(header["temperature"]),
         scale=float(header["scale"]),
         bias=bias,

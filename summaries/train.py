@@ -5,11 +5,12 @@
 Input: JSON lines with ``title``, ``label`` (a category name, slug or corpus alias such as 民生)
 and optionally ``text``. The model is a linear SVM (scikit-learn's LinearSVC, one against the
 rest, classes weighted to balance them) over IDF-weighted binary features of
-``summaries.categories``. The features that matter least are pruned and the model refitted on
-the rest, so that the file stays small and the pure-Python runtime computes exactly what was
-trained, up to 8-bit weights. A softmax temperature is fitted on every tenth headline held out.
-The output depends only on the input and the options: sorted features, a fixed seed, no
-timestamp, so a rerun rebuilds the same bytes.
+``summaries.categories`` (words cut by ``--tokenizer``, which the file records so that the
+runtime cuts the same way, and character n-grams). The features that matter least are pruned and
+the model refitted on the rest, so that the file stays small and the pure-Python runtime
+computes exactly what was trained, up to 8-bit weights. A softmax temperature is fitted on every
+tenth headline held out. The output depends only on the input and the options: sorted features,
+a fixed seed, no timestamp, so a rerun rebuilds the same bytes.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from summaries.categories import MODEL_FORMAT, category_features, classifier_input
+from summaries.segmenter import TOKENIZERS, segmenter
 from summaries.taxonomy import CATEGORIES, category_by_name
 
 DEFAULT_FEATURES = 60_000
+# The pipeline's default segmenter (TOKENIZER): the model cuts words as digests and search do.
+DEFAULT_TOKENIZER = "rjieba"
 DEFAULT_C = 0.5
 MIN_COUNT = 2
 HOLD_OUT_EVERY = 10
@@ -57,6 +61,7 @@ def train_model(
     max_features: int = DEFAULT_FEATURES,
     c: float = DEFAULT_C,
     seed: int = 0,
+    tokenizer: str = DEFAULT_TOKENIZER,
 ) -> bytes:
     """The gzipped model file trained on (input text, slug) pairs; deterministic."""
     import numpy as np
@@ -69,7 +74,8 @@ def train_model(
     if len(slugs) < 3:
         raise ValueError("training needs headlines of at least three categories")
     labels = np.array([slugs.index(s) for _, s in examples])
-    docs = [category_features(text) for text, _ in examples]
+    words = segmenter(tokenizer).words
+    docs = [category_features(text, words) for text, _ in examples]
     counts: dict[str, int] = {}
     for doc in docs:
         for feature in doc:
@@ -108,6 +114,7 @@ def train_model(
     quantized = np.rint(coef / scale).astype(int)
     return _model_bytes(
         slugs=slugs,
+        tokenizer=tokenizer,
         temperature=temperature,
         scale=scale,
         bias=[float(b) for b in final.intercept_],
@@ -138,6 +145,7 @@ def _fit_temperature(scores: Any, labels: Any, classes: int) -> float:
 def _model_bytes(
     *,
     slugs: Sequence[str],
+    tokenizer: str,
     temperature: float,
     scale: float,
     bias: Sequence[float],
@@ -148,6 +156,7 @@ def _model_bytes(
     lines = [
         MODEL_FORMAT,
         "categories " + " ".join(slugs),
+        f"tokenizer {tokenizer}",
         f"temperature {temperature:.4f}",
         f"scale {scale:.9g}",
         "bias " + " ".join(f"{b:.6f}" for b in bias),
@@ -174,10 +183,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--features", type=int, default=DEFAULT_FEATURES, help="features kept")
     parser.add_argument("--c", type=float, default=DEFAULT_C, help="SVM regularisation C")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--tokenizer",
+        choices=TOKENIZERS,
+        default=DEFAULT_TOKENIZER,
+        help="word segmenter, recorded in the model (default %(default)s)",
+    )
     args = parser.parse_args(argv)
-    import jieba
+    if args.tokenizer == "jieba":
+        import jieba
 
-    jieba.setLogLevel(logging.WARNING)
+        jieba.setLogLevel(logging.WARNING)
     try:
         import sklearn  # noqa: F401
     except ImportError:
@@ -188,7 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"summaries.train: {exc}\n")
         return 2
-    data = train_model(examples, max_features=args.features, c=args.c, seed=args.seed)
+    data = train_model(
+        examples, max_features=args.features, c=args.c, seed=args.seed, tokenizer=args.tokenizer
+    )
     args.output.write_bytes(data)
     print(f"{args.output}: {len(examples)} headlines, {len(data):,} bytes")
     return 0

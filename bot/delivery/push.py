@@ -2,9 +2,11 @@
 
 Due-ness is computed per time zone (there are few), never per chat; each zone's due chats are
 read in keyset-paged batches, claimed atomically in the delivery log, and sent concurrently
-within the pacer's limits. Every claim ends as sent, 'nothing new' or failed (retried at a
-later tick, up to ``max_attempts`` a day): none is left hanging, except by a killed process,
-whose claims another tick takes over once their lease has run out.
+within the pacer's limits. A chat with several digest times a day is claimed for the latest
+slot whose time has come (one row per chat, local date and slot; see bot.store.deliveries), and
+its digest is what no sent delivery of the chat holds yet. Every claim ends as sent, 'nothing
+new' or failed (retried at a later tick, up to ``max_attempts`` a day): none is left hanging,
+except by a killed process, whose claims another tick takes over once their lease has run out.
 
 A database that stops answering stops the sending, not the tick: every store call goes through
 a ``StoreGuard`` (bot.delivery.outage) that retries it until the database answers again, and no
@@ -42,9 +44,12 @@ from bot.delivery.sender import (
     RetryPolicy,
     SendFailed,
 )
+from bot.i18n import text
 from bot.render import render_digest
+from bot.services.stories import flatten, rank_stories
 from bot.store.deliveries import Claim, Cutoffs, DeliveryLog, DueChat, SentMark
-from bot.store.records import StoredArticle
+from bot.store.records import ChatRecord, StoredArticle, StoryRecord
+from bot.store.targets import TargetStore
 from summaries.model import Topic
 
 log = logging.getLogger(__name__)
@@ -55,12 +60,18 @@ RENDER_CACHE_SIZE = 256
 # Fresh digest articles of a claimed batch, by chat; None when the batch query failed.
 Fresh = dict[int, list[StoredArticle]] | None
 DATABASE_AWAY = "left for later: the database is not answering"
+# Candidate articles read per digest entry: several reports of one story collapse into one
+# entry, so the top ``max_articles`` stories need more articles than that to choose from.
+CANDIDATES_PER_ENTRY = 4
 
 
 class PushStore(Protocol):
     """What the push needs of the store (``bot.store.open_store`` gives all of it)."""
 
     deliveries: DeliveryLog
+    targets: TargetStore
+
+    async def get_chat(self, chat_id: int) -> ChatRecord | None: ...
 
     async def articles_for_chats(
         self, chat_ids: Sequence[int], *, limit: int
@@ -72,6 +83,14 @@ class PushStore(Protocol):
 
     async def get_article(self, article_id: int) -> StoredArticle | None: ...
 
+    async def story_members(self, story_ids: Sequence[int]) -> dict[int, list[StoredArticle]]: ...
+
+    async def get_stories(self, story_ids: Sequence[int]) -> dict[int, StoryRecord]: ...
+
+    async def sent_stories(
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
+    ) -> dict[int, set[int]]: ...
+
     async def mark_blocked(self, chat_id: int, *, at: datetime) -> None: ...
 
     async def migrate_chat(self, old_id: int, new_id: int) -> None: ...
@@ -82,7 +101,7 @@ class PushConfig:
     """Knobs of the push; the defaults suit an ordinary bot."""
 
     rate_per_second: float = 30.0
-    max_articles: int = 10
+    max_articles: int = 10  # stories per digest (DIGEST_MAX_ARTICLES)
     batch_size: int = 200  # chats claimed at once
     concurrency: int = 32  # messages in flight at once
     lease_seconds: float = 900.0  # a claim older than this belongs to a dead worker
@@ -102,9 +121,12 @@ class PushConfig:
 
 @dataclass
 class _Progress:
-    """Where one digest stands: the chat it goes to (a group may move) and the parts sent."""
+    """Where one digest stands: the chat row it is for, the Telegram chat and forum topic it
+    goes to (a group may move), and the parts sent."""
 
     target: int
+    send_to: int
+    thread_id: int | None = None
     sent: list[int] = field(default_factory=list)
     already: int = 0  # parts sent before this attempt
     recorded: int = 0  # parts the delivery log knows of
@@ -238,6 +260,7 @@ class Pusher:
                 worker=self.worker,
                 now=self.clock(),
                 cutoffs=cutoffs,
+                slots={chat.chat_id: chat.slot for chat in due},
             )
             chats = {chat.chat_id: chat for chat in due}
             fresh = await self._fresh_articles(claims)
@@ -278,7 +301,7 @@ class Pusher:
         """Send one claimed digest; every path ends the claim (sent, nothing new or failed),
         except a database gone for good: then the claim waits for its lease, and what was sent
         is kept for the next tick."""
-        progress = _Progress(claim.chat_id)
+        progress = _Progress(claim.chat_id, chat.send_to, chat.thread_id)
         try:
             return await self._attempt(claim, chat, fresh, progress)
         except StoreLost:
@@ -312,10 +335,9 @@ class Pusher:
         except StoreLost:
             raise
         except ChatBlocked as exc:
-            await self.guard.call(
-                "mark blocked", self.store.mark_blocked, progress.target, at=self.clock()
-            )
+            tell = await self._mark_gone(chat, progress)
             await self._release(claim.delivery_id, f"blocked: {exc}")
+            await self._tell_admins(tell, chat, progress.target)
             return ChatResult(progress.target, "blocked", detail=str(exc))
         except (SendFailed, ChatMoved) as exc:
             await self._release(claim.delivery_id, str(exc))
@@ -335,6 +357,34 @@ class Pusher:
                 )
             await self._release(claim.delivery_id, f"{type(exc).__name__}: {exc}")
             return ChatResult(progress.target, "failed", detail=type(exc).__name__)
+
+    async def _mark_gone(self, chat: DueChat, progress: _Progress) -> list[int]:
+        """The bot may not send there any more: stop pushing the chat. A channel (or a linked
+        group) is marked as having lost the bot's rights; returns its admins to tell, once."""
+        at = self.clock()
+        if chat.type != "channel":
+            await self.guard.call("mark blocked", self.store.mark_blocked, progress.target, at=at)
+        if chat.type == "private" or chat.thread_id is not None:
+            return []
+        return await self.guard.call(
+            "mark rights lost", self.store.targets.mark_rights_lost, progress.target, at=at
+        )
+
+    async def _tell_admins(self, admins: Sequence[int], chat: DueChat, chat_id: int) -> None:
+        """Tell the admins who linked a chat that the bot can no longer post there."""
+        if not admins:
+            return
+        try:
+            record = await self.guard.call("chat title", self.store.get_chat, chat_id)
+        except StoreLost:
+            record = None
+        name = (record.title if record else None) or str(chat_id)
+        message = text(chat.language, "target_rights_lost", name=name)
+        for admin in admins:
+            try:
+                await self.sender.send(admin, message)
+            except Exception as exc:  # an admin who blocked the bot cannot be told
+                log.info("could not tell admin %s about chat %s: %s", admin, chat_id, exc)
 
     @staticmethod
     def _new_parts(progress: _Progress) -> int:
@@ -356,14 +406,15 @@ class Pusher:
             # Nothing goes out while the database does not answer: it could not be recorded.
             await self.guard.wait_until_answering()
             try:
-                progress.sent.append(await self.sender.send(progress.target, part))
+                progress.sent.append(await self._send(progress, part))
             except ChatMoved as moved:
-                await self.guard.call(
-                    "move chat", self.store.migrate_chat, progress.target, moved.new_chat_id
-                )
-                log.info("chat %s migrated to %s", progress.target, moved.new_chat_id)
-                progress.target = moved.new_chat_id
-                progress.sent.append(await self.sender.send(progress.target, part))
+                old = progress.send_to
+                await self.guard.call("move chat", self.store.migrate_chat, old, moved.new_chat_id)
+                log.info("chat %s migrated to %s", old, moved.new_chat_id)
+                if progress.target == old:  # a forum topic's row keeps its own id
+                    progress.target = moved.new_chat_id
+                progress.send_to = moved.new_chat_id
+                progress.sent.append(await self._send(progress, part))
             if len(progress.sent) < len(parts):
                 # Parts so far, saved at once: a retry resumes after the last one sent.
                 held = await self._save_progress(
@@ -382,6 +433,11 @@ class Pusher:
         if not held:
             log.error("delivery %s was taken over while sending", claim.delivery_id)
         return held
+
+    async def _send(self, progress: _Progress, part: str) -> int:
+        if progress.thread_id is None:
+            return await self.sender.send(progress.send_to, part)
+        return await self.sender.send(progress.send_to, part, progress.thread_id)
 
     async def _save_progress(
         self, delivery_id: int, article_ids: Sequence[int], message_ids: Sequence[int]
@@ -416,12 +472,13 @@ class Pusher:
         if not chat_ids:
             return {}
         try:
-            return await self.guard.call(
+            found = await self.guard.call(
                 "batch articles",
                 self.store.articles_for_chats,
                 chat_ids,
-                limit=self.config.max_articles,
+                limit=self.config.max_articles * CANDIDATES_PER_ENTRY,
             )
+            return await self._top_stories(found)
         except StoreLost:
             return None  # each chat then meets the lost database on its own, and defers
         except Exception:  # each chat then asks on its own, inside its own error handling
@@ -444,9 +501,21 @@ class Pusher:
             "chat articles",
             self.store.articles_for_chat,
             claim.chat_id,
-            limit=self.config.max_articles,
+            limit=self.config.max_articles * CANDIDATES_PER_ENTRY,
         )
-        return latest, False
+        return (await self._top_stories({claim.chat_id: latest}))[claim.chat_id], False
+
+    async def _top_stories(
+        self, found: dict[int, list[StoredArticle]]
+    ) -> dict[int, list[StoredArticle]]:
+        """Each chat's best ``max_articles`` stories not sent to it yet, laid out for the
+        renderer and the delivery log (every article shown is recorded as sent, so a story
+        is never pushed again when another source joins it)."""
+        ranked = await self.guard.call("stories", rank_stories, self.store, found, now=self.clock())
+        return {
+            chat_id: flatten(entries[: self.config.max_articles])
+            for chat_id, entries in ranked.items()
+        }
 
     async def _release(self, delivery_id: int, error: str, *, count: bool = True) -> None:
         """Give a claim back for a later tick (the next tick's, if the database went away)."""

@@ -1,10 +1,10 @@
 """When a chat's digest is due: a zone's local date and minute at a UTC instant.
 
-No next-push timestamp is stored. A chat is due on its local date once its local wall clock
-reads its digest time or later (the delivery log's due query compares the 'HH:MM' computed
-here with each chat's digest time), so a daylight-saving jump never skips a day (02:30 on a
-spring-forward night is due at 03:00) and a repeated hour never doubles one (the delivery log
-already holds that local date).
+No next-push timestamp is stored. A chat's slot is due on its local date once its local wall
+clock reads the slot's digest time or later (the delivery log's due query compares the 'HH:MM'
+computed here with each chat's digest times), so a daylight-saving jump never skips a digest
+(02:30 on a spring-forward night is due at 03:00) and a repeated hour never doubles one (the
+delivery log already holds that local date and slot).
 """
 
 from __future__ import annotations

@@ -31,7 +31,17 @@ log = logging.getLogger(__name__)
 
 # Sent as given: no preview cards under a digest of links.
 _NO_PREVIEW = {"is_disabled": True}
-_GONE = ("chat not found", "user is deactivated", "bot was kicked", "group chat was deleted")
+_GONE = (
+    "chat not found",
+    "user is deactivated",
+    "bot was kicked",
+    "group chat was deleted",
+    # The bot may no longer post there (demoted in a channel, muted in a group), or the forum
+    # topic was deleted: retrying cannot help until someone changes that.
+    "need administrator rights",
+    "not enough rights",
+    "message thread not found",
+)
 
 
 class ChatBlocked(Exception):
@@ -90,13 +100,14 @@ class MessageSender:
         self.floods = 0  # 429 answers received
         self.network_errors = 0
 
-    async def send(self, chat_id: int, text: str) -> int:
-        """Send one part; returns its message id or raises one of this module's errors."""
+    async def send(self, chat_id: int, text: str, thread_id: int | None = None) -> int:
+        """Send one part (into a forum topic when ``thread_id`` is given); returns its message
+        id or raises one of this module's errors. Topics share their group's flood limits."""
         failures = floods = 0
         while True:
             await self.pacer.wait_turn(chat_id)
             try:
-                return await self._post_message(chat_id, text)
+                return await self._post_message(chat_id, text, thread_id)
             except RetryAfter as exc:
                 self.floods += 1
                 floods += 1
@@ -124,13 +135,15 @@ class MessageSender:
             except TelegramError as exc:
                 raise SendFailed(f"telegram: {exc}") from exc
 
-    async def _post_message(self, chat_id: int, text: str) -> int:
+    async def _post_message(self, chat_id: int, text: str, thread_id: int | None = None) -> int:
         data: dict[str, Any] = {
             "chat_id": chat_id,
             "text": text,
             "parse_mode": ParseMode.HTML.value,
             "link_preview_options": _NO_PREVIEW,
         }
+        if thread_id is not None:
+            data["message_thread_id"] = thread_id
         # Bot._post is what Bot.send_message calls, without turning the answer into a Message;
         # it raises the same telegram.error exceptions for error answers.
         result = await self.bot._post("sendMessage", data)

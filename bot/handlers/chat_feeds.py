@@ -7,6 +7,7 @@ from telegram import InputFile, Update
 
 from bot.handlers.context import BotContext, chat_ref
 from bot.handlers.replies import answer
+from bot.handlers.targets import target_ref
 from bot.i18n import text
 from bot.services.chat_feeds import FollowOutcome, ImportReport
 from bot.sources.errors import size_text
@@ -43,7 +44,7 @@ def _user_id(update: Update) -> int | None:
 
 async def subscribe_feed(update: Update, context: BotContext, subject: str) -> None:
     """/subscribe with a feed address, an rsshub:// route or a catalogue entry."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     feeds = context.services.chat_feeds
     outcome = await feeds.follow(chat, subject, user_id=_user_id(update))
     reply = follow_message(outcome, language=chat.language, limit=feeds.max_per_chat)
@@ -52,7 +53,7 @@ async def subscribe_feed(update: Update, context: BotContext, subject: str) -> N
 
 async def unsubscribe_feed(update: Update, context: BotContext, subject: str) -> None:
     """/unsubscribe with a feed address."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     feeds = context.services.chat_feeds
     outcome = await feeds.unfollow(chat, subject, user_id=_user_id(update))
     reply = follow_message(outcome, language=chat.language, limit=feeds.max_per_chat)

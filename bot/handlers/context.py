@@ -19,6 +19,7 @@ from bot.services.digest import DigestService
 from bot.services.feeds import FeedService
 from bot.services.search import SearchService
 from bot.services.subscriptions import SubscriptionService
+from bot.services.targets import TargetService
 from bot.store.api import Store
 from summaries.model import Topic
 
@@ -40,6 +41,7 @@ class Services:
     feeds: FeedService
     catalogue: CatalogueService
     chat_feeds: ChatFeedService
+    targets: TargetService
     # Search words that buttons refer to (Telegram's callback data holds 64 bytes).
     memo: QueryMemo = field(default_factory=QueryMemo)
 

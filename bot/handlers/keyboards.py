@@ -21,6 +21,9 @@ CATEGORIES_PER_PAGE = 15
 CATEGORIES_PER_ROW = 3
 TOPICS_PER_PAGE = 8
 TOPICS_PER_ROW = 2
+# /mysubs buttons a page: Telegram takes at most 100 buttons a message, and a chat may have 50
+# subscriptions, its feeds and 200 excluded words.
+SUBSCRIPTIONS_PER_PAGE = 40
 
 
 def _pages(
@@ -98,15 +101,37 @@ def subscription_ref(subscription: Subscription) -> str:
     return callbacks.key_digest(subscription.value)
 
 
+def subscriptions_page(index: int) -> int:
+    """The /mysubs page that shows the subscription at ``index`` of the list."""
+    return index // SUBSCRIPTIONS_PER_PAGE
+
+
 def subscriptions_keyboard(
-    subscriptions: Sequence[Subscription], labels: Sequence[str]
+    subscriptions: Sequence[Subscription],
+    labels: Sequence[str],
+    *,
+    page: int = 0,
+    language: str = "zh",
 ) -> InlineKeyboardMarkup:
-    """One ❌ button per subscription."""
+    """One ❌ button per subscription of ``page``, with previous/next when there are more."""
+    last = max(0, subscriptions_page(len(subscriptions) - 1))
+    page = min(max(page, 0), last)
+    start = page * SUBSCRIPTIONS_PER_PAGE
     rows = []
-    for subscription, label in zip(subscriptions, labels, strict=True):
+    shown = zip(subscriptions, labels, strict=True)
+    for subscription, label in list(shown)[start : start + SUBSCRIPTIONS_PER_PAGE]:
         ref = subscription_ref(subscription)
         data = callbacks.encode(callbacks.RemoveSubscription(subscription.kind, ref))
         rows.append([InlineKeyboardButton(f"❌ {label}", callback_data=data)])
+    nav = []
+    if page > 0:
+        data = callbacks.encode(callbacks.SubscriptionsPage(page - 1))
+        nav.append(InlineKeyboardButton(plain(language, "page_prev"), callback_data=data))
+    if page < last:
+        data = callbacks.encode(callbacks.SubscriptionsPage(page + 1))
+        nav.append(InlineKeyboardButton(plain(language, "page_next"), callback_data=data))
+    if nav:
+        rows.append(nav)
     return InlineKeyboardMarkup(rows)
 
 
@@ -160,3 +185,11 @@ def suggestions_keyboard(
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def digest_keyboard(page: int, *, language: str) -> InlineKeyboardMarkup:
+    """The /digest preview's next-page button, for page ``page`` (from 0)."""
+    data = callbacks.encode(callbacks.DigestPage(page))
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(plain(language, "digest_next"), callback_data=data)]]
+    )

@@ -4,53 +4,85 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers.context import BotContext, chat_ref
+from bot import callbacks
+from bot.handlers.context import BotContext
+from bot.handlers.keyboards import digest_keyboard
 from bot.handlers.replies import answer
-from bot.i18n import text
+from bot.handlers.targets import target_ref
+from bot.i18n import plain, text, time_list
 from bot.render import render_digest
+from bot.services.digest import DigestPreview
+from bot.services.schedule_input import MAX_DIGEST_TIMES
 
 
 async def digest(update: Update, context: BotContext) -> None:
     """This chat's digest now; a preview that records no delivery."""
-    chat = chat_ref(update)
-    services = context.services
-    preview = await services.digests.preview(chat)
+    chat = await target_ref(update, context)
+    preview = await context.services.digests.preview(chat)
     if not preview.articles:
         await answer(update, context.bot, text(chat.language, "digest_empty"))
         return
+    await _send_page(update, context, preview, chat.language)
+
+
+async def on_digest_page(update: Update, context: BotContext, data: callbacks.DigestPage) -> None:
+    """The digest's next-page button: the next stories, as new messages."""
+    chat = await target_ref(update, context)
+    query = update.callback_query
+    assert query is not None
+    preview = await context.services.digests.preview(chat, page=data.page)
+    if not preview.articles:
+        # A page past the end (stories pushed meanwhile, or a hand-made page number).
+        await query.answer(plain(chat.language, "digest_page_gone"), show_alert=True)
+        return
+    await query.answer()
+    await _send_page(update, context, preview, chat.language)
+
+
+async def _send_page(
+    update: Update, context: BotContext, preview: DigestPreview, language: str
+) -> None:
+    footer = text(language, "digest_note")
+    if preview.page:
+        footer = text(language, "digest_page", page=preview.page + 1) + "\n" + footer
     parts = render_digest(
         preview.articles,
-        topics=services.topics,
-        language=chat.language,
+        topics=context.services.topics,
+        language=language,
         today=preview.local_date,
-        footer=text(chat.language, "digest_note"),
+        footer=footer,
     )
-    await answer(update, context.bot, parts)
+    markup = digest_keyboard(preview.page + 1, language=language) if preview.has_next else None
+    await answer(update, context.bot, parts, markup=markup)
 
 
 async def settime(update: Update, context: BotContext) -> None:
-    """/settime HH:MM."""
-    chat = chat_ref(update)
+    """/settime HH:MM [HH:MM ...]: one digest a day at each time."""
+    chat = await target_ref(update, context)
     raw = " ".join(context.args or ())
+    lang = chat.language
     if not raw:
-        await answer(update, context.bot, text(chat.language, "settime_usage"))
+        await answer(update, context.bot, text(lang, "settime_usage", limit=MAX_DIGEST_TIMES))
         return
-    record = await context.services.chats.set_digest_time(chat, raw)
-    if record is None:
-        await answer(update, context.bot, text(chat.language, "settime_bad", value=raw[:64]))
-        return
-    reply = text(
-        chat.language,
-        "settime_ok",
-        time=record.digest_time.strftime("%H:%M"),
-        timezone=record.timezone,
-    )
+    parsed, record = await context.services.chats.set_digest_times(chat, raw)
+    if parsed.problem == "bad":
+        reply = text(lang, "settime_bad", value=parsed.value[:64])
+    elif parsed.problem == "duplicate":
+        reply = text(lang, "settime_duplicate", time=parsed.value)
+    elif parsed.problem == "too_many":
+        reply = text(lang, "settime_too_many", limit=MAX_DIGEST_TIMES, count=parsed.value)
+    elif len(record.digest_times) > 1:
+        times = time_list(lang, record.digest_times)
+        reply = text(lang, "settime_ok_many", times=times, timezone=record.timezone)
+    else:
+        time = record.digest_time.strftime("%H:%M")
+        reply = text(lang, "settime_ok", time=time, timezone=record.timezone)
     await answer(update, context.bot, reply)
 
 
 async def timezone(update: Update, context: BotContext) -> None:
     """/timezone ZONE: an IANA name, an offset or a city."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     raw = " ".join(context.args or ())
     if not raw:
         await answer(update, context.bot, text(chat.language, "tz_usage"))
@@ -71,7 +103,7 @@ async def timezone(update: Update, context: BotContext) -> None:
 
 async def pause(update: Update, context: BotContext) -> None:
     """Stop the daily push."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     _, changed = await context.services.chats.set_paused(chat, True)
     await answer(
         update, context.bot, text(chat.language, "paused" if changed else "already_paused")
@@ -80,12 +112,12 @@ async def pause(update: Update, context: BotContext) -> None:
 
 async def resume(update: Update, context: BotContext) -> None:
     """Start the daily push again."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     record, changed = await context.services.chats.set_paused(chat, False)
     reply = text(
         chat.language,
         "resumed" if changed else "already_active",
-        time=record.digest_time.strftime("%H:%M"),
+        time=time_list(chat.language, record.digest_times),
         timezone=record.timezone,
     )
     await answer(update, context.bot, reply)

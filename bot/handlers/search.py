@@ -15,6 +15,7 @@ from bot.handlers.context import BotContext, chat_ref, user_language
 from bot.handlers.keyboards import search_keyboard, suggestions_keyboard
 from bot.handlers.replies import NO_PREVIEW, answer
 from bot.handlers.subscriptions import subscribe_message
+from bot.handlers.targets import target_ref
 from bot.i18n import plain, text
 from bot.render import (
     TITLE_CHARS,
@@ -31,7 +32,9 @@ def _search_reply(page: SearchPage, language: str) -> str:
     result = page.result
     if result.reason is not None:
         return text(language, "search_no_tokens", query=page.query)
-    return render_search(page.query, result, first=page.first, language=language)
+    return render_search(
+        page.query, result, first=page.first, language=language, others=page.others
+    )
 
 
 async def _search(update: Update, context: BotContext, raw: str) -> None:
@@ -127,7 +130,7 @@ async def on_subscribe_word(
     update: Update, context: BotContext, data: callbacks.SubscribeWord
 ) -> None:
     """The subscribe-to-this-word button."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     query = update.callback_query
     assert query is not None
     services = context.services

@@ -7,7 +7,7 @@ from telegram import Update
 from bot.handlers.context import BotContext, chat_ref
 from bot.handlers.replies import answer
 from bot.handlers.subscriptions import choices_keyboard, subscribe_message
-from bot.i18n import text
+from bot.i18n import text, time_list
 
 DEEP_LINK_TOPIC = "topic_"
 
@@ -31,7 +31,7 @@ async def start(update: Update, context: BotContext) -> None:
     greeting = text(
         chat.language,
         "start",
-        time=record.digest_time.strftime("%H:%M"),
+        time=time_list(chat.language, record.digest_times),
         timezone=record.timezone,
     )
     markup = await choices_keyboard(context, chat, 0)

@@ -1,4 +1,5 @@
-"""/topics (news categories, then topics), /subscribe, /unsubscribe, /mysubs and their buttons."""
+"""/topics (news categories, then topics), /subscribe, /unsubscribe, /exclude, /include, /mysubs
+and their buttons."""
 
 from __future__ import annotations
 
@@ -9,21 +10,31 @@ from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.handlers.chat_feeds import subscribe_feed, unsubscribe_feed
-from bot.handlers.context import BotContext, chat_ref
-from bot.handlers.keyboards import subscription_ref, subscriptions_keyboard, topics_keyboard
+from bot.handlers.context import BotContext
+from bot.handlers.keyboards import (
+    subscription_ref,
+    subscriptions_keyboard,
+    subscriptions_page,
+    topics_keyboard,
+)
 from bot.handlers.replies import answer
+from bot.handlers.targets import managing_header, picker_rows, target_ref, with_rows
 from bot.i18n import plain, text
 from bot.render import clip, subscription_label
 from bot.services.chat_feeds import looks_like_feed
 from bot.services.chats import ChatRef
 from bot.services.subscriptions import (
+    MAX_EXCLUDED_WORDS,
     MAX_KEYWORD_CHARS,
+    MAX_REQUIRED_WORDS,
     MAX_SUBSCRIPTIONS,
+    ExcludeOutcome,
+    IncludeOutcome,
     SubscribeOutcome,
     Target,
     UnsubscribeOutcome,
 )
-from bot.store.records import Subscription
+from bot.store.records import REQUIRED_SEPARATOR, Subscription
 from summaries.model import Topic
 
 _SUBSCRIBE_KEYS = {
@@ -32,7 +43,10 @@ _SUBSCRIBE_KEYS = {
     "too_long": "keyword_too_long",
     "no_tokens": "keyword_no_tokens",
     "empty": "subscribe_usage",
+    "required_bad": "required_bad",
+    "required_many": "required_many",
 }
+_LIMITS = {"limit": MAX_SUBSCRIPTIONS, "required_many": MAX_REQUIRED_WORDS}
 
 
 def _name(target: Target | None, topics: Sequence[Topic], language: str) -> str:
@@ -45,11 +59,48 @@ def subscribe_message(outcome: SubscribeOutcome, *, topics: Sequence[Topic], lan
     """What to say after a subscribe attempt."""
     target = outcome.target
     if outcome.status == "added" and target is not None:
-        key = f"subscribed_{target.kind}"
+        required = target.kind == "keyword" and REQUIRED_SEPARATOR in target.value
+        key = "subscribed_required" if required else f"subscribed_{target.kind}"
     else:
         key = _SUBSCRIBE_KEYS.get(outcome.status, "subscribe_usage")
-    limit = MAX_SUBSCRIPTIONS if outcome.status == "limit" else MAX_KEYWORD_CHARS
+    limit = _LIMITS.get(outcome.status, MAX_KEYWORD_CHARS)
     return text(language, key, name=_name(target, topics, language), limit=limit)
+
+
+def _words(words: Sequence[str], language: str) -> str:
+    return (", " if language == "en" else "、").join(words)
+
+
+def exclude_message(outcome: ExcludeOutcome, *, language: str) -> str:
+    """What to say after /exclude."""
+    if outcome.status in ("added", "exists"):
+        said = []
+        if outcome.added:
+            said.append(text(language, "excluded", words=_words(outcome.added, language)))
+        if outcome.existing:
+            said.append(
+                text(language, "exclude_existing", words=_words(outcome.existing, language))
+            )
+        return "\n".join(said)
+    key = {
+        "limit": "exclude_limit",
+        "too_long": "exclude_too_long",
+        "no_tokens": "exclude_no_tokens",
+    }.get(outcome.status, "exclude_usage")
+    limit = MAX_EXCLUDED_WORDS if outcome.status == "limit" else MAX_KEYWORD_CHARS
+    return text(language, key, name=outcome.word, limit=limit, room=outcome.room)
+
+
+def include_message(outcome: IncludeOutcome, *, language: str) -> str:
+    """What to say after /include."""
+    if outcome.status == "empty":
+        return text(language, "include_usage")
+    said = []
+    if outcome.removed:
+        said.append(text(language, "included", words=_words(outcome.removed, language)))
+    if outcome.missing:
+        said.append(text(language, "include_missing", words=_words(outcome.missing, language)))
+    return "\n".join(said)
 
 
 def unsubscribe_message(
@@ -84,6 +135,8 @@ async def choices_keyboard(context: BotContext, chat: ChatRef, page: int) -> Inl
     return topics_keyboard(
         service.categories, service.topics, chosen, page=page, language=chat.language
     )
+
+
 async def _feed_titles(
     context: BotContext, subscriptions: Sequence[Subscription]
 ) -> dict[str, str]:
@@ -93,7 +146,7 @@ async def _feed_titles(
 
 async def topics(update: Update, context: BotContext) -> None:
     """The category and topic keyboard with ✅ on followed ones."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     markup = await choices_keyboard(context, chat, 0)
     await answer(update, context.bot, text(chat.language, "topics_title"), markup=markup)
 
@@ -113,7 +166,7 @@ def _names_feed(context: BotContext, subject: str) -> bool:
 
 async def subscribe(update: Update, context: BotContext) -> None:
     """/subscribe TOPIC_OR_WORD, or a feed (URL, rsshub:// route, catalogue entry)."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     services = context.services
     subject = " ".join(context.args or ())
     if _names_feed(context, subject):
@@ -126,7 +179,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     """/unsubscribe TOPIC_OR_WORD, or a feed's address."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     services = context.services
     subject = " ".join(context.args or ())
     if looks_like_feed(subject):
@@ -137,23 +190,75 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     await answer(update, context.bot, reply)
 
 
+async def exclude(update: Update, context: BotContext) -> None:
+    """/exclude WORD [WORD...]: leave articles with any of these words out of the digest."""
+    chat = await target_ref(update, context)
+    outcome = await context.services.subscriptions.exclude(chat, " ".join(context.args or ()))
+    await answer(update, context.bot, exclude_message(outcome, language=chat.language))
+
+
+async def include(update: Update, context: BotContext) -> None:
+    """/include WORD [WORD...]: stop excluding these words."""
+    chat = await target_ref(update, context)
+    outcome = await context.services.subscriptions.include(chat, " ".join(context.args or ()))
+    await answer(update, context.bot, include_message(outcome, language=chat.language))
+
+
 async def mysubs(update: Update, context: BotContext) -> None:
     """The chat's subscriptions with a remove button each."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     services = context.services
     subscriptions = await services.subscriptions.list(chat)
+    # In a private chat that linked channels: which chat this is, and buttons to switch.
+    header = await managing_header(update, context, chat)
+    picker = await picker_rows(update, context, chat.id)
     if not subscriptions:
-        await answer(update, context.bot, text(chat.language, "mysubs_empty"))
+        empty = header + text(chat.language, "mysubs_empty")
+        await answer(update, context.bot, empty, markup=with_rows(None, picker))
         return
-    titles = await _feed_titles(context, subscriptions)
-    labels = _labels(subscriptions, services.topics, chat.language, titles)
-    markup = subscriptions_keyboard(subscriptions, labels)
-    title = text(chat.language, "mysubs_title", count=len(subscriptions))
+    title, markup = await _mysubs_view(update, context, chat, subscriptions, 0)
     await answer(update, context.bot, title, markup=markup)
 
 
+async def _mysubs_view(
+    update: Update,
+    context: BotContext,
+    chat: ChatRef,
+    subscriptions: Sequence[Subscription],
+    page: int,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The /mysubs title and one page of its ❌ buttons, with the chat picker below."""
+    titles = await _feed_titles(context, subscriptions)
+    labels = _labels(subscriptions, context.services.topics, chat.language, titles)
+    markup = subscriptions_keyboard(subscriptions, labels, page=page, language=chat.language)
+    header = await managing_header(update, context, chat)
+    picker = await picker_rows(update, context, chat.id)
+    title = header + text(chat.language, "mysubs_title", count=len(subscriptions))
+    return title, with_rows(markup, picker)
+
+
+async def on_subscriptions_page(
+    update: Update, context: BotContext, data: callbacks.SubscriptionsPage
+) -> None:
+    """Previous/next on the /mysubs list."""
+    chat = await target_ref(update, context)
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    subscriptions = await context.services.subscriptions.list(chat)
+    if not subscriptions:
+        await query.edit_message_text(text(chat.language, "mysubs_empty"))
+        return
+    title, markup = await _mysubs_view(update, context, chat, subscriptions, data.page)
+    try:
+        await query.edit_message_text(title, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():  # two quick taps
+            raise
+
+
 async def _show_topics_page(update: Update, context: BotContext, page: int) -> None:
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     markup = await choices_keyboard(context, chat, page)
     query = update.callback_query
     if query is None:
@@ -170,7 +275,7 @@ async def on_toggle_topic(
     update: Update, context: BotContext, data: callbacks.ToggleTopic | callbacks.ToggleCategory
 ) -> None:
     """A category or topic button: subscribe or unsubscribe, redraw the keyboard in place."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     query = update.callback_query
     assert query is not None
     service = context.services.subscriptions
@@ -202,7 +307,7 @@ async def on_remove(
     update: Update, context: BotContext, data: callbacks.RemoveSubscription
 ) -> None:
     """A /mysubs ❌ button: remove that subscription and redraw the list."""
-    chat = chat_ref(update)
+    chat = await target_ref(update, context)
     query = update.callback_query
     assert query is not None
     services = context.services
@@ -210,10 +315,11 @@ async def on_remove(
     if data.kind == "feed" and not services.chat_feeds.may_manage(user.id if user else None):
         await query.answer(plain(chat.language, "feeds_admin_only"), True)
         return
-    removed = await _remove_by_ref(context, chat, data)
-    if removed is None:
+    found = await _remove_by_ref(context, chat, data)
+    if found is None:
         await query.answer(plain(chat.language, "callback_stale"))
         return
+    index, removed = found
     titles = await _feed_titles(context, [removed])
     (name,) = _labels([removed], services.topics, chat.language, titles)
     await query.answer(plain(chat.language, "removed", name=name))
@@ -221,21 +327,20 @@ async def on_remove(
     if not remaining:
         await query.edit_message_text(text(chat.language, "mysubs_empty"))
         return
-    titles = await _feed_titles(context, remaining)
-    await query.edit_message_text(
-        text(chat.language, "mysubs_title", count=len(remaining)),
-        reply_markup=subscriptions_keyboard(
-            remaining, _labels(remaining, services.topics, chat.language, titles)
-        ),
-    )
+    # The page the removed one was on (the keyboard keeps the last page when it emptied).
+    page = subscriptions_page(index)
+    title, markup = await _mysubs_view(update, context, chat, remaining, page)
+    await query.edit_message_text(title, reply_markup=markup)
 
 
 async def _remove_by_ref(
     context: BotContext, chat: ChatRef, data: callbacks.RemoveSubscription
-) -> Subscription | None:
-    """Remove the chat's subscription a ❌ button names; None when it has none such."""
+) -> tuple[int, Subscription] | None:
+    """Remove the chat's subscription a ❌ button names, with its place in the list; None when
+    it has none such."""
     service = context.services.subscriptions
-    for subscription in await service.list(chat):
+    for index, subscription in enumerate(await service.list(chat)):
         if subscription.kind == data.kind and subscription_ref(subscription) == data.value:
-            return await service.remove(chat, subscription.kind, subscription.value)
+            removed = await service.remove(chat, subscription.kind, subscription.value)
+            return None if removed is None else (index, removed)
     return None

@@ -34,7 +34,7 @@ from bot.sources.rsshub import RsshubFetcher, instances_from
 from bot.sources.urls import is_url
 from bot.sources.web import WebSource
 from bot.store.feeds import FeedStore
-from bot.store.records import AddResult, NewArticle
+from bot.store.records import AddResult, NewArticle, StoredSignature, StoryAssignment
 from summaries import CategoryModel, Summarizer
 from summaries.model import Topic
 from summaries.segmenter import segmenter
@@ -58,6 +58,16 @@ class IngestStore(Protocol):
 
     async def has_url(self, url: str) -> bool:
         """Whether an article with this URL is stored."""
+        ...
+
+    async def assign_stories(self, assignments: Sequence[StoryAssignment]) -> None:
+        """Put articles in their stories, in one transaction."""
+        ...
+
+    async def story_signatures(
+        self, *, since: datetime | None = None, after: int = 0
+    ) -> list[StoredSignature]:
+        """Stored story signatures (id above ``after``, sorted at or after ``since``), by id."""
         ...
 
     async def has_content(self, content_hash: str) -> bool:

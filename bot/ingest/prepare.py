@@ -3,14 +3,16 @@
 Each article of a document gets its digest, keywords and topics (``summaries.Summarizer``),
 its news category (``summaries.CategoryModel``, reading the title and the start of the body),
 a content hash for exact duplicates, its index tokens (the analyzer of bot.ingest.index) and
-a SimHash fingerprint over its body tokens for near duplicates. Pure CPU work: callers run it
-in a thread.
+a SimHash fingerprint over its body tokens for near duplicates, and its story signature (JSON
+text, summaries.story_signature) for grouping reports of one event. Pure CPU work: callers run
+it in a thread.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import re
 import unicodedata
 
@@ -20,6 +22,7 @@ from bot.store.records import NewArticle
 from summaries import CategoryModel, Summarizer, article_from_text, split_page
 from summaries.model import Article
 from summaries.similarity import simhash
+from summaries.story_signature import StorySigner
 
 _SPACES = re.compile(r"\s+")
 
@@ -60,10 +63,14 @@ class ArticlePipeline:
         analyzer: Analyzer,
         *,
         categories: CategoryModel | None = None,
+        signer: StorySigner | None = None,
     ) -> None:
         self.summarizer = summarizer
         self.analyzer = analyzer
         self.categories = categories if categories is not None else CategoryModel()
+        # The same signer as ``python -m summaries --stories`` (jieba and its IDF table), so
+        # that the bot groups stories as the command line and bench/stories.py do.
+        self.signer = signer if signer is not None else StorySigner()
 
     def articles(self, document: Document) -> list[Article]:
         """The articles a document holds; Refused when it holds none."""
@@ -90,6 +97,7 @@ class ArticlePipeline:
         # headlines the model learnt from (docs/benchmarks.md, "News categories").
         category = self.categories.classify(article.title, body)
         body_tokens = tuple(self.analyzer.tokens(body))
+        signature = self.signer.sign(article.title, body, document.published_at)
         return NewArticle(
             title=article.title,
             body=body,
@@ -108,6 +116,7 @@ class ArticlePipeline:
             category_confidence=category.confidence,
             category_second=category.second[0] if category.second else None,
             feed_url=document.feed,
+            story_signature=json.dumps(signature.to_json(), ensure_ascii=False),
             title_tokens=tuple(self.analyzer.tokens(article.title)),
             body_tokens=body_tokens,
         )

@@ -7,17 +7,36 @@ at once cannot both pass the check; before each write the index takes in article
 processes stored since (ids above the last one it saw). A batch (one file's articles, or the
 articles of many documents at once) is stored in one transaction: a failure stores none of it,
 and ``write_each`` then writes each document alone, so one bad document loses only itself.
+
+Stories (summaries.stories): after the insert commits, each new article joins the best open
+story of the writer's ``StoryIndex`` or starts one, and the assignments are written in a second
+transaction. The index is built from the store on the first write: the signatures stored with
+the last ``STORY_WINDOW`` of articles are replayed (read, not recomputed: no tokenizing at
+start, and a replayed article counts with the very signature it was grouped by); articles
+left without a story (a crash or a failed write between the two transactions) are assigned
+then. Before each write the index also takes in the stories other processes gave their
+articles since. Within one writer assignment is exact; two processes writing reports of one
+event at the same moment may each start a story for it (neither sees the other's uncommitted
+article), and later articles join whichever matches best.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import json
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import Protocol, cast
 
 from bot.ingest.dedupe import NEAR_DUPLICATE_BITS, NearDuplicateIndex
-from bot.store.records import AddResult, NewArticle
+from bot.store.records import AddResult, NewArticle, StoredSignature, StoryAssignment
+from summaries.stories import WINDOW as STORY_WINDOW
+from summaries.stories import StoryIndex
+from summaries.story_signature import StorySignature
+
+log = logging.getLogger(__name__)
 
 
 class ArticleStore(Protocol):
@@ -37,6 +56,16 @@ class ArticleStore(Protocol):
 
     async def has_url(self, url: str) -> bool:
         """Whether an article with this URL is stored."""
+        ...
+
+    async def assign_stories(self, assignments: Sequence[StoryAssignment]) -> None:
+        """Put articles in their stories, in one transaction."""
+        ...
+
+    async def story_signatures(
+        self, *, since: datetime | None = None, after: int = 0
+    ) -> list[StoredSignature]:
+        """Stored story signatures (id above ``after``, sorted at or after ``since``), by id."""
         ...
 
 
@@ -70,8 +99,20 @@ def _written(outcomes: Sequence[Outcome]) -> Written:
 class ArticleWriter:
     """Stores prepared articles after the exact and near-duplicate checks."""
 
-    def __init__(self, store: ArticleStore, *, max_distance: int = NEAR_DUPLICATE_BITS) -> None:
+    def __init__(
+        self,
+        store: ArticleStore,
+        *,
+        max_distance: int = NEAR_DUPLICATE_BITS,
+        stories: Callable[[], StoryIndex] = StoryIndex,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._store = store
+        self._new_story_index = stories
+        self._clock = clock
+        self._stories: StoryIndex | None = None  # built from the store on the first write
+        self._story_seen = 0  # the highest article id the story index has looked at
+        self._story_own: set[int] = set()  # ids this writer grouped itself
         self._index = NearDuplicateIndex(max_distance=max_distance)
         self._max_distance = max_distance
         self._last_seen = 0
@@ -85,6 +126,54 @@ class ArticleWriter:
                 self._index.add(article_id, fingerprint)
             self._last_seen = max(self._last_seen, article_id)
         self._own = {i for i in self._own if i > self._last_seen}
+        await self._catch_up_stories()
+
+    async def _catch_up_stories(self) -> None:
+        """Build the story index on first use, else take in other processes' stories."""
+        if self._stories is None:
+            self._stories = self._new_story_index()
+            self._story_own.clear()
+            rows = await self._store.story_signatures(since=self._clock() - STORY_WINDOW)
+            loose: list[tuple[int, StorySignature]] = []
+            for row in rows:
+                signature = _signature(row.signature)
+                if signature is None:
+                    continue
+                if row.story_id is None:
+                    loose.append((row.article_id, signature))
+                else:
+                    self._stories.add(row.article_id, signature, row.story_id)
+                self._story_seen = max(self._story_seen, row.article_id)
+            # Left without a story by a failure between the two transactions: assigned now.
+            await self._assign(loose)
+            return
+        for row in await self._store.story_signatures(after=self._story_seen):
+            signature = _signature(row.signature)
+            # An article another process has not grouped yet is that process's to group.
+            if row.article_id not in self._story_own and row.story_id is not None and signature:
+                self._stories.add(row.article_id, signature, row.story_id)
+            self._story_seen = max(self._story_seen, row.article_id)
+        self._story_own = {i for i in self._story_own if i > self._story_seen}
+
+    async def _assign(self, new: Sequence[tuple[int, StorySignature]]) -> None:
+        """Put newly stored articles in stories and store that; a failure leaves them without
+        one until the index is rebuilt at the next write (their rows are stored: not undone)."""
+        if not new or self._stories is None:
+            return
+        out: list[StoryAssignment] = []
+        for article_id, signature in new:
+            assignment = self._stories.assign(article_id, signature)
+            story = self._stories.story(assignment.story)
+            # The index's ids are the article ids it was given: ints here.
+            story_id = cast(int, assignment.story)
+            representative = cast(int, story.representative) if story is not None else article_id
+            out.append(StoryAssignment(article_id, story_id, representative))
+            self._story_own.add(article_id)
+        try:
+            await self._store.assign_stories(out)
+        except Exception:
+            log.exception("could not store the stories of %d articles", len(out))
+            self._stories = None  # rebuilt from what the store holds
 
     async def _is_stored(self, article: NewArticle) -> bool:
         """The very article (same text or same URL) is stored: an exact duplicate."""
@@ -161,4 +250,21 @@ class ArticleWriter:
         for slot, kept, distance in later:
             if result.ids[kept] is not None:
                 outcomes[slot] = near_duplicate_reason(result.ids[kept], distance)
+        grouped: list[tuple[int, StorySignature]] = []
+        for article, article_id in zip(keep, result.ids, strict=True):
+            if article_id is not None and article.story_signature is not None:
+                signature = _signature(article.story_signature)
+                if signature is not None:
+                    grouped.append((article_id, signature))
+        await self._assign(grouped)
         return outcomes
+
+
+def _signature(text: str | None) -> StorySignature | None:
+    """The signature a JSON text holds; None (the article stays alone) when it holds none."""
+    if not text:
+        return None
+    try:
+        return StorySignature.from_json(json.loads(text))
+    except (ValueError, TypeError):
+        return None

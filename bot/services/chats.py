@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.services.schedule_input import ZoneChoice, parse_digest_time, parse_timezone
+from bot.services.schedule_input import (
+    DigestTimes,
+    ZoneChoice,
+    parse_digest_time,
+    parse_digest_times,
+    parse_timezone,
+)
 from bot.store.api import Store
 from bot.store.records import ChatRecord
 
@@ -36,6 +42,16 @@ class ChatService:
         self._timezone = default_timezone
         self._digest_time = default_digest_time
 
+    @property
+    def default_timezone(self) -> str:
+        """The time zone a new chat starts with."""
+        return self._timezone
+
+    @property
+    def default_digest_time(self) -> time:
+        """The push time a new chat starts with."""
+        return self._digest_time
+
     async def ensure(self, chat: ChatRef) -> ChatRecord:
         """The chat's record, created with the defaults if new (and unblocked if it was)."""
         return await self._store.ensure_chat(
@@ -60,6 +76,15 @@ class ChatService:
             return None
         await self.ensure(chat)
         return await self._store.update_chat(chat.id, digest_time=parsed)
+
+    async def set_digest_times(self, chat: ChatRef, raw: str) -> tuple[DigestTimes, ChatRecord]:
+        """/settime with one or more times: stores them all, or nothing when ``raw`` has a
+        problem (what was read says which); the chat's record as it is afterwards."""
+        parsed = parse_digest_times(raw)
+        record = await self.ensure(chat)
+        if parsed.problem is None:
+            record = await self._store.set_digest_times(chat.id, parsed.times)
+        return parsed, record
 
     async def set_timezone(self, chat: ChatRef, raw: str) -> TimezoneChange | None:
         """Store a new time zone; None when ``raw`` names no zone we can recognise."""

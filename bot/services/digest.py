@@ -1,4 +1,4 @@
-"""The digest on demand (/digest): what the daily push would send this chat now."""
+"""The digest on demand (/digest): what the daily push would send this chat now, by page."""
 
 from __future__ import annotations
 
@@ -7,16 +7,26 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.services.chats import ChatRef, ChatService
+from bot.services.stories import StoryEntry, flatten, rank_stories
 from bot.store.api import Store
 from bot.store.records import StoredArticle
+
+# Candidate articles read for a preview, per story on a page: several reports of one story
+# collapse into one entry, and later pages need stories of their own.
+CANDIDATES_PER_ENTRY = 4
+MAX_PAGES = 5  # pages a preview reaches (DIGEST_MAX_ARTICLES stories each)
 
 
 @dataclass(frozen=True)
 class DigestPreview:
-    """The articles a push would send now, and the chat's local date (the digest's date)."""
+    """One page of the stories a push would send now, laid out as bot.services.stories.flatten
+    lays them (each story's representative first), and the chat's local date."""
 
     articles: list[StoredArticle]
     local_date: date
+    page: int = 0
+    has_next: bool = False
+    entries: tuple[StoryEntry, ...] = ()
 
 
 class DigestService:
@@ -27,9 +37,17 @@ class DigestService:
         self._chats = chats
         self._max_articles = max_articles
 
-    async def preview(self, chat: ChatRef) -> DigestPreview:
-        """Newest articles matching the chat's subscriptions that it has not been sent."""
+    async def preview(self, chat: ChatRef, *, page: int = 0) -> DigestPreview:
+        """Page ``page`` (from 0) of the chat's new stories, best first: the first page is
+        what the push would send; an empty page past the last one (or past MAX_PAGES)."""
         record = await self._chats.ensure(chat)
-        articles = await self._store.articles_for_chat(chat.id, limit=self._max_articles)
         local_date = datetime.now(UTC).astimezone(ZoneInfo(record.timezone)).date()
-        return DigestPreview(articles, local_date)
+        if page < 0 or page >= MAX_PAGES:
+            return DigestPreview([], local_date, page)
+        size = self._max_articles
+        limit = size * MAX_PAGES * CANDIDATES_PER_ENTRY
+        found = await self._store.articles_for_chat(chat.id, limit=limit)
+        ranked = (await rank_stories(self._store, {chat.id: found}, now=datetime.now(UTC)))[chat.id]
+        shown = ranked[page * size : (page + 1) * size]
+        has_next = len(ranked) > (page + 1) * size and page + 1 < MAX_PAGES
+        return DigestPreview(flatten(shown), local_date, page, has_next, tuple(shown))

@@ -1,4 +1,4 @@
-"""Reading what people type for /settime and /timezone: a push time and a time zone."""
+"""Reading what people type for /settime and /timezone: push times and a time zone."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import time
 from functools import cache
+from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
+from bot.store.records import MAX_DIGEST_TIMES
 from summaries.tokens import normalize_query_text
 
 _TIME = re.compile(r"^(\d{1,2})[:：.](\d{2})$")
+# Between several times: spaces, commas (half- or full-width), the enumeration comma, semicolons.
+_TIME_SEPARATORS = re.compile(r"[\s,，、;；]+")
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
 
 # Offsets that are not whole hours have no Etc/GMT zone; these places keep them all year.
@@ -94,6 +98,37 @@ def parse_digest_time(raw: str) -> time | None:
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
+
+
+TimesProblem = Literal["bad", "duplicate", "too_many"]
+
+
+@dataclass(frozen=True)
+class DigestTimes:
+    """What /settime read: the times, ascending, or the problem and the piece it is about."""
+
+    times: tuple[time, ...] = ()
+    problem: TimesProblem | None = None
+    value: str = ""  # the piece that is not a time, or the time given twice
+
+
+def parse_digest_times(raw: str) -> DigestTimes:
+    """One to MAX_DIGEST_TIMES 24-hour times (each as ``parse_digest_time`` reads it), in any
+    order, separated by spaces or commas; the first problem found otherwise."""
+    pieces = [piece for piece in _TIME_SEPARATORS.split(raw.strip()) if piece]
+    if not pieces:
+        return DigestTimes(problem="bad", value=raw.strip())
+    times: list[time] = []
+    for piece in pieces:
+        parsed = parse_digest_time(piece)
+        if parsed is None:
+            return DigestTimes(problem="bad", value=piece)
+        if parsed in times:
+            return DigestTimes(problem="duplicate", value=parsed.strftime("%H:%M"))
+        times.append(parsed)
+    if len(times) > MAX_DIGEST_TIMES:
+        return DigestTimes(problem="too_many", value=str(len(times)))
+    return DigestTimes(times=tuple(sorted(times)))
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import metrics
+from bot.services.stories import entry_for
 from bot.store.api import Store
 from bot.store.records import SearchResult, StoredArticle
 from summaries.model import Topic
@@ -37,6 +38,9 @@ class SearchPage:
     page: int
     result: SearchResult
     page_size: int = PAGE_SIZE
+    # Per hit (by article id): one report of each other source carrying the hit's story. The
+    # store gives one hit per story; these say "另有 N 家来源" under it.
+    others: dict[int, tuple[StoredArticle, ...]] = field(default_factory=dict)
 
     @property
     def first(self) -> int:
@@ -91,7 +95,23 @@ class SearchService:
         query = clean_query(raw)
         with metrics.search_seconds.time():
             result = await self._store.search(query, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
-        return SearchPage(query, page, result)
+        return SearchPage(query, page, result, others=await self._others(result))
+
+    async def _others(self, result: SearchResult) -> dict[int, tuple[StoredArticle, ...]]:
+        """The other sources of each hit's story, in one query for the page."""
+        stories = {h.article.story_id for h in result.hits if h.article.story_id is not None}
+        if not stories:
+            return {}
+        members = await self._store.story_members(sorted(stories))
+        out: dict[int, tuple[StoredArticle, ...]] = {}
+        for hit in result.hits:
+            story = hit.article.story_id
+            found = members.get(story) if story is not None else None
+            if found:
+                entry = entry_for([hit.article, *found], hit.article.id, story)
+                if entry.others:
+                    out[hit.article.id] = entry.others
+        return out
 
     async def article(self, article_id: int) -> StoredArticle | None:
         """One article for the whole-article button."""

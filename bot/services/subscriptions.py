@@ -1,8 +1,14 @@
 """Subscriptions: what a chat follows: a news category or a topic by slug or name, or any word
-as a keyword. A name that is exactly a category's wins over a topic's and over a keyword."""
+as a keyword. A name that is exactly a category's wins over a topic's and over a keyword.
+
+A keyword may join required words with '+' (新能源+电池: both must occur), stored as one
+subscription whose value joins the words with ``REQUIRED_SEPARATOR``. Excluded words
+(/exclude) are subscriptions of kind "exclude": the store leaves every article holding one out
+of the chat's digest."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -10,16 +16,25 @@ from typing import Literal
 from bot.services.chats import ChatRef, ChatService
 from bot.services.search import clean_query
 from bot.store.api import Store
-from bot.store.records import Subscription, SubscriptionKind
+from bot.store.records import REQUIRED_SEPARATOR, Subscription, SubscriptionKind
 from summaries.model import Topic
 from summaries.taxonomy import CATEGORIES, Category
 from summaries.tokens import search_tokens
 
 MAX_SUBSCRIPTIONS = 50
 MAX_KEYWORD_CHARS = 20
+MAX_REQUIRED_WORDS = 5  # words joined by '+' in one keyword subscription
+MAX_EXCLUDED_WORDS = 200
 
-SubscribeStatus = Literal["added", "exists", "limit", "too_long", "no_tokens", "empty"]
+SubscribeStatus = Literal[
+    "added", "exists", "limit", "too_long", "no_tokens", "empty", "required_bad", "required_many"
+]
 UnsubscribeStatus = Literal["removed", "missing", "empty"]
+ExcludeStatus = Literal["added", "exists", "limit", "too_long", "no_tokens", "empty"]
+IncludeStatus = Literal["removed", "missing", "empty"]
+
+# What separates the words of one /exclude or /include (after NFKC, which makes ，and ； ASCII).
+_WORD_SEPARATORS = re.compile(r"[\s,;、]+")
 
 
 def normalize_subject(raw: str) -> str:
@@ -35,6 +50,22 @@ def keyword_problem(keyword: str) -> Literal["too_long", "no_tokens"] | None:
     if not search_tokens(keyword):
         return "no_tokens"
     return None
+
+
+def split_required(subject: str) -> tuple[str, ...] | None:
+    """The parts of a normalized subject that joins words with '+', empty parts kept; None
+    when no '+' joins words (there is none, or it belongs to a word such as c++)."""
+    if "+" not in subject:
+        return None
+    if any("+" in token for token in search_tokens(subject)):
+        return None
+    return tuple(part.strip() for part in subject.split("+"))
+
+
+def exclusion_words(raw: str) -> list[str]:
+    """The distinct normalized words of an /exclude or /include, in the order given."""
+    words = _WORD_SEPARATORS.split(normalize_subject(raw))
+    return list(dict.fromkeys(word for word in words if word))
 
 
 def can_follow(query: str) -> bool:
@@ -65,6 +96,27 @@ class SubscribeOutcome:
 
     status: SubscribeStatus
     target: Target | None = None
+
+
+@dataclass(frozen=True)
+class ExcludeOutcome:
+    """What /exclude did: ``added`` and ``existing`` words, or why nothing was stored
+    (``word`` is the refused word; ``room`` how many more the limit allows)."""
+
+    status: ExcludeStatus
+    added: tuple[str, ...] = ()
+    existing: tuple[str, ...] = ()
+    word: str = ""
+    room: int = 0
+
+
+@dataclass(frozen=True)
+class IncludeOutcome:
+    """What /include did: the words no longer excluded, and those that were not."""
+
+    status: IncludeStatus
+    removed: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +166,11 @@ class SubscriptionService:
         subject = normalize_subject(raw)
         if not subject:
             return []
+        parts = split_required(subject)
+        if parts is not None:
+            # Required words are always a keyword; a malformed one names nothing followed.
+            joined = REQUIRED_SEPARATOR.join(dict.fromkeys(parts)) if all(parts) else subject
+            return [Target("keyword", joined)]
         named = [self._by_key.get(subject), self._topic_by_key.get(subject)]
         return [t for t in named if t is not None] + [Target("keyword", subject)]
 
@@ -128,7 +185,12 @@ class SubscriptionService:
         target = self.resolve(raw)
         if target is None:
             return SubscribeOutcome("empty")
-        problem = keyword_problem(target.value) if target.kind == "keyword" else None
+        parts = split_required(normalize_subject(raw))
+        problem: SubscribeStatus | None = None
+        if parts is not None:
+            problem, target = _required_problem(parts)
+        elif target.kind == "keyword":
+            problem = keyword_problem(target.value)
         if problem is not None:
             return SubscribeOutcome(problem, target)
         await self._chats.ensure(chat)
@@ -151,6 +213,34 @@ class SubscriptionService:
             if await self._store.remove_subscription(chat.id, target.kind, target.value):
                 return UnsubscribeOutcome("removed", target)
         return UnsubscribeOutcome("missing", targets[0])
+
+    async def exclude(self, chat: ChatRef, raw: str) -> ExcludeOutcome:
+        """Exclude every word of ``raw``, or none: a bad word or the limit stores nothing."""
+        words = exclusion_words(raw)
+        if not words:
+            return ExcludeOutcome("empty")
+        for word in words:
+            problem = keyword_problem(word)
+            if problem is not None:
+                return ExcludeOutcome(problem, word=word)
+        await self._chats.ensure(chat)
+        result = await self._store.add_subscriptions(
+            chat.id, "exclude", words, max_per_chat=MAX_EXCLUDED_WORDS
+        )
+        if result.over_limit:
+            return ExcludeOutcome("limit", existing=result.existing, room=result.room)
+        status: ExcludeStatus = "added" if result.added else "exists"
+        return ExcludeOutcome(status, added=result.added, existing=result.existing)
+
+    async def include(self, chat: ChatRef, raw: str) -> IncludeOutcome:
+        """Stop excluding the words of ``raw``."""
+        words = exclusion_words(raw)
+        if not words:
+            return IncludeOutcome("empty")
+        await self._chats.ensure(chat)
+        removed = await self._store.remove_subscriptions(chat.id, "exclude", words)
+        missing = tuple(word for word in words if word not in removed)
+        return IncludeOutcome("removed" if removed else "missing", removed, missing)
 
     async def list(self, chat: ChatRef) -> list[Subscription]:
         """The chat's subscriptions: categories, topics, then keywords."""
@@ -200,3 +290,20 @@ class SubscriptionService:
                 await self._store.remove_subscription(chat.id, subscription.kind, value)
                 return subscription
         return None
+
+
+def _required_problem(parts: Sequence[str]) -> tuple[SubscribeStatus | None, Target]:
+    """Why words joined by '+' cannot be subscribed to (or None), and the keyword they make."""
+    words = list(dict.fromkeys(parts))
+    target = Target("keyword", REQUIRED_SEPARATOR.join(words))
+    if not all(words):
+        return "required_bad", Target("keyword", "+".join(parts))  # as the user wrote it
+    if len(words) > MAX_REQUIRED_WORDS:
+        return "required_many", target
+    for word in words:
+        problem = keyword_problem(word)
+        if problem is not None:
+            return problem, Target("keyword", word)
+    if len(words) == 1:  # 电池+电池 is just 电池
+        return None, Target("keyword", words[0])
+    return None, target

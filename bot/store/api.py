@@ -13,6 +13,7 @@ from typing import Protocol
 from bot.store.deliveries import DeliveryLog
 from bot.store.feeds import FeedStore
 from bot.store.records import (
+    AddedSubscriptions,
     AddResult,
     AddSubscriptionOutcome,
     ArticleCategory,
@@ -21,10 +22,14 @@ from bot.store.records import (
     NewArticle,
     SearchResult,
     StoredArticle,
+    StoredSignature,
     StoreStats,
+    StoryAssignment,
+    StoryRecord,
     Subscription,
     SubscriptionKind,
 )
+from bot.store.targets import TargetStore
 
 
 class Store(Protocol):
@@ -33,6 +38,7 @@ class Store(Protocol):
     backend: str  # "sqlite" or "postgresql"
     deliveries: DeliveryLog  # the push's delivery log (due chats, claims, sent marks)
     feeds: FeedStore  # the polled feeds, their schedule and health
+    targets: TargetStore  # linked channels and groups, their admins, forum topic rows
 
     async def close(self) -> None:
         """Dispose of the engine and its connections."""
@@ -64,6 +70,28 @@ class Store(Protocol):
     async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchResult:
         """Full-text search, the query tokenized by the store's analyzer; user input is safe
         here (never a syntax error)."""
+
+    # -- stories ------------------------------------------------------------------------
+    async def assign_stories(self, assignments: Sequence[StoryAssignment]) -> None:
+        """Put articles in their stories and write the touched story rows (size, distinct
+        sources, first and last seen counted from the articles), in one transaction."""
+
+    async def story_signatures(
+        self, *, since: datetime | None = None, after: int = 0
+    ) -> list[StoredSignature]:
+        """Articles with a stored story signature, an id above ``after`` and sorted at or after
+        ``since``, in id order."""
+
+    async def get_stories(self, story_ids: Sequence[int]) -> dict[int, StoryRecord]:
+        """The story rows with these ids (missing ones left out)."""
+
+    async def story_members(self, story_ids: Sequence[int]) -> dict[int, list[StoredArticle]]:
+        """Every article of each story, oldest first (published, else ingested; then id)."""
+
+    async def sent_stories(
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
+    ) -> dict[int, set[int]]:
+        """Which of ``story_ids`` each chat already received an article of (sent deliveries)."""
 
     # -- categories ---------------------------------------------------------------------
     async def article_leads(
@@ -112,6 +140,10 @@ class Store(Protocol):
     ) -> ChatRecord:
         """Change a chat's settings (None leaves a field as it is)."""
 
+    async def set_digest_times(self, chat_id: int, times: Sequence[time]) -> ChatRecord:
+        """Replace a chat's digest times, one digest each a day: ascending, distinct, 1 to
+        MAX_DIGEST_TIMES (else ValueError and nothing changes)."""
+
     async def mark_blocked(self, chat_id: int, *, at: datetime) -> None:
         """The bot was blocked or removed: stop pushing, keep the subscriptions."""
 
@@ -123,6 +155,18 @@ class Store(Protocol):
         self, chat_id: int, kind: SubscriptionKind, value: str, *, max_per_chat: int = 50
     ) -> AddSubscriptionOutcome:
         """Subscribe; 'exists' when already subscribed, 'limit' when the chat has max_per_chat."""
+
+    async def add_subscriptions(
+        self, chat_id: int, kind: SubscriptionKind, values: Sequence[str], *, max_per_chat: int
+    ) -> AddedSubscriptions:
+        """Add several values of one kind in one transaction: every new one, or none when they
+        would pass ``max_per_chat`` (``over_limit``); the chat's revision moves if any was
+        added."""
+
+    async def remove_subscriptions(
+        self, chat_id: int, kind: SubscriptionKind, values: Sequence[str]
+    ) -> tuple[str, ...]:
+        """Remove several values of one kind in one transaction; the values that were there."""
 
     async def remove_subscription(self, chat_id: int, kind: SubscriptionKind, value: str) -> bool:
         """Unsubscribe; False when there was no such subscription."""

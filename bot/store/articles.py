@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import dialect, fulltext
 from bot.store.deliveries import sent_article_ids
-from bot.store.records import AddResult, NewArticle, StoredArticle
+from bot.store.records import REQUIRED_SEPARATOR, AddResult, NewArticle, StoredArticle
 from bot.store.rows import article_values, stored_article
 from bot.store.schema import (
     article_topics,
@@ -62,9 +62,7 @@ async def add_articles(
             backend, [(i, a.title_tokens, a.body_tokens, at) for i, a, at in new]
         )
         await conn.execute(statement, rows)
-        topics = [
-            {"topic": t, "article_id": i} for i, a, _ in new for t in dict.fromkeys(a.topics)
-        ]
+        topics = [{"topic": t, "article_id": i} for i, a, _ in new for t in dict.fromkeys(a.topics)]
         if topics:
             await conn.execute(article_topics.insert(), topics)
     added = tuple(i for i in ids if i is not None)
@@ -129,6 +127,48 @@ def subscription_match(
     return sa.or_(*matches) if matches else None
 
 
+def exclusion_filter(
+    backend: str, excluded_groups: Sequence[Sequence[str]]
+) -> sa.ColumnElement[bool] | None:
+    """Articles holding none of the excluded words (each word a group of query tokens, all
+    of which must occur for the word to count); None when nothing is excluded.
+
+    Matched against the full-text index, so an excluded word means what a search for it
+    means: whole index tokens of the title or body, from the tokenizer that indexed the
+    articles (华为 is not in 中华为..., which jieba cuts as 中华 为; "ai" is not in "said").
+    Filtering here rather than after fetching keeps the digest's ``limit`` exact (a filter
+    after the query would need to refetch when it drops articles) and keeps jieba out of the
+    push: the index answers the NOT IN once per query, through the same lookup a search uses.
+    """
+    groups = [group for group in excluded_groups if group]
+    if not groups:
+        return None
+    query = dialect.any_group_query(backend, groups)
+    return articles.c.id.not_in(dialect.match_ids(backend, query))
+
+
+def chat_words(
+    subs: Sequence[tuple[str, str]], analyzer: fulltext.Analyzer
+) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The keyword token groups and the excluded-word token groups of (kind, value) rows.
+
+    A keyword "新能源 + 电池" (required words) is one group: every token of every word must
+    occur, which is how a group matches (see ``subscription_match``). Rows without a
+    searchable token are left out.
+    """
+    keyword_groups: list[tuple[str, ...]] = []
+    excluded_groups: list[tuple[str, ...]] = []
+    for kind, value in subs:
+        if kind not in ("keyword", "exclude"):
+            continue
+        # Each required word on its own, so the words' tokens never run together.
+        parts = value.split(REQUIRED_SEPARATOR) if kind == "keyword" else [value]
+        tokens = tuple(dict.fromkeys(t for p in parts for t in fulltext.query_tokens(p, analyzer)))
+        if tokens:
+            (keyword_groups if kind == "keyword" else excluded_groups).append(tokens)
+    return keyword_groups, excluded_groups
+
+
 def _sent_article_ids(backend: str, chat_id: int) -> sa.Select[Any]:
     joined, article_id = sent_article_ids(backend)
     return sa.select(article_id).select_from(joined).where(deliveries.c.chat_id == chat_id)
@@ -152,9 +192,7 @@ async def articles_for_chat(
         )
     ).all()
     topics = [value for kind, value in subs if kind == "topic"]
-    keyword_groups = [
-        fulltext.query_tokens(value, analyzer) for kind, value in subs if kind == "keyword"
-    ]
+    keyword_groups, excluded_groups = chat_words([(kind, value) for kind, value in subs], analyzer)
     categories = [value for kind, value in subs if kind == "category"]
     feed_urls = [value for kind, value in subs if kind == "feed"]
     match = subscription_match(
@@ -165,6 +203,9 @@ async def articles_for_chat(
     stmt = sa.select(articles).where(
         match, articles.c.id.not_in(_sent_article_ids(backend, chat_id))
     )
+    excluded = exclusion_filter(backend, excluded_groups)
+    if excluded is not None:
+        stmt = stmt.where(excluded)
     if since is not None:
         stmt = stmt.where(articles.c.sort_at >= since)
     stmt = stmt.order_by(*NEWEST_FIRST).limit(limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -10,14 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import dialect
 from bot.store.records import (
+    MAX_DIGEST_TIMES,
+    AddedSubscriptions,
     AddSubscriptionOutcome,
     ChatRecord,
     StoreStats,
     Subscription,
     SubscriptionKind,
 )
-from bot.store.rows import chat_record, time_text
-from bot.store.schema import articles, chats, deliveries, subscriptions
+from bot.store.rows import chat_record, text_time, time_text
+from bot.store.schema import (
+    articles,
+    chat_admins,
+    chat_slots,
+    chats,
+    deliveries,
+    subscriptions,
+)
 
 
 class UnknownChatError(LookupError):
@@ -40,7 +50,14 @@ async def _changed(conn: AsyncConnection, chat_id: int) -> None:
 async def get_chat(conn: AsyncConnection, chat_id: int) -> ChatRecord | None:
     """One chat by id."""
     row = (await conn.execute(sa.select(chats).where(chats.c.id == chat_id))).first()
-    return chat_record(row) if row is not None else None
+    if row is None:
+        return None
+    later = await conn.execute(
+        sa.select(chat_slots.c.digest_time)
+        .where(chat_slots.c.chat_id == chat_id)
+        .order_by(chat_slots.c.slot)
+    )
+    return chat_record(row, tuple(text_time(value) for value in later.scalars()))
 
 
 async def _require_chat(conn: AsyncConnection, chat_id: int) -> ChatRecord:
@@ -86,11 +103,46 @@ async def update_chat(
         changes["timezone"] = timezone
     if digest_time is not None:
         changes["digest_time"] = time_text(digest_time)
+        # One time given: it is the only one (a later slot could come before it).
+        await conn.execute(chat_slots.delete().where(chat_slots.c.chat_id == chat_id))
     if paused is not None:
         changes["paused"] = paused
     if changes:
         await conn.execute(
             chats.update().where(chats.c.id == chat_id).values(**changes, **_NEXT_REVISION)
+        )
+    return await _require_chat(conn, chat_id)
+
+
+def check_digest_times(times: Sequence[time]) -> None:
+    """ValueError unless ``times`` are 1 to MAX_DIGEST_TIMES minutes of the day, ascending."""
+    minutes = [time_text(value) for value in times]
+    if not 1 <= len(minutes) <= MAX_DIGEST_TIMES:
+        raise ValueError(f"a chat has 1 to {MAX_DIGEST_TIMES} digest times, not {len(minutes)}")
+    if any(a >= b for a, b in zip(minutes, minutes[1:], strict=False)):
+        raise ValueError(f"digest times must be distinct and ascending: {minutes}")
+
+
+async def set_digest_times(
+    conn: AsyncConnection, chat_id: int, times: Sequence[time]
+) -> ChatRecord:
+    """Replace the chat's digest times (ascending, distinct, at most MAX_DIGEST_TIMES): the
+    first is chats.digest_time (slot 0), the others chat_slots rows 1.. ."""
+    check_digest_times(times)
+    await _require_chat(conn, chat_id)
+    await conn.execute(
+        chats.update()
+        .where(chats.c.id == chat_id)
+        .values(digest_time=time_text(times[0]), **_NEXT_REVISION)
+    )
+    await conn.execute(chat_slots.delete().where(chat_slots.c.chat_id == chat_id))
+    if len(times) > 1:
+        await conn.execute(
+            chat_slots.insert(),
+            [
+                {"chat_id": chat_id, "slot": slot, "digest_time": time_text(value)}
+                for slot, value in enumerate(times[1:], start=1)
+            ],
         )
     return await _require_chat(conn, chat_id)
 
@@ -102,8 +154,15 @@ async def mark_blocked(conn: AsyncConnection, chat_id: int, *, at: datetime) -> 
 
 async def migrate_chat(conn: AsyncConnection, backend: str, old_id: int, new_id: int) -> None:
     """Move a chat to a new id with its subscriptions and deliveries."""
+    if old_id == new_id:
+        return
+    # Rows that send into the group (its forum topics) and private chats managing it follow.
+    await conn.execute(
+        chats.update().where(chats.c.telegram_id == old_id).values(telegram_id=new_id)
+    )
+    await conn.execute(chats.update().where(chats.c.manages == old_id).values(manages=new_id))
     old = await get_chat(conn, old_id)
-    if old is None or old_id == new_id:
+    if old is None:
         return
     if await get_chat(conn, new_id) is None:
         # The usual case: the foreign keys cascade the new id to subscriptions and deliveries.
@@ -125,14 +184,100 @@ async def migrate_chat(conn: AsyncConnection, backend: str, old_id: int, new_id:
         .from_select(["chat_id", "kind", "value", "created_at"], moved)
         .on_conflict_do_nothing()
     )
-    taken = sa.select(deliveries.c.local_date).where(deliveries.c.chat_id == new_id)
+    admins = sa.select(
+        sa.literal(new_id, sa.BigInteger), chat_admins.c.user_id, chat_admins.c.linked_at
+    ).where(chat_admins.c.chat_id == old_id)
+    await conn.execute(
+        _insert(backend, chat_admins)
+        .from_select(["chat_id", "user_id", "linked_at"], admins)
+        .on_conflict_do_nothing()
+    )
+    # The old chat's deliveries move unless the new chat has one for the same date and slot.
+    theirs = deliveries.alias("theirs")
+    taken = sa.select(theirs.c.id).where(
+        theirs.c.chat_id == new_id,
+        theirs.c.local_date == deliveries.c.local_date,
+        theirs.c.slot == deliveries.c.slot,
+    )
     await conn.execute(
         deliveries.update()
-        .where(deliveries.c.chat_id == old_id, deliveries.c.local_date.not_in(taken))
+        .where(deliveries.c.chat_id == old_id, ~taken.exists())
         .values(chat_id=new_id)
     )
     await conn.execute(chats.delete().where(chats.c.id == old_id))
     await _changed(conn, new_id)
+
+
+# Feeds (MAX_FEEDS_PER_CHAT) and excluded words (MAX_EXCLUDED_WORDS) have their own limits;
+# categories, topics and keywords share one.
+_OWN_LIMIT = ("feed", "exclude")
+
+
+async def _count_family(conn: AsyncConnection, chat_id: int, kind: SubscriptionKind) -> int:
+    """How many of the chat's subscriptions count against the same limit as ``kind``."""
+    kinds = subscriptions.c.kind
+    same_family = kinds == kind if kind in _OWN_LIMIT else kinds.not_in(_OWN_LIMIT)
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(subscriptions)
+        .where(subscriptions.c.chat_id == chat_id, same_family)
+    )
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def add_subscriptions(
+    conn: AsyncConnection,
+    backend: str,
+    chat_id: int,
+    kind: SubscriptionKind,
+    values: Sequence[str],
+    *,
+    max_per_chat: int,
+    now: datetime,
+) -> AddedSubscriptions:
+    """Add several values of one kind at once: all the new ones, or none when they would pass
+    ``max_per_chat``; the caller's transaction makes it all or nothing."""
+    await _require_chat(conn, chat_id)
+    wanted = list(dict.fromkeys(values))
+    held = await conn.execute(
+        sa.select(subscriptions.c.value).where(
+            subscriptions.c.chat_id == chat_id,
+            subscriptions.c.kind == kind,
+            subscriptions.c.value.in_(wanted),
+        )
+    )
+    existing = set(held.scalars())
+    new = [value for value in wanted if value not in existing]
+    already = tuple(value for value in wanted if value in existing)
+    if not new:
+        return AddedSubscriptions(existing=already)
+    room = max(0, max_per_chat - await _count_family(conn, chat_id, kind))
+    if len(new) > room:
+        return AddedSubscriptions(existing=already, over_limit=True, room=room)
+    rows = [{"chat_id": chat_id, "kind": kind, "value": v, "created_at": now} for v in new]
+    await conn.execute(_insert(backend, subscriptions).values(rows).on_conflict_do_nothing())
+    await _changed(conn, chat_id)
+    return AddedSubscriptions(added=tuple(new), existing=already)
+
+
+async def remove_subscriptions(
+    conn: AsyncConnection, chat_id: int, kind: SubscriptionKind, values: Sequence[str]
+) -> tuple[str, ...]:
+    """Remove several values of one kind; the values that were there, in the order given."""
+    wanted = list(dict.fromkeys(values))
+    result = await conn.execute(
+        subscriptions.delete()
+        .where(
+            subscriptions.c.chat_id == chat_id,
+            subscriptions.c.kind == kind,
+            subscriptions.c.value.in_(wanted),
+        )
+        .returning(subscriptions.c.value)
+    )
+    gone = set(result.scalars())
+    if gone:
+        await _changed(conn, chat_id)
+    return tuple(value for value in wanted if value in gone)
 
 
 async def add_subscription(
@@ -155,15 +300,7 @@ async def add_subscription(
     )
     if exists.first() is not None:
         return "exists"
-    # Feeds have their own limit (MAX_FEEDS_PER_CHAT); every other kind shares one.
-    feeds_only = kind == "feed"
-    same_family = subscriptions.c.kind == "feed" if feeds_only else subscriptions.c.kind != "feed"
-    count = (
-        await conn.execute(
-            sa.select(sa.func.count()).select_from(subscriptions).where(mine, same_family)
-        )
-    ).scalar_one()
-    if count >= max_per_chat:
+    if await _count_family(conn, chat_id, kind) >= max_per_chat:
         return "limit"
     result = await conn.execute(
         _insert(backend, subscriptions)
@@ -194,9 +331,11 @@ async def remove_subscription(
 
 
 async def list_subscriptions(conn: AsyncConnection, chat_id: int) -> list[Subscription]:
-    """Categories, topics, then keywords, each in the order added."""
+    """Categories, topics, then keywords and feeds, then excluded words, each in the order
+    added."""
+    kind = subscriptions.c.kind
     topic_first = sa.case(
-        (subscriptions.c.kind == "category", 0), (subscriptions.c.kind == "topic", 1), else_=2
+        (kind == "category", 0), (kind == "topic", 1), (kind == "exclude", 3), else_=2
     )
     rows = await conn.execute(
         sa.select(subscriptions.c.kind, subscriptions.c.value)

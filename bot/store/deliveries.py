@@ -1,6 +1,8 @@
 """The delivery log: which chats are due, atomic claims, and sent/failed bookkeeping.
 
-One row per (chat, local date), unique, is the whole exactly-once mechanism:
+One row per (chat, local date, slot), unique, is the whole exactly-once mechanism (a slot is one
+of the chat's digest times of the day: 0 is chats.digest_time, the earliest, and 1.. are the
+chat_slots rows, see migration 0010):
 
 - a worker claims a chat by inserting its row as 'claimed' (INSERT ... ON CONFLICT DO NOTHING),
   or by flipping an existing row that may be retried (failed, nothing new since a change, or
@@ -13,13 +15,23 @@ One row per (chat, local date), unique, is the whole exactly-once mechanism:
   looked at again once newer articles arrive or the chat changes what it receives. A claim
   notes the chat's ``revision`` (bumped by every such change, see bot.store.chats) in
   ``chat_revision``, so a change made while the chat was being checked is not missed.
+
+Several slots a day: the due query offers each chat once, with its latest slot whose time has
+come (an earlier slot that is still pending, failed or 'nothing new' is not looked at once a
+later time has come: the later digest takes over everything not yet sent, and a bot that was
+down all day sends one digest, not one per missed slot), except that a digest of the day cut
+short after some of its parts went out is finished first, so that its parts never go twice.
+A chat is not offered, nor claimed, while another of its rows is claimed under a live lease:
+a slot's digest is chosen as "every matching article no sent delivery holds", so two slots in
+flight at once would pick the same articles. Claims take the chats' rows first (PostgreSQL),
+so that two workers deciding about two slots of one chat at once see each other's claim.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +41,7 @@ from bot.store import dialect
 from bot.store.engine import WRITE_OPTION
 from bot.store.records import Delivery
 from bot.store.rows import dump_list, load_list
-from bot.store.schema import articles, chats, deliveries
+from bot.store.schema import articles, chat_slots, chats, deliveries
 
 # Chats per claim statement: far below the bound-parameter limits of SQLite and asyncpg.
 CLAIM_SLICE = 1000
@@ -44,7 +56,17 @@ class DueChat:
     chat_id: int
     type: str
     language: str
-    digest_time: str
+    digest_time: str  # the chat's first time ('HH:MM'), the due query's paging key
+    slot: int = 0  # the latest of its slots whose time has come
+    # Where the digest goes (bot.store.targets): the Telegram chat (None: chat_id) and the
+    # forum topic (None: none).
+    telegram_id: int | None = None
+    thread_id: int | None = None
+
+    @property
+    def send_to(self) -> int:
+        """The Telegram chat id the digest is sent to."""
+        return self.telegram_id if self.telegram_id is not None else self.chat_id
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,7 @@ class Claim:
     article_ids: tuple[int, ...]
     message_ids: tuple[int, ...]
     attempts: int
+    slot: int = 0
 
 
 @dataclass(frozen=True)
@@ -116,6 +139,101 @@ def _revision_of_row_chat() -> sa.ScalarSelect[int]:
     return sa.select(chats.c.revision).where(chats.c.id == d.chat_id).scalar_subquery()
 
 
+def _due_slot(hhmm: str, local_date: date, cut: Cutoffs) -> sa.ColumnElement[int]:
+    """The slot a due chat is offered for (correlated to chats): a digest of ``local_date``
+    cut short that may be taken up again (parts went out; its claim's lease ran out, or it
+    failed and may be retried) is finished first, whatever its slot; else the chat's latest
+    slot whose time is at or before ``hhmm``, 0 when no later slot's time has come (later
+    slots have later times, so the highest wins)."""
+    u = deliveries.alias("unfinished")
+    unfinished = (
+        sa.select(sa.func.min(u.c.slot))
+        .where(
+            u.c.chat_id == chats.c.id,
+            u.c.local_date == local_date,
+            u.c.message_ids != "[]",
+            sa.or_(
+                sa.and_(u.c.status == "claimed", u.c.claimed_at < cut.lease_before),
+                sa.and_(
+                    u.c.status == "failed",
+                    u.c.attempts < cut.max_attempts,
+                    u.c.claimed_at < cut.retry_before,
+                ),
+            ),
+        )
+        .correlate(chats)
+        .scalar_subquery()
+    )
+    later = (
+        sa.select(sa.func.max(chat_slots.c.slot))
+        .where(chat_slots.c.chat_id == chats.c.id, chat_slots.c.digest_time <= hhmm)
+        # Said outright: inside the delivery-row subquery, chats is two levels up.
+        .correlate(chats)
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(unfinished, later, 0)
+
+
+def _live_claim(
+    rows: Any, chat_id: sa.ColumnElement[int], local_date: date, cut: Cutoffs
+) -> sa.Exists:
+    """Whether the chat holds a claim whose lease still runs (on ``rows``, an alias or the
+    table). Such a claim was taken within the lease, so on this local date or the one before:
+    the range keeps the lookup on the (chat_id, local_date, slot) index."""
+    return sa.exists().where(
+        rows.c.chat_id == chat_id,
+        rows.c.local_date >= local_date - timedelta(days=1),
+        rows.c.status == "claimed",
+        rows.c.claimed_at >= cut.lease_before,
+    )
+
+
+def due_query(
+    *,
+    timezone: str,
+    local_date: date,
+    hhmm: str,
+    cutoffs: Cutoffs,
+    after: tuple[str, int] | None = None,
+    limit: int = 200,
+) -> sa.Select[Any]:
+    """The due chats' statement (``DeliveryLog.due_chats`` runs it; bench/due_query.py shows
+    its plan).
+
+    Keyset-paged by (digest_time, id) after ``after``, so one tick visits each chat once:
+    a chat's first time is its earliest, so the walk is the one-digest-a-day walk.
+    """
+    slot = _due_slot(hhmm, local_date, cutoffs)
+    blocking = sa.select(sa.literal(1)).where(
+        d.chat_id == chats.c.id,
+        d.local_date == local_date,
+        d.slot == slot,
+        sa.not_(_retryable(cutoffs, chats.c.revision)),
+    )
+    query = sa.select(
+        chats.c.id,
+        chats.c.type,
+        chats.c.language,
+        chats.c.digest_time,
+        slot.label("slot"),
+        chats.c.telegram_id,
+        chats.c.thread_id,
+    ).where(
+        chats.c.timezone == timezone,
+        chats.c.digest_time <= hhmm,
+        chats.c.paused == sa.false(),
+        chats.c.blocked_at.is_(None),
+        chats.c.rights_lost_at.is_(None),
+        ~blocking.exists(),
+        ~_live_claim(deliveries, chats.c.id, local_date, cutoffs),
+    )
+    if after is not None:
+        query = query.where(
+            sa.tuple_(chats.c.digest_time, chats.c.id) > sa.tuple_(*map(sa.literal, after))
+        )
+    return query.order_by(chats.c.digest_time, chats.c.id).limit(limit)
+
+
 class DeliveryLog:
     """Delivery-log queries on the store's engine and tables."""
 
@@ -130,7 +248,11 @@ class DeliveryLog:
         """Distinct time zones of chats that may receive a push (few, even for many chats)."""
         query = (
             sa.select(chats.c.timezone)
-            .where(chats.c.paused == sa.false(), chats.c.blocked_at.is_(None))
+            .where(
+                chats.c.paused == sa.false(),
+                chats.c.blocked_at.is_(None),
+                chats.c.rights_lost_at.is_(None),
+            )
             .distinct()
             .order_by(chats.c.timezone)
         )
@@ -153,41 +275,43 @@ class DeliveryLog:
         after: tuple[str, int] | None = None,
         limit: int = 200,
     ) -> list[DueChat]:
-        """Chats of one zone whose push time is at or before ``hhmm`` and that nothing stops.
-
-        Keyset-paged by (digest_time, id) after ``after``, so one tick visits each chat once.
-        """
-        blocking = sa.select(sa.literal(1)).where(
-            d.chat_id == chats.c.id,
-            d.local_date == local_date,
-            sa.not_(_retryable(cutoffs, chats.c.revision)),
+        """Chats of one zone with a digest time at or before ``hhmm`` that nothing stops, each
+        with its latest such slot (see the module docstring and ``due_query``)."""
+        query = due_query(
+            timezone=timezone,
+            local_date=local_date,
+            hhmm=hhmm,
+            cutoffs=cutoffs,
+            after=after,
+            limit=limit,
         )
-        query = sa.select(chats.c.id, chats.c.type, chats.c.language, chats.c.digest_time).where(
-            chats.c.timezone == timezone,
-            chats.c.digest_time <= hhmm,
-            chats.c.paused == sa.false(),
-            chats.c.blocked_at.is_(None),
-            ~blocking.exists(),
-        )
-        if after is not None:
-            query = query.where(
-                sa.tuple_(chats.c.digest_time, chats.c.id) > sa.tuple_(*map(sa.literal, after))
-            )
-        query = query.order_by(chats.c.digest_time, chats.c.id).limit(limit)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [DueChat(int(r.id), r.type, r.language, r.digest_time) for r in rows]
+        return [
+            DueChat(
+                int(r.id),
+                r.type,
+                r.language,
+                r.digest_time,
+                int(r.slot),
+                telegram_id=None if r.telegram_id is None else int(r.telegram_id),
+                thread_id=None if r.thread_id is None else int(r.thread_id),
+            )
+            for r in rows
+        ]
 
-    async def get(self, chat_id: int, local_date: date) -> Delivery | None:
-        """The delivery of one chat for one local date."""
-        query = sa.select(deliveries).where(d.chat_id == chat_id, d.local_date == local_date)
+    async def get(self, chat_id: int, local_date: date, slot: int = 0) -> Delivery | None:
+        """The delivery of one chat for one local date and slot."""
+        query = sa.select(deliveries).where(
+            d.chat_id == chat_id, d.local_date == local_date, d.slot == slot
+        )
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()
         return _record(row) if row is not None else None
 
     async def all_for_chat(self, chat_id: int) -> list[Delivery]:
-        """Every delivery of a chat, oldest date first (for operators and tests)."""
-        query = sa.select(deliveries).where(d.chat_id == chat_id).order_by(d.local_date)
+        """Every delivery of a chat, oldest date and slot first (for operators and tests)."""
+        query = sa.select(deliveries).where(d.chat_id == chat_id).order_by(d.local_date, d.slot)
         async with self.engine.connect() as conn:
             return [_record(row) for row in (await conn.execute(query)).all()]
 
@@ -206,30 +330,46 @@ class DeliveryLog:
         worker: str,
         now: datetime,
         cutoffs: Cutoffs,
+        slots: Mapping[int, int] | None = None,
     ) -> list[Claim]:
-        """Atomically take the deliveries of these chats for ``local_date``; returns those won."""
+        """Atomically take the deliveries of these chats for ``local_date``, each for its slot
+        in ``slots`` (0 if not given); returns those won. A chat holding a live claim on
+        another of its rows is not taken (see the module docstring)."""
         if not chat_ids:
             return []
         # One lock order for every worker, so that two batch claims cannot deadlock.
         ordered = sorted(set(chat_ids))
+        slot_of = {chat_id: (slots or {}).get(chat_id, 0) for chat_id in ordered}
         won: list[Claim] = []
         async with self._writer.begin() as conn:
+            if self.backend != "sqlite":  # SQLite's write transaction already excludes
+                for start in range(0, len(ordered), CLAIM_SLICE):
+                    await conn.execute(
+                        sa.select(chats.c.id)
+                        .where(chats.c.id.in_(ordered[start : start + CLAIM_SLICE]))
+                        .order_by(chats.c.id)
+                        .with_for_update(key_share=True)
+                    )
             fresh: dict[int, int] = {}
-            for start in range(0, len(ordered), CLAIM_SLICE):
+            for slot, part in _by_slot(ordered, slot_of):
                 inserted = await conn.execute(
-                    self._insert_new(ordered[start : start + CLAIM_SLICE], local_date, worker, now)
+                    self._insert_new(part, local_date, slot, worker, now, cutoffs)
                 )
                 fresh.update((int(r.chat_id), int(r.id)) for r in inserted)
-            won.extend(Claim(i, c, local_date, (), (), 0) for c, i in fresh.items())
+            won.extend(Claim(i, c, local_date, (), (), 0, slot_of[c]) for c, i in fresh.items())
             rest = [c for c in ordered if c not in fresh]
-            for start in range(0, len(rest), CLAIM_SLICE):
-                part = rest[start : start + CLAIM_SLICE]
+            other = deliveries.alias("other")
+            for slot, part in _by_slot(rest, slot_of):
                 taken = await conn.execute(
                     sa.update(deliveries)
                     .where(
                         d.local_date == local_date,
+                        d.slot == slot,
                         d.chat_id.in_(part),
                         _retryable(cutoffs, _revision_of_row_chat()),
+                        ~_live_claim(other, d.chat_id, local_date, cutoffs).where(
+                            other.c.id != d.id
+                        ),
                     )
                     .values(
                         status="claimed",
@@ -247,31 +387,46 @@ class DeliveryLog:
                         _ids(r.article_ids),
                         _ids(r.message_ids),
                         int(r.attempts),
+                        slot,
                     )
                     for r in taken
                 )
         return sorted(won, key=lambda claim: claim.chat_id)
 
-    def _insert_new(self, chat_ids: list[int], local_date: date, worker: str, now: datetime) -> Any:
-        """New 'claimed' rows for those of ``chat_ids`` that have none for ``local_date``,
-        each noting the chat's revision as it is now (read in the claim's own statement)."""
+    def _insert_new(
+        self,
+        chat_ids: list[int],
+        local_date: date,
+        slot: int,
+        worker: str,
+        now: datetime,
+        cutoffs: Cutoffs,
+    ) -> Any:
+        """New 'claimed' rows for those of ``chat_ids`` that have none for ``local_date`` and
+        ``slot`` and hold no live claim on another row, each noting the chat's revision as it
+        is now (read in the claim's own statement)."""
         source = (
             sa.select(
                 chats.c.id,
                 sa.literal(local_date, sa.Date),
+                sa.literal(slot, sa.Integer),
                 sa.literal("claimed"),
                 sa.literal(now, d.claimed_at.type),
                 sa.literal(worker),
                 chats.c.revision,
             )
-            .where(chats.c.id.in_(chat_ids))
+            .where(
+                chats.c.id.in_(chat_ids), ~_live_claim(deliveries, chats.c.id, local_date, cutoffs)
+            )
             .order_by(chats.c.id)
         )
-        columns = ["chat_id", "local_date", "status", "claimed_at", "claimed_by", "chat_revision"]
+        columns = [
+            "chat_id", "local_date", "slot", "status", "claimed_at", "claimed_by", "chat_revision"
+        ]  # fmt: skip
         return (
             dialect.insert(self.backend, deliveries)
             .from_select(columns, source)
-            .on_conflict_do_nothing(index_elements=[d.chat_id, d.local_date])
+            .on_conflict_do_nothing(index_elements=[d.chat_id, d.local_date, d.slot])
             .returning(d.id, d.chat_id)
         )
 
@@ -370,6 +525,18 @@ class DeliveryLog:
         return bool(result.rowcount)
 
 
+def _by_slot(chat_ids: Sequence[int], slot_of: Mapping[int, int]) -> list[tuple[int, list[int]]]:
+    """``chat_ids`` (in order) grouped by their slot, each group cut to CLAIM_SLICE chats."""
+    groups: dict[int, list[int]] = {}
+    for chat_id in chat_ids:
+        groups.setdefault(slot_of[chat_id], []).append(chat_id)
+    return [
+        (slot, members[start : start + CLAIM_SLICE])
+        for slot, members in sorted(groups.items())
+        for start in range(0, len(members), CLAIM_SLICE)
+    ]
+
+
 def _record(row: Any) -> Delivery:
     return Delivery(
         id=int(row.id),
@@ -382,4 +549,5 @@ def _record(row: Any) -> Delivery:
         claimed_at=row.claimed_at,
         sent_at=row.sent_at,
         error=row.error,
+        slot=int(row.slot),
     )

@@ -176,9 +176,10 @@ class Importer:
             values[name] = _column_value(table.columns[name], value)
         # Rows that name articles follow an article found under another id.
         for column in table.columns:
-            if column.name in values and any(
+            names_article = column.info.get("names_article") or any(
                 fk.column is articles.c.id for fk in column.foreign_keys
-            ):
+            )
+            if column.name in values and names_article:
                 old = values[column.name]
                 values[column.name] = self._article_ids.get(old, old)
         if table is deliveries and self._article_ids and "article_ids" in values:

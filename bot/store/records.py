@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Final, Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
-SubscriptionKind = Literal["category", "topic", "keyword", "feed"]
+# "exclude" is a word the chat never wants to see: an article holding it is left out of the
+# chat's digest whatever else it matches (see bot.store.articles.exclusion_filter).
+SubscriptionKind = Literal["category", "topic", "keyword", "feed", "exclude"]
 DeliveryStatus = Literal["claimed", "sent", "failed", "nothing_new"]
 AddSubscriptionOutcome = Literal["added", "exists", "limit"]
+# How a keyword subscription's value joins required words: "新能源 + 电池" matches an article
+# only when both words occur.
+REQUIRED_SEPARATOR: Final = " + "
+
+# Digest times a chat may have in one day (its slots: 0 is ChatRecord.digest_time).
+MAX_DIGEST_TIMES = 4
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,9 @@ class NewArticle:
     # The registered feed the article came from (its URL as registered, rsshub:// included);
     # the store records that feed's id, so chats following the feed get the article.
     feed_url: str | None = None
+    # The JSON text of the article's story signature (summaries.story_signature), made by the
+    # pipeline; the writer groups articles into stories with it and the store keeps it as is.
+    story_signature: str | None = None
     title_tokens: tuple[str, ...] = field(kw_only=True)
     body_tokens: tuple[str, ...] = field(kw_only=True)
 
@@ -68,6 +79,37 @@ class StoredArticle:
     category_confidence: float | None = None
     category_second: str | None = None
     feed_id: int | None = None
+    story_id: int | None = None  # None: stored before stories, or not grouped yet
+
+
+@dataclass(frozen=True)
+class StoryAssignment:
+    """An article put in a story, and the story's representative after it joined."""
+
+    article_id: int
+    story_id: int
+    representative_id: int
+
+
+@dataclass(frozen=True)
+class StoredSignature:
+    """A stored article's story signature (JSON text) and the story it is in, if any."""
+
+    article_id: int
+    signature: str
+    story_id: int | None
+
+
+@dataclass(frozen=True)
+class StoryRecord:
+    """A stored story: its representative article, size, distinct sources and times seen."""
+
+    id: int
+    representative_id: int
+    size: int
+    sources: int
+    first_seen_at: datetime
+    last_seen_at: datetime
 
 
 @dataclass(frozen=True)
@@ -113,20 +155,52 @@ class ChatRecord:
     paused: bool
     blocked_at: datetime | None
     created_at: datetime
+    # Where the digest goes (see bot.store.targets): a forum topic's row has a synthetic id
+    # and names its group in ``telegram_id``; NULL means the row's own id.
+    telegram_id: int | None = None
+    thread_id: int | None = None
+    title: str | None = None
+    rights_lost_at: datetime | None = None
+    # The later digest times of the day, ascending (slots 1..); empty for one digest a day.
+    later_times: tuple[time, ...] = ()
+
+    @property
+    def digest_times(self) -> tuple[time, ...]:
+        """Every digest time of the day, ascending: slot n is the n-th."""
+        return (self.digest_time, *self.later_times)
 
     @property
     def active(self) -> bool:
-        """Not paused and not blocked."""
-        return not self.paused and self.blocked_at is None
+        """Not paused, not blocked, and the bot may still post there."""
+        return not self.paused and self.blocked_at is None and self.rights_lost_at is None
+
+    @property
+    def send_to(self) -> int:
+        """The Telegram chat id the digest is sent to."""
+        return self.telegram_id if self.telegram_id is not None else self.id
 
 
 @dataclass(frozen=True)
 class Subscription:
-    """One category, topic or keyword a chat follows."""
+    """One category, topic, keyword or feed a chat follows, or a word it excludes."""
 
     chat_id: int
     kind: SubscriptionKind
     value: str
+
+
+@dataclass(frozen=True)
+class AddedSubscriptions:
+    """What one add_subscriptions call did: all of it, or nothing when over the limit.
+
+    ``added`` are the values newly stored, ``existing`` those the chat already had; with
+    ``over_limit`` nothing was stored and ``room`` says how many more would have fitted.
+    """
+
+    added: tuple[str, ...] = ()
+    existing: tuple[str, ...] = ()
+    over_limit: bool = False
+    room: int = 0
 
 
 @dataclass(frozen=True)
@@ -161,7 +235,7 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One chat's digest for one local date."""
+    """One chat's digest for one local date and slot (0: its first digest time)."""
 
     id: int
     chat_id: int
@@ -173,6 +247,7 @@ class Delivery:
     claimed_at: datetime | None
     sent_at: datetime | None
     error: str | None = None
+    slot: int = 0
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ def article_values(article: NewArticle, *, now: datetime) -> dict[str, Any]:
         "category": article.category,
         "category_confidence": article.category_confidence,
         "category_second": article.category_second,
+        "story_signature": article.story_signature,
         # The feed's id, looked up in the same statement (NULL for a feed not registered).
         "feed_id": (
             sa.select(feeds.c.id).where(feeds.c.url == article.feed_url).scalar_subquery()
@@ -75,6 +76,7 @@ def stored_article(row: Any) -> StoredArticle:
         category_confidence=row.category_confidence,
         category_second=row.category_second,
         feed_id=getattr(row, "feed_id", None),
+        story_id=getattr(row, "story_id", None),
     )
 
 
@@ -83,16 +85,26 @@ def time_text(value: time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
-def chat_record(row: Any) -> ChatRecord:
-    """A ChatRecord from a chats row."""
-    hour, minute = (int(part) for part in row.digest_time.split(":"))
+def text_time(value: str) -> time:
+    """The time of an 'HH:MM' digest time column."""
+    hour, minute = (int(part) for part in value.split(":"))
+    return time(hour, minute)
+
+
+def chat_record(row: Any, later_times: tuple[time, ...] = ()) -> ChatRecord:
+    """A ChatRecord from a chats row (and the chat's later digest times, see chat_slots)."""
     return ChatRecord(
         id=row.id,
         type=row.type,
         language=row.language,
         timezone=row.timezone,
-        digest_time=time(hour, minute),
+        digest_time=text_time(row.digest_time),
         paused=bool(row.paused),
         blocked_at=row.blocked_at,
         created_at=row.created_at,
+        telegram_id=row.telegram_id,
+        thread_id=row.thread_id,
+        title=row.title,
+        rights_lost_at=row.rights_lost_at,
+        later_times=later_times,
     )

@@ -84,6 +84,27 @@ articles = sa.Table(
     # No foreign key: feed rows are never deleted (a feed nobody polls stays, with its id).
     sa.Column("feed_id", sa.BigInteger, nullable=True),
     sa.Index("ix_articles_feed", "feed_id", "sort_at"),
+    # The story the article belongs to (stories.id), and the JSON of its story signature, from
+    # which the ingest's writer rebuilds its open stories (revision 0012). No foreign key: a
+    # story row is written after the article's own (see bot.ingest.writer).
+    # info names_article: an article id without a foreign key, which an import that finds an
+    # article under another id maps too (bot.store.export).
+    sa.Column("story_id", sa.BigInteger, nullable=True, info={"names_article": True}),
+    sa.Column("story_signature", sa.Text, nullable=True),
+    sa.Index("ix_articles_story", "story_id"),
+)
+
+# One row per story (revision 0012): its id is the id of the article that started it; size,
+# sources and the times are kept from the articles naming it (bot.store.stories).
+stories = sa.Table(
+    "stories",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False, info={"names_article": True}),
+    sa.Column("representative_id", sa.BigInteger, nullable=False, info={"names_article": True}),
+    sa.Column("size", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("sources", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("first_seen_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
 )
 
 # One row per (topic, article) so that topic subscriptions use an index, not a JSON scan.
@@ -115,6 +136,51 @@ chats = sa.Table(
     # a 'nothing new' check made at an older revision is due again (revision 0006).
     sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_chats_schedule", "timezone", "digest_time", "id"),
+    # Digest targets (revision 0011, see bot.store.targets): the Telegram chat a row's digest
+    # goes to (NULL: its own id) and the forum topic (NULL: none). A forum topic's row has a
+    # synthetic id no Telegram chat can have, so subscriptions and deliveries stay keyed by id.
+    sa.Column("telegram_id", sa.BigInteger, nullable=True),
+    sa.Column("thread_id", sa.BigInteger, nullable=True),
+    sa.Column("title", sa.Text, nullable=True),
+    # The bot lost its right to post (removed from the channel, demoted): no longer pushed.
+    sa.Column("rights_lost_at", UtcDateTime, nullable=True),
+    # A private chat that manages a linked channel or group: that chat's id (NULL: itself).
+    sa.Column("manages", sa.BigInteger, nullable=True),
+    sa.Index("ux_chats_thread", "telegram_id", "thread_id", unique=True),
+)
+
+# Who linked a channel or group from their private chat (revision 0011): they manage it and
+# hear when the bot loses its rights there.
+chat_admins = sa.Table(
+    "chat_admins",
+    metadata,
+    sa.Column(
+        "chat_id",
+        sa.BigInteger,
+        sa.ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("user_id", sa.BigInteger, primary_key=True),
+    sa.Column("linked_at", UtcDateTime, nullable=False),
+    sa.Index("ix_chat_admins_user", "user_id"),
+)
+
+# A chat's later digest times of the day (revision 0010): slot 0 is chats.digest_time, the
+# earliest; slots 1.. are here, each later than the one before. A chat with one time has no
+# rows. The due query finds chats by their first time (ix_chats_schedule: any slot due means
+# slot 0 is due), then picks each one's latest due slot here by primary key.
+chat_slots = sa.Table(
+    "chat_slots",
+    metadata,
+    sa.Column(
+        "chat_id",
+        sa.BigInteger,
+        sa.ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("slot", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("digest_time", sa.Text, nullable=False),  # 'HH:MM', as chats.digest_time
 )
 
 subscriptions = sa.Table(
@@ -154,7 +220,18 @@ deliveries = sa.Table(
     sa.Column("sent_at", UtcDateTime, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("chat_revision", sa.Integer, nullable=True),  # chats.revision when claimed
-    sa.UniqueConstraint("chat_id", "local_date", name="uq_deliveries_chat_date"),
+    # Which of the chat's digest times (0: chats.digest_time, 1..: chat_slots; revision 0010).
+    sa.Column("slot", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("chat_id", "local_date", "slot", name="uq_deliveries_chat_date_slot"),
+    # Rows in flight only (a handful): the due query asks of each chat whether it holds a live
+    # claim on any slot, without reading its history (revision 0010).
+    sa.Index(
+        "ix_deliveries_claimed",
+        "chat_id",
+        "local_date",
+        sqlite_where=sa.text("status = 'claimed'"),
+        postgresql_where=sa.text("status = 'claimed'"),
+    ),
 )
 
 # The feed registry (bot.store.feeds): which feeds are polled, their HTTP validators and

@@ -11,6 +11,9 @@ Within the candidates the order is the contract: higher score first (title above
 first on ties. The price: a strong match older than the ``RANK_CANDIDATES`` newest matches is
 not shown, and pages past the ``RANK_CANDIDATES``-th hit are empty.
 
+One hit per story: of the ranked candidates that belong to one story (articles.story_id) only
+the best ranked is a hit; ``ranked`` then counts stories, ``total`` still counts articles.
+
 ``total`` counts every match exactly, except on PostgreSQL for a query whose words ANALYZE's
 statistics put in at least ``WALK_SHARE`` of all articles. Finding the newest matches through
 the GIN index means visiting every match, which for such a word is a large part of the table;
@@ -82,10 +85,31 @@ def _sqlite_ranking(query: str) -> sa.Select[Any]:
     # FTS5 counts from its doclists alone (the index is contentless): no table row is read.
     total = sa.select(sa.func.count()).select_from(fts).where(match).scalar_subquery()
     # bm25 is lower-is-better; the score handed out is its negation (higher is better).
+    order = (candidates.c.rank, articles.c.sort_at.desc(), articles.c.id.desc())
+    return _one_per_story(
+        sa.select(
+            articles,
+            (-candidates.c.rank).label("score"),
+            total.label("total"),
+            _story_rank(order),
+        ).join_from(candidates, articles, articles.c.id == candidates.c.id)
+    )
+
+
+def _story_rank(order: tuple[Any, ...]) -> sa.Label[int]:
+    """Each candidate's place within its story (1: the story's best); an article without a
+    story is a story of its own."""
+    story = sa.func.coalesce(articles.c.story_id, -articles.c.id)
+    return sa.func.row_number().over(partition_by=story, order_by=order).label("story_rank")
+
+
+def _one_per_story(ranking: sa.Select[Any]) -> sa.Select[Any]:
+    """The ranking with only each story's best candidate, and how many stories there are."""
+    ranked = ranking.subquery("ranked_candidates")
     return (
-        sa.select(articles, (-candidates.c.rank).label("score"), total.label("total"))
-        .join_from(candidates, articles, articles.c.id == candidates.c.id)
-        .order_by(candidates.c.rank, articles.c.sort_at.desc(), articles.c.id.desc())
+        sa.select(ranked, sa.func.count().over().label("stories"))
+        .where(ranked.c.story_rank == 1)
+        .order_by(ranked.c.score.desc(), ranked.c.sort_at.desc(), ranked.c.id.desc())
     )
 
 
@@ -107,11 +131,11 @@ def _postgresql_ranking(query: str, *, count: bool) -> sa.Select[Any]:
     ranked = fts.alias("ranked")
     score = sa.func.ts_rank_cd(ranked.c.document, tsquery).label("score")
     # The articles' own rows come with the page, in the same statement.
-    return (
-        sa.select(articles, score, candidates.c.total)
+    order = (score.desc(), articles.c.sort_at.desc(), articles.c.id.desc())
+    return _one_per_story(
+        sa.select(articles, score, candidates.c.total, _story_rank(order))
         .join_from(candidates, ranked, ranked.c.article_id == candidates.c.article_id)
         .join(articles, articles.c.id == candidates.c.article_id)
-        .order_by(score.desc(), articles.c.sort_at.desc(), articles.c.id.desc())
     )
 
 
@@ -168,10 +192,13 @@ async def search(
                 article=article, score=float(row.score), snippet=snippet, highlights=highlights
             )
         )
+    # Stories among the ranked candidates, as far as paging goes; past the last page the
+    # articles' count bounds it.
+    stories = int(rows[0].stories) if rows else min(total, RANK_CANDIDATES)
     return SearchResult(
         hits=tuple(hits),
         tokens=tokens,
         total=total,
-        ranked=min(total, RANK_CANDIDATES),
+        ranked=min(stories, total, RANK_CANDIDATES),
         total_is_estimate=walk,
     )

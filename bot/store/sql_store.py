@@ -15,11 +15,13 @@ from bot.store import chats as chat_queries
 from bot.store import digest_batch
 from bot.store import reindex as reindex_queries
 from bot.store import search as search_queries
+from bot.store import stories as story_queries
 from bot.store.deliveries import DeliveryLog
 from bot.store.engine import WRITE_OPTION
 from bot.store.feeds import FeedStore
 from bot.store.fulltext import Analyzer
 from bot.store.records import (
+    AddedSubscriptions,
     AddResult,
     AddSubscriptionOutcome,
     ArticleCategory,
@@ -28,12 +30,16 @@ from bot.store.records import (
     NewArticle,
     SearchResult,
     StoredArticle,
+    StoredSignature,
     StoreStats,
+    StoryAssignment,
+    StoryRecord,
     Subscription,
     SubscriptionKind,
 )
 from bot.store.rows import time_text
 from bot.store.schema import articles
+from bot.store.targets import TargetStore
 
 
 def _now() -> datetime:
@@ -52,6 +58,7 @@ class SqlStore:
         self.analyzer = analyzer
         self.deliveries = DeliveryLog(engine)
         self.feeds = FeedStore(engine)
+        self.targets = TargetStore(engine)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -121,6 +128,38 @@ class SqlStore:
             return await search_queries.search(
                 conn, self.backend, self.analyzer, query, limit=limit, offset=offset
             )
+
+    # -- stories (bot.store.stories) -----------------------------------------------------
+    async def assign_stories(self, assignments: Sequence[StoryAssignment]) -> None:
+        """Put articles in their stories and write the touched story rows, in one transaction."""
+        if not assignments:
+            return
+        async with self._write() as conn:
+            await story_queries.assign_stories(conn, self.backend, assignments)
+
+    async def story_signatures(
+        self, *, since: datetime | None = None, after: int = 0
+    ) -> list[StoredSignature]:
+        """Stored story signatures (id above ``after``, sorted at or after ``since``), by id."""
+        async with self._read() as conn:
+            return await story_queries.story_signatures(conn, since=since, after=after)
+
+    async def get_stories(self, story_ids: Sequence[int]) -> dict[int, StoryRecord]:
+        """The story rows with these ids."""
+        async with self._read() as conn:
+            return await story_queries.get_stories(conn, story_ids)
+
+    async def story_members(self, story_ids: Sequence[int]) -> dict[int, list[StoredArticle]]:
+        """Every article of each story, oldest first."""
+        async with self._read() as conn:
+            return await story_queries.story_members(conn, story_ids)
+
+    async def sent_stories(
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
+    ) -> dict[int, set[int]]:
+        """Which of ``story_ids`` each chat already received an article of."""
+        async with self._read() as conn:
+            return await story_queries.sent_stories(conn, self.backend, chat_ids, story_ids)
 
     # -- the index's record and rebuild (bot.store.reindex) --------------------------------
     async def index_meta(self) -> dict[str, str]:
@@ -226,6 +265,12 @@ class SqlStore:
                 paused=paused,
             )
 
+    async def set_digest_times(self, chat_id: int, times: Sequence[time]) -> ChatRecord:
+        """Replace a chat's digest times (ascending, distinct, 1 to MAX_DIGEST_TIMES; else
+        ValueError, nothing changed); UnknownChatError (a LookupError) if not stored."""
+        async with self._write() as conn:
+            return await chat_queries.set_digest_times(conn, chat_id, times)
+
     async def mark_blocked(self, chat_id: int, *, at: datetime) -> None:
         """The bot was blocked or removed: stop pushing, keep the subscriptions."""
         async with self._write() as conn:
@@ -245,6 +290,23 @@ class SqlStore:
             return await chat_queries.add_subscription(
                 conn, self.backend, chat_id, kind, value, max_per_chat=max_per_chat, now=_now()
             )
+
+    async def add_subscriptions(
+        self, chat_id: int, kind: SubscriptionKind, values: Sequence[str], *, max_per_chat: int
+    ) -> AddedSubscriptions:
+        """Add several values of one kind in one transaction: every new one, or none when they
+        would pass ``max_per_chat``."""
+        async with self._write() as conn:
+            return await chat_queries.add_subscriptions(
+                conn, self.backend, chat_id, kind, values, max_per_chat=max_per_chat, now=_now()
+            )
+
+    async def remove_subscriptions(
+        self, chat_id: int, kind: SubscriptionKind, values: Sequence[str]
+    ) -> tuple[str, ...]:
+        """Remove several values of one kind in one transaction; those that were there."""
+        async with self._write() as conn:
+            return await chat_queries.remove_subscriptions(conn, chat_id, kind, values)
 
     async def remove_subscription(self, chat_id: int, kind: SubscriptionKind, value: str) -> bool:
         """Unsubscribe; False when there was no such subscription."""

@@ -16,6 +16,8 @@ from bot import callbacks as cb
         cb.RemoveSubscription("topic", "rural"),
         cb.RemoveSubscription("category", "realestate"),
         cb.RemoveSubscription("keyword", cb.key_digest("乡村振兴示范村建设")),
+        cb.RemoveSubscription("exclude", cb.key_digest("华为")),
+        cb.SubscriptionsPage(4),
         cb.SearchPage("志愿服务", 3),
         cb.SearchPage("~" + cb.key_digest("x" * 500), 1),
         cb.FullArticle(123456),
@@ -67,6 +69,8 @@ def test_encode_refuses_what_would_not_fit() -> None:
         "1|a|abc",
         "1|a|١٢",  # Arabic-Indic digits are digits to str.isdigit
         "1|rm|x|rural",
+        "1|sp|",
+        "1|sp|-1",
         "1|s|0|",
         "x|t|a|0",
         "\x00\ud800",

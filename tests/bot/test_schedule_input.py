@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.schedule_input import parse_digest_time, parse_timezone
+from bot.services.schedule_input import parse_digest_time, parse_digest_times, parse_timezone
 
 
 @pytest.mark.parametrize(
@@ -95,3 +95,35 @@ def test_full_width_input_is_read_and_named_in_half_width() -> None:
     choice = parse_timezone("\u3000Ｎｅｗ\u3000Ｙｏｒｋ ")
     assert choice is not None and choice.zone == "America/New_York"
     assert choice.understood == "New York"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("08:00", (time(8),)),
+        ("20:00 08:00", (time(8), time(20))),
+        ("8:00,12:30，21:05", (time(8), time(12, 30), time(21, 5))),
+        ("０７：００、１９：００", (time(7), time(19))),
+        ("06:00; 09:00 ;12:00 18:00", (time(6), time(9), time(12), time(18))),
+    ],
+)
+def test_several_times_read_in_any_order(raw: str, expected: tuple[time, ...]) -> None:
+    parsed = parse_digest_times(raw)
+    assert parsed.problem is None and parsed.times == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem", "value"),
+    [
+        ("08:00 08:00", "duplicate", "08:00"),
+        ("8:00 20:00 08:00", "duplicate", "08:00"),
+        ("06:00 09:00 12:00 18:00 21:00", "too_many", "5"),
+        ("08:00 25:00", "bad", "25:00"),
+        ("08:00 evening", "bad", "evening"),
+        ("早上八点", "bad", "早上八点"),
+        (" , ", "bad", ","),
+    ],
+)
+def test_several_times_problems_say_which(raw: str, problem: str, value: str) -> None:
+    parsed = parse_digest_times(raw)
+    assert (parsed.problem, parsed.value, parsed.times) == (problem, value, ())

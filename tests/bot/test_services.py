@@ -317,3 +317,18 @@ async def test_digest_preview_records_nothing(
     assert preview.local_date == (datetime.now(UTC) - timedelta(hours=10)).date()
     again = await digests.preview(ZH)
     assert [a.id for a in again.articles] == [a.id for a in preview.articles]
+
+
+async def test_several_push_times_stored_whole_or_not_at_all(chats: ChatService) -> None:
+    parsed, record = await chats.set_digest_times(ZH, "20:00 ８:００")
+    assert parsed.problem is None and record.digest_times == (time(8), time(20))
+    for bad, problem in (
+        ("08:00 08:00", "duplicate"),
+        ("06:00 09:00 12:00 18:00 21:00", "too_many"),
+        ("09:00 9pm", "bad"),
+    ):
+        parsed, record = await chats.set_digest_times(ZH, bad)
+        assert parsed.problem == problem
+        assert record.digest_times == (time(8), time(20)), "nothing stored half"
+    parsed, record = await chats.set_digest_times(EN, "07:15")
+    assert parsed.problem is None and record.digest_times == (time(7, 15),)

@@ -23,13 +23,22 @@ Enforced, as Telegram does:
 - setWebhook: the emulator POSTs updates with X-Telegram-Bot-Api-Secret-Token and retries
   until the webhook answers 2xx;
 - flood limits when switched on (RateLimits): global per second, per chat, per group per minute
-  -> 429 "Too Many Requests: retry after N" with parameters.retry_after.
+  (channels count as groups) -> 429 "Too Many Requests: retry after N" with
+  parameters.retry_after;
+- channels and groups set up by tests: getChatMember answers each member's status and rights,
+  sendMessage answers 403 "bot was kicked from the channel chat" / "bot is not a member of ..."
+  once the bot was removed, 400 "need administrator rights in the channel chat" without the
+  right to post; getChat/getChatMember answer "chat not found" for unknown @usernames and
+  unseen groups;
+- forum supergroups: messages in a topic carry message_thread_id and is_topic_message; a send
+  with a message_thread_id that is not a topic of that forum answers "message thread not found".
 
 Simplified:
 - a bare "&" that is not an entity is refused (the real server keeps it as text; the Bot API
   docs require escaping it); a bare ">" is accepted, as on Telegram;
 - Markdown and MarkdownV2 are refused with 400 (the bot uses HTML);
-- any chat id is reachable (no "chat not found", no "bot can't initiate conversation");
+- any chat id is reachable by sendMessage (no "chat not found", no "bot can't initiate
+  conversation"); the bot is a member of every group no test configured;
 - webhook URLs may be http (loopback), updates go out one at a time;
 - only sendMessage counts against flood limits; inline messages cannot be edited;
 - users who write in a private chat implicitly unblock the bot;

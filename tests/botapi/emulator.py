@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from tests.botapi.files import SentDocument, user_document
 from tests.botapi.limits import Fault, FaultQueue, RateLimiter, RateLimits
 from tests.botapi.records import (
+    ApiError,
     CallbackAnswer,
     Edit,
     ErrorRecord,
@@ -29,6 +30,28 @@ T = TypeVar("T")
 DEFAULT_TOKEN = "123456:TEST-emulator-token"
 BLOCKED = "Forbidden: bot was blocked by the user"
 MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
+# What Telegram answers a bot that may not send to a chat (``{kind}``: channel, group, ...).
+NOT_MEMBER = "Forbidden: bot is not a member of the {kind} chat"
+KICKED = "Forbidden: bot was kicked from the {kind} chat"
+NEED_ADMIN = "Bad Request: need administrator rights in the channel chat"
+NO_SEND_RIGHTS = "Bad Request: not enough rights to send text messages to the chat"
+THREAD_NOT_FOUND = "Bad Request: message thread not found"
+CHAT_NOT_FOUND = "Bad Request: chat not found"
+# Rights an administrator has unless a test says otherwise.
+ADMIN_RIGHTS = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
 
 
 class EmulatorState(Waiting):
@@ -79,6 +102,11 @@ class EmulatorState(Waiting):
         self.webhook = WebhookState()
         self.webhook_deliveries: list[WebhookDelivery] = []
         self.chats: dict[int, dict[str, Any]] = {}
+        # Channels and groups set up by tests: members by chat and user id (ChatMember dicts),
+        # public usernames, and the topics of forum supergroups (thread id -> name).
+        self.members: dict[int, dict[int, dict[str, Any]]] = {}
+        self.usernames: dict[str, int] = {}
+        self.topics: dict[int, dict[int, str]] = {}
         self.updates: list[dict[str, Any]] = []
         self.allowed_updates: list[str] | None = None
         self.callback_queries: dict[str, dict[str, Any]] = {}  # open ones, by id
@@ -170,6 +198,207 @@ class EmulatorState(Waiting):
         self.calls.clear()
         self.status_counts.clear()
         self._by_id.clear()
+
+    # ----- channels, groups, members and forum topics ---------------------------------------
+    def add_chat(
+        self,
+        chat_id: int,
+        chat_type: str,
+        *,
+        title: str | None = None,
+        username: str | None = None,
+        is_forum: bool = False,
+    ) -> dict[str, Any]:
+        """Register a channel, group or supergroup (``is_forum``: with topics)."""
+        if chat_type not in ("channel", "group", "supergroup"):
+            raise ValueError(f"not a channel or group: {chat_type!r}")
+        if chat_id >= 0:
+            raise ValueError("channel and group ids are negative")
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type, "title": title or str(chat_id)}
+        if username:
+            chat["username"] = username.lstrip("@")
+            self.usernames[username.lstrip("@").lower()] = chat_id
+        if is_forum:
+            if chat_type != "supergroup":
+                raise ValueError("only supergroups have topics")
+            chat["is_forum"] = True
+            self.topics.setdefault(chat_id, {})
+        self.chats[chat_id] = chat
+        self.members.setdefault(chat_id, {})
+        return chat
+
+    def add_channel(
+        self,
+        chat_id: int,
+        title: str | None = None,
+        *,
+        username: str | None = None,
+        creator: int | None = None,
+        admins: tuple[int, ...] = (),
+        bot_status: str = "administrator",
+        bot_can_post: bool = True,
+    ) -> dict[str, Any]:
+        """A channel with its creator, administrators and the bot's own membership."""
+        chat = self.add_chat(chat_id, "channel", title=title, username=username)
+        if creator is not None:
+            self.set_member(chat_id, creator, "creator")
+        for user_id in admins:
+            self.set_member(chat_id, user_id, "administrator", can_post_messages=True)
+        self.set_bot_status(chat_id, bot_status, can_post_messages=bot_can_post)
+        return chat
+
+    def make_forum(self, chat_id: int, title: str | None = None) -> dict[str, Any]:
+        """A supergroup with topics."""
+        return self.add_chat(chat_id, "supergroup", title=title, is_forum=True)
+
+    def create_topic(self, chat_id: int, name: str) -> int:
+        """A new topic in a forum; its thread id is the id of the message that created it."""
+        if not self.chat(chat_id).get("is_forum"):
+            raise ValueError(f"chat {chat_id} is not a forum")
+        thread_id = self.next_message_id(chat_id)
+        self.topics[chat_id][thread_id] = name
+        return thread_id
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """The topic is deleted: sending into it answers "message thread not found"."""
+        self.topics.get(chat_id, {}).pop(thread_id, None)
+
+    def set_member(self, chat_id: int, user_id: int, status: str, **rights: Any) -> None:
+        """A user's ChatMember in a chat: creator, administrator (with ``rights`` such as
+        can_post_messages), member, restricted (can_send_messages), left or kicked."""
+        known = ("creator", "administrator", "member", "restricted", "left", "kicked")
+        if status not in known:
+            raise ValueError(f"unknown status {status!r}")
+        user = self.bot_user if user_id == self.bot_user["id"] else User(id=user_id).to_dict()
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member |= ADMIN_RIGHTS
+            if self.chat(chat_id)["type"] == "channel":
+                member |= {"can_post_messages": True, "can_edit_messages": True}
+            else:
+                member |= {"can_pin_messages": True, "can_manage_topics": True}
+        elif status == "restricted":
+            member |= {"is_member": True, "can_send_messages": True, "until_date": 0}
+        elif status == "kicked":
+            member["until_date"] = 0
+        member |= rights
+        self.members.setdefault(chat_id, {})[user_id] = member
+
+    def set_bot_status(
+        self,
+        chat_id: int,
+        status: str,
+        *,
+        can_post_messages: bool = True,
+        notify: bool = False,
+        by: int | None = None,
+    ) -> None:
+        """The bot's own membership; ``notify`` queues the my_chat_member update (from ``by``)."""
+        old = self.member(chat_id, self.bot_user["id"])
+        rights = {"can_post_messages": can_post_messages} if status == "administrator" else {}
+        if status == "administrator" and self.chat(chat_id)["type"] != "channel":
+            rights = {}
+        self.set_member(chat_id, self.bot_user["id"], status, **rights)
+        if notify:
+            body = {
+                "chat": self.chat(chat_id),
+                "from": User(id=by or 10_001).to_dict(),
+                "date": self.now(),
+                "old_chat_member": old,
+                "new_chat_member": self.member(chat_id, self.bot_user["id"]),
+            }
+            self.enqueue("my_chat_member", body, chat_id)
+
+    def remove_bot(self, chat_id: int, *, kicked: bool = True, notify: bool = False) -> None:
+        """The bot is removed from a channel or group: sending there answers 403 from now on."""
+        self.set_bot_status(chat_id, "kicked" if kicked else "left", notify=notify)
+
+    def member(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        """The ChatMember of a user: as set, else the bot is a member of groups it was never
+        told about (any chat is reachable), and other users have left."""
+        found = self.members.get(chat_id, {}).get(user_id)
+        if found is not None:
+            return found
+        is_bot = user_id == self.bot_user["id"]
+        user = self.bot_user if is_bot else User(id=user_id).to_dict()
+        if chat_id > 0:
+            return {"status": "member", "user": user}
+        kind = self.chat(chat_id)["type"]
+        status = "member" if is_bot and kind != "channel" else "left"
+        return {"status": status, "user": user}
+
+    def send_refusal(self, chat_id: int, thread_id: int | None) -> ApiError | None:
+        """Why the bot may not send to this chat (and thread) now, as Telegram says it."""
+        chat = self.chat(chat_id)
+        kind = chat["type"]
+        if kind != "private":
+            me = self.member(chat_id, self.bot_user["id"])
+            status = me["status"]
+            if status == "kicked":
+                return ApiError(403, KICKED.format(kind=kind))
+            if status == "left":
+                return ApiError(403, NOT_MEMBER.format(kind=kind))
+            if kind == "channel" and not (
+                status == "creator" or (status == "administrator" and me.get("can_post_messages"))
+            ):
+                return ApiError(400, NEED_ADMIN)
+            if status == "restricted" and not me.get("can_send_messages", True):
+                return ApiError(400, NO_SEND_RIGHTS)
+        if thread_id is not None and thread_id not in self.topics.get(chat_id, {}):
+            return ApiError(400, THREAD_NOT_FOUND)
+        return None
+
+    def resolve_chat(self, value: Any) -> int:
+        """A chat_id parameter as an id: a number, or a known public @username."""
+        if isinstance(value, str) and value.startswith("@"):
+            found = self.usernames.get(value[1:].lower())
+            if found is None:
+                raise ApiError(400, CHAT_NOT_FOUND)
+            return found
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ApiError(400, CHAT_NOT_FOUND) from None
+
+    def channel_post(self, chat_id: int, text: str) -> UserAction:
+        """A post in a channel, as the bot (an administrator there) receives it."""
+        chat = self.chat(chat_id)
+        body = message_dict(
+            message_id=self.next_message_id(chat_id),
+            date=self.now(),
+            chat=chat,
+            user=None,
+            text=text,
+            language_code=None,
+        )
+        body["sender_chat"] = chat
+        return self.enqueue("channel_post", body, chat_id)
+
+    def forward_post(
+        self, chat_id: int, channel_id: int, text: str, *, user: User | None = None
+    ) -> UserAction:
+        """A user forwards a channel's post into a private chat with the bot."""
+        user = user or User(id=chat_id)
+        self.unblock(chat_id)
+        chat = chat_dict(chat_id, "private", user, None)
+        self.chats[chat_id] = chat
+        body = message_dict(
+            message_id=self.next_message_id(chat_id),
+            date=self.now(),
+            chat=chat,
+            user=user,
+            text=text,
+            language_code=None,
+        )
+        body["forward_origin"] = {
+            "type": "channel",
+            "chat": self.chat(channel_id),
+            "message_id": self.next_message_id(channel_id),
+            "date": self.now(),
+        }
+        return self.enqueue("message", body, chat_id)
 
     # ----- faults --------------------------------------------------------------------------
     def block(self, chat_id: int, *, notify: bool = False) -> None:
@@ -269,8 +498,12 @@ class EmulatorState(Waiting):
         language_code: str | None = None,
         title: str | None = None,
         reply_to: SentMessage | None = None,
+        thread_id: int | None = None,
     ) -> UserAction:
-        """A user writes ``text`` in a chat; returns the queued action (see ``replies``)."""
+        """A user writes ``text`` in a chat; returns the queued action (see ``replies``).
+
+        ``thread_id``: a topic of a forum supergroup (see ``make_forum``, ``create_topic``).
+        """
         if user is None:
             user = User(id=chat_id) if chat_type == "private" else User(id=10_001)
         if chat_type not in ("private", "group", "supergroup"):
@@ -278,7 +511,13 @@ class EmulatorState(Waiting):
         if chat_type == "private":
             self.unblock(chat_id)  # a user who writes has unblocked the bot
         chat = chat_dict(chat_id, chat_type, user, title)
+        known = self.chats.get(chat_id)
+        if known is not None and known["type"] == chat_type:
+            # A registered group keeps what tests set up (username, forum), title unless given.
+            chat = {**known, **({"title": title} if title else {})}
         self.chats[chat_id] = chat
+        if thread_id is not None and thread_id not in self.topics.get(chat_id, {}):
+            raise ValueError(f"no topic {thread_id} in chat {chat_id}")
         reply = None
         if reply_to is not None:
             reply = self.message_object(reply_to)
@@ -291,6 +530,9 @@ class EmulatorState(Waiting):
             language_code=language_code,
             reply_to=reply,
         )
+        if thread_id is not None:
+            body["message_thread_id"] = thread_id
+            body["is_topic_message"] = True
         return self.enqueue("message", body, chat_id)
 
     def user_document(self, chat_id: int, filename: str, body: bytes, **options: Any) -> UserAction:
@@ -371,6 +613,7 @@ class EmulatorState(Waiting):
             reply_markup=message.reply_markup,
             link_preview_options=message.link_preview_options,
             edit_date=int(last_edit.at) if last_edit else None,
+            thread_id=message.thread_id,
         )
 
     def _member_update(self, chat_id: int, old: str, new: str) -> None:

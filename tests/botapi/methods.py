@@ -126,10 +126,15 @@ def take(emu: EmulatorState, limit: int) -> list[dict[str, Any]]:
 
 
 async def send_message(emu: EmulatorState, call: Call) -> Any:
-    """sendMessage."""
+    """sendMessage; to a chat the bot may post in, into a forum topic that exists."""
     p = call.params
-    chat_id = p.chat_id()
-    assert chat_id is not None
+    if p.raw("chat_id") in (None, ""):
+        raise bad_request("chat_id is empty")
+    chat_id = emu.resolve_chat(p.raw("chat_id"))
+    thread_id = p.get_int("message_thread_id")
+    refusal = emu.send_refusal(chat_id, thread_id)
+    if refusal is not None:
+        raise refusal
     text, parse_mode = p.get_str("text"), p.get_str("parse_mode")
     plain, entities = parse_text(text, parse_mode)
     if not parse_mode and p.get_json("entities"):
@@ -150,6 +155,7 @@ async def send_message(emu: EmulatorState, call: Call) -> Any:
         date=emu.now(),
         at=emu.clock(),
         seq=emu.next_seq(),
+        thread_id=thread_id,
     )
     emu.add_sent(message)
     return emu.message_object(message)
@@ -371,11 +377,44 @@ async def send_chat_action(emu: EmulatorState, call: Call) -> Any:
     return True
 
 
+def _known_chat(emu: EmulatorState, call: Call) -> int:
+    """The chat a getChat-like call names: an id or @username; groups and channels must have
+    been seen (a user wrote there, or a test registered them), else "chat not found"."""
+    value = call.params.raw("chat_id")
+    if value is None or value == "":
+        raise bad_request("chat_id is empty")
+    chat_id = emu.resolve_chat(value)
+    if chat_id < 0 and chat_id not in emu.chats:
+        raise bad_request("chat not found")
+    return chat_id
+
+
 async def get_chat(emu: EmulatorState, call: Call) -> Any:
     """getChat (full info is reduced to the Chat fields plus accent colour)."""
-    chat_id = call.params.chat_id()
-    assert chat_id is not None
-    return {**emu.chat(chat_id), "accent_color_id": 0, "max_reaction_count": 11}
+    chat_id = _known_chat(emu, call)
+    gifts = dict.fromkeys(
+        ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription"), False
+    )
+    return {
+        **emu.chat(chat_id),
+        "accent_color_id": 0,
+        "max_reaction_count": 11,
+        "accepted_gift_types": gifts,  # required since Bot API 9.0
+    }
+
+
+async def get_chat_member(emu: EmulatorState, call: Call) -> Any:
+    """getChatMember: the status and rights of a user (or the bot) in a chat."""
+    chat_id = _known_chat(emu, call)
+    user_id = call.params.get_int("user_id")
+    if user_id is None:
+        raise bad_request("user_id is empty")
+    if emu.chat(chat_id)["type"] == "channel" and user_id != emu.bot_user["id"]:
+        # Telegram answers for a channel only when the bot administers it.
+        me = emu.member(chat_id, emu.bot_user["id"])
+        if me["status"] not in ("administrator", "creator"):
+            raise bad_request("member list is inaccessible")
+    return emu.member(chat_id, user_id)
 
 
 async def set_bot_setting(emu: EmulatorState, call: Call) -> Any:
@@ -401,6 +440,7 @@ METHODS: dict[str, Method] = {
     "getwebhookinfo": get_webhook_info,
     "sendchataction": send_chat_action,
     "getchat": get_chat,
+    "getchatmember": get_chat_member,
     "setmydescription": set_bot_setting,
     "setmyshortdescription": set_bot_setting,
     "setmyname": set_bot_setting,

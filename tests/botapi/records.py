@@ -80,6 +80,7 @@ class SentMessage:
     method: str = "sendMessage"
     edits: list[Edit] = field(default_factory=list)
     inline_message_id: str | None = None
+    thread_id: int | None = None  # the forum topic it was sent to (message_thread_id)
 
     @property
     def buttons(self) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ _CANONICAL = {
         "getWebhookInfo",
         "sendChatAction",
         "getChat",
+        "getChatMember",
         "setMyDescription",
         "setMyShortDescription",
         "setMyName",

@@ -93,6 +93,7 @@ def bot_message_dict(
     reply_markup: dict[str, Any] | None,
     link_preview_options: dict[str, Any] | None,
     edit_date: int | None = None,
+    thread_id: int | None = None,
 ) -> dict[str, Any]:
     """The Message object the server returns for a message the bot sent or edited."""
     message: dict[str, Any] = {
@@ -104,6 +105,12 @@ def bot_message_dict(
     }
     if edit_date is not None:
         message["edit_date"] = edit_date
+    if thread_id is not None:
+        message["message_thread_id"] = thread_id
+        message["is_topic_message"] = True
+    if chat.get("type") == "channel":
+        message.pop("from")  # channel posts are signed by the channel, not the bot
+        message["sender_chat"] = chat
     if entities:
         message["entities"] = entities
     if link_preview_options:

@@ -44,6 +44,7 @@ async def _fill(database_url: str, tmp_path: Path) -> None:
             await store.add_subscription(chat_id, "topic", "volunteer")
         await store.add_subscription(4242, "keyword", "乡村振兴")
         await store.update_chat(-1001, paused=True)
+        await store.set_digest_times(-1001, [time(0, 0), time(12, 0), time(20, 30)])
         await store.feeds.add("https://news.example.cn/rss", added_by=4242)
     finally:
         await store.close()
@@ -68,7 +69,7 @@ async def test_sqlite_store_moves_to_postgresql_and_back_unchanged(
     assert code == 0, output
     exported = _rows(first)
     kinds = {record["type"] for record in exported}
-    assert {"articles", "chats", "subscriptions", "deliveries", "feeds"} <= kinds
+    assert {"articles", "chats", "chat_slots", "subscriptions", "deliveries", "feeds"} <= kinds
     article = next(r["row"] for r in exported if r["type"] == "articles")
     assert isinstance(article["digest"], list) and article["digest"], "digests as lists"
 
@@ -96,6 +97,9 @@ async def test_sqlite_store_moves_to_postgresql_and_back_unchanged(
             assert await pg_store.articles_for_chat(4242) == await sqlite_store.articles_for_chat(
                 4242
             )
+            # A chat's later digest times come along.
+            moved = await pg_store.get_chat(-1001)
+            assert moved is not None and moved.later_times == (time(12, 0), time(20, 30))
             # New rows get new ids after the imported ones.
             added = await pg_store.add_articles(
                 [

@@ -219,3 +219,82 @@ async def test_nothing_new_rows_become_a_state_of_their_own(empty_database_url: 
         assert [chat.chat_id for chat in due] == [1]
     finally:
         await store.close()
+
+
+async def test_chats_and_deliveries_carry_over_to_digest_slots(empty_database_url: str) -> None:
+    """Revision 0010: a chat's one time becomes its only slot; each delivery becomes slot 0."""
+    from datetime import time
+
+    from bot.store.deliveries import SentMark
+
+    now = datetime(2026, 3, 28, 0, 30, tzinfo=UTC)
+    day = date(2026, 3, 28)
+    engine = create_engine(empty_database_url)
+    try:
+        assert (await upgrade(engine, "0009")).after == "0009"
+        old_chats = sa.table(
+            "chats",
+            *(sa.column(name) for name in ("id", "type", "language", "timezone", "digest_time")),
+            sa.column("paused", sa.Boolean),
+            sa.column("created_at", UtcDateTime),
+            sa.column("revision"),
+        )
+        old_deliveries = sa.table(
+            "deliveries",
+            *(sa.column(name) for name in ("chat_id", "status", "attempts", "chat_revision")),
+            sa.column("article_ids"),
+            sa.column("message_ids"),
+            sa.column("local_date", sa.Date),
+            sa.column("claimed_at", UtcDateTime),
+            sa.column("sent_at", UtcDateTime),
+            sa.column("claimed_by"),
+        )
+        async with engine.begin() as conn:
+            await conn.execute(
+                old_chats.insert().values(
+                    id=-1001, type="group", language="zh", timezone="Asia/Shanghai",
+                    digest_time="07:45", paused=False, created_at=now, revision=3,
+                )
+            )  # fmt: skip
+            await conn.execute(
+                old_deliveries.insert().values(
+                    chat_id=-1001, status="sent", attempts=0, chat_revision=3,
+                    article_ids="[5, 4]", message_ids="[900]", local_date=day,
+                    claimed_at=now, sent_at=now, claimed_by="old",
+                )
+            )  # fmt: skip
+    finally:
+        await engine.dispose()
+    store = await open_store(empty_database_url)
+    try:
+        assert await current_revision(store.engine) == head_revision()
+        chat = await store.get_chat(-1001)
+        assert chat is not None and chat.digest_times == (time(7, 45),)
+        assert chat.timezone == "Asia/Shanghai" and chat.type == "group"
+        row = await store.deliveries.get(-1001, day)
+        assert row is not None and row.slot == 0 and row.status == "sent"
+        assert row.article_ids == (5, 4) and row.message_ids == (900,) and row.sent_at == now
+        # The day's digest stays sent; a second time added now is a slot of its own that day.
+        cutoffs = Cutoffs(now - timedelta(seconds=900), now, now, 5)
+        log = store.deliveries
+        assert (
+            await log.due_chats(
+                timezone="Asia/Shanghai", local_date=day, hhmm="08:30", cutoffs=cutoffs
+            )
+            == []
+        )
+        await store.set_digest_times(-1001, [time(7, 45), time(8, 15)])
+        (due,) = await log.due_chats(
+            timezone="Asia/Shanghai", local_date=day, hhmm="08:30", cutoffs=cutoffs
+        )
+        assert due.slot == 1
+        (claim,) = await log.claim(
+            [-1001], local_date=day, worker="new", now=now, cutoffs=cutoffs, slots={-1001: 1}
+        )
+        await log.mark_sent_many([SentMark(claim.delivery_id, (6,), (901,))], worker="new", now=now)
+        assert [(r.slot, r.article_ids) for r in await log.all_for_chat(-1001)] == [
+            (0, (5, 4)),
+            (1, (6,)),
+        ]
+    finally:
+        await store.close()

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from summaries import CATEGORIES, CategoryModel, CategoryModelError, category_by_name
-from summaries.categories import MODEL_PATH, SECOND_RATIO
+from summaries.categories import (
+    CHAR_NGRAMS,
+    MODEL_PATH,
+    SECOND_RATIO,
+    category_features,
+    model_tokenizer,
+)
+from summaries.segmenter import Segmenter, segmenter
 
 from .conftest import REPO
 
@@ -38,14 +45,33 @@ def model() -> CategoryModel:
     ],
 )
 def test_plain_headlines_get_the_obvious_category(
-    model: CategoryModel, title: str, slug: str
+    model: CategoryModel, words: Segmenter, title: str, slug: str
 ) -> None:
     result = model.classify(title)
     assert result.slug == slug, (title, result)
+    # Either engine may cut the words at run time (TOKENIZER); the category stays.
+    assert CategoryModel(tokenizer=words.words).classify(title).slug == slug
     category = category_by_name(slug)
     assert category is not None
     assert (result.name_zh, result.name_en) == (category.name_zh, category.name_en)
     assert 0.0 < result.confidence <= 1.0
+
+
+def test_the_model_cuts_words_with_the_segmenter_it_was_trained_with(
+    model: CategoryModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert model.tokenizer_name in {"rjieba", "jieba"}
+    words = segmenter("jieba").words("中国女排夺冠")
+    features = category_features("中国女排夺冠", model_tokenizer("jieba"))
+    assert features[: len(words)] == ["w" + w for w in words] and len(words) >= 2
+    assert {"1中", "2女排"} <= set(features) and len(features) == len(set(features))
+    grams = [f for f in features if not f.startswith("w")]
+    assert max(len(f) - 1 for f in grams) == int(max(f[0] for f in grams)) == CHAR_NGRAMS
+    # Where rjieba cannot be installed, jieba (same dictionary) cuts instead.
+    monkeypatch.setattr("summaries.categories.rjieba_installed", lambda: False)
+    fallback = model_tokenizer("rjieba")
+    assert getattr(fallback, "__self__", None) is not None and fallback.__self__.name == "jieba"
+    assert CategoryModel().classify("中超联赛第12轮：山东泰山2比1战胜上海申花").slug == "sports"
 
 
 def test_a_body_lead_helps_an_empty_title(model: CategoryModel) -> None:
@@ -126,6 +152,10 @@ def _corrupt_files(tmp_path: Path) -> dict[str, Path]:
         "missing features": gzip.compress("\n".join(lines[: len(lines) // 2]).encode()),
         "bad weight": gzip.compress(text.replace("\t", "\tx", 1).encode()),
         "unknown category": gzip.compress(text.replace("sports", "golf", 1).encode()),
+        "unknown tokenizer": gzip.compress(
+            text.replace(f"tokenizer {lines[2].split()[1]}", "tokenizer spacy", 1).encode()
+        ),
+        "old format": gzip.compress(text.replace(" 2\n", " 1\n", 1).encode()),
     }
     paths = {}
     for name, data in variants.items():
@@ -196,6 +226,12 @@ def test_training_rebuilds_the_same_bytes(tmp_path: Path) -> None:
     tiny = CategoryModel(out)
     assert tiny.classify("女排决赛").slug == "sports"
     assert {c.slug for c in tiny.categories} == {"sports", "finance", "military"}
+    assert tiny.tokenizer_name == "rjieba"  # the pipeline's default segmenter
+    # The engine is recorded, so the runtime cuts words as training did.
+    other = tmp_path / "jieba.txt.gz"
+    assert main([str(data), "-o", str(other), "--features", "40", "--tokenizer", "jieba"]) == 0
+    assert CategoryModel(other).tokenizer_name == "jieba"
+    assert CategoryModel(other).classify("海军舰艇演练").slug == "military"
 
 
 def test_jsonl_lines_carry_the_category_and_a_bare_title_is_not_an_error() -> None:

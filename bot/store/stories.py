@@ -1,0 +1,143 @@
+"""Stories in the store: which story each article is in, the story rows, and story reads.
+
+The store takes plain values: the ingest's writer decides the stories (summaries.stories) and
+hands over (article, story, representative) triples. A story row's size, distinct sources
+and times are counted again from the articles naming it at every write, so they stay true
+whichever process added the last member.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.store import dialect
+from bot.store.deliveries import sent_article_ids
+from bot.store.records import StoredArticle, StoredSignature, StoryAssignment, StoryRecord
+from bot.store.rows import stored_article
+from bot.store.schema import articles, deliveries, stories
+
+# Ids per IN list: far below both backends' parameter limits.
+_CHUNK = 2000
+
+
+def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
+
+async def assign_stories(
+    conn: AsyncConnection, backend: str, assignments: Sequence[StoryAssignment]
+) -> None:
+    """Put each article in its story and write the touched story rows (in ``conn``'s
+    transaction); the last assignment of a story names its representative."""
+    if not assignments:
+        return
+    await conn.execute(
+        articles.update()
+        .where(articles.c.id == sa.bindparam("aid"))
+        .values(story_id=sa.bindparam("sid")),
+        [{"aid": a.article_id, "sid": a.story_id} for a in assignments],
+    )
+    representative = {a.story_id: a.representative_id for a in assignments}
+    touched = sorted(representative)
+    for part in _chunks(touched):
+        counted = (
+            sa.select(
+                articles.c.story_id,
+                sa.func.count().label("size"),
+                sa.func.count(sa.distinct(articles.c.source)).label("sources"),
+                sa.func.min(articles.c.sort_at).label("first"),
+                sa.func.max(articles.c.sort_at).label("last"),
+            )
+            .where(articles.c.story_id.in_(part))
+            .group_by(articles.c.story_id)
+        )
+        for row in await conn.execute(counted):
+            values = {
+                "representative_id": representative[row.story_id],
+                "size": int(row.size),
+                "sources": int(row.sources),
+                "first_seen_at": row.first,
+                "last_seen_at": row.last,
+            }
+            stmt = dialect.insert(backend, stories).values(id=row.story_id, **values)
+            await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def story_signatures(
+    conn: AsyncConnection, *, since: datetime | None = None, after: int = 0
+) -> list[StoredSignature]:
+    """Articles with a stored signature, an id above ``after`` and (if given) sorted at or after
+    ``since``, in id order: what a writer replays to rebuild its open stories."""
+    stmt = sa.select(articles.c.id, articles.c.story_signature, articles.c.story_id).where(
+        articles.c.story_signature.is_not(None), articles.c.id > after
+    )
+    if since is not None:
+        stmt = stmt.where(articles.c.sort_at >= since)
+    rows = await conn.execute(stmt.order_by(articles.c.id))
+    return [StoredSignature(row.id, row.story_signature, row.story_id) for row in rows]
+
+
+async def get_stories(conn: AsyncConnection, story_ids: Sequence[int]) -> dict[int, StoryRecord]:
+    """The story rows with these ids (missing ones left out)."""
+    out: dict[int, StoryRecord] = {}
+    for part in _chunks(sorted(set(story_ids))):
+        for row in await conn.execute(sa.select(stories).where(stories.c.id.in_(part))):
+            out[int(row.id)] = StoryRecord(
+                id=int(row.id),
+                representative_id=int(row.representative_id),
+                size=int(row.size),
+                sources=int(row.sources),
+                first_seen_at=row.first_seen_at,
+                last_seen_at=row.last_seen_at,
+            )
+    return out
+
+
+async def story_members(
+    conn: AsyncConnection, story_ids: Sequence[int]
+) -> dict[int, list[StoredArticle]]:
+    """Every article of each story, oldest first (sort_at, then id)."""
+    out: dict[int, list[StoredArticle]] = defaultdict(list)
+    for part in _chunks(sorted(set(story_ids))):
+        stmt = (
+            sa.select(articles)
+            .where(articles.c.story_id.in_(part))
+            .order_by(articles.c.sort_at, articles.c.id)
+        )
+        for row in await conn.execute(stmt):
+            out[int(row.story_id)].append(stored_article(row))
+    return dict(out)
+
+
+async def sent_stories(
+    conn: AsyncConnection, backend: str, chat_ids: Sequence[int], story_ids: Sequence[int]
+) -> dict[int, set[int]]:
+    """Which of ``story_ids`` each chat already received an article of, in a sent delivery."""
+    out: dict[int, set[int]] = {chat_id: set() for chat_id in chat_ids}
+    wanted = sorted(set(story_ids))
+    if not wanted or not chat_ids:
+        return out
+    joined, article_id = sent_article_ids(backend)
+    for chats in _chunks(sorted(set(chat_ids))):
+        sent = (
+            sa.select(deliveries.c.chat_id.label("chat_id"), article_id.label("article_id"))
+            .select_from(joined)
+            .where(deliveries.c.chat_id.in_(chats))
+            .subquery()
+        )
+        for part in _chunks(wanted):
+            stmt = (
+                sa.select(sent.c.chat_id, articles.c.story_id)
+                .distinct()
+                .join_from(sent, articles, articles.c.id == sent.c.article_id)
+                .where(articles.c.story_id.in_(part))
+            )
+            for chat_id, story_id in await conn.execute(stmt):
+                out[int(chat_id)].add(int(story_id))
+    return out

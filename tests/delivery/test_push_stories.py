@@ -1,0 +1,134 @@
+"""The push by story, against the Bot API emulator on both backends: reports of one event from
+several outlets go out once, with the other sources named; a story is never pushed twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from telegram import Bot
+
+from bot.delivery.push import PushConfig, Pusher
+from bot.ingest.writer import ArticleWriter
+from bot.store.sql_store import SqlStore
+from summaries.model import Topic
+from tests.botapi.server import BotApiEmulator
+from tests.delivery.conftest import FakeClock
+from tests.story_reports import REPORTS, report
+
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+PUBLISHED = datetime(2026, 3, 27, 2, 0, tzinfo=UTC)
+
+
+def _title(key: str) -> str:
+    return REPORTS[key][0]
+
+
+@pytest.fixture
+async def emulated(store: SqlStore) -> AsyncIterator[tuple[BotApiEmulator, Bot, FakeClock]]:
+    clock = FakeClock(datetime(2026, 3, 27, 23, 0, tzinfo=UTC))
+    emu = BotApiEmulator(clock=clock.timestamp, wall_clock=clock.timestamp)
+    async with emu, Bot(emu.token, base_url=emu.base_url) as bot:
+        yield emu, bot, clock
+
+
+async def _chat(store: SqlStore, chat_id: int) -> None:
+    # 08:00 in Shanghai is 00:00 UTC; the keyword matches every report here.
+    await store.ensure_chat(
+        chat_id, type="private", language="zh", timezone="Asia/Shanghai", digest_time=time(8)
+    )
+    await store.add_subscription(chat_id, "keyword", "漯河")
+
+
+async def test_one_event_from_two_outlets_is_pushed_once_and_never_again(
+    store: SqlStore,
+    emulated: tuple[BotApiEmulator, Bot, FakeClock],
+    topics: tuple[Topic, ...],
+) -> None:
+    emu, bot, clock = emulated
+    writer = ArticleWriter(store, clock=clock)
+    await writer.write(
+        [
+            report("honour_daily", source="daily.example.cn", published=PUBLISHED),
+            report(
+                "honour_evening",
+                source="evening.example.cn",
+                published=PUBLISHED + timedelta(hours=1),
+            ),
+            report("food_check", source="daily.example.cn", published=PUBLISHED),
+        ]
+    )
+    await _chat(store, 301)
+    pusher = Pusher(
+        store=store, bot=bot, topics=topics, config=PushConfig(), clock=clock, sleep=clock.sleep
+    )
+    clock.set(datetime(2026, 3, 28, 0, 1, tzinfo=UTC))
+    assert (await pusher.tick()).sent == 1
+    (message,) = emu.messages(301)
+    honour = {_title("honour_daily"), _title("honour_evening")}
+    shown = [title for title in honour if title in message.text]
+    assert len(shown) == 1  # one entry for the story, titled by its representative
+    assert message.text.count("另有 1 家来源") == 1
+    other = "evening.example.cn" if shown[0] == _title("honour_daily") else "daily.example.cn"
+    assert f"另有 1 家来源：{other}" in message.text
+    links = [e["url"] for e in message.entities if e["type"] == "text_link"]
+    assert any(url.startswith(f"https://{other}/honour_") for url in links)
+    # The other event in the same city is an entry of its own, with no other source.
+    assert _title("food_check") in message.text
+
+    # A third outlet reports the event after the push: the story is not pushed again.
+    later = datetime(2026, 3, 28, 3, 0, tzinfo=UTC)
+    written = await writer.write(
+        [report("honour_radio", source="radio.example.cn", published=later)]
+    )
+    (radio,) = written.added
+    joined = await store.get_article(radio)
+    assert joined is not None and joined.story_id is not None
+    clock.set(datetime(2026, 3, 29, 0, 1, tzinfo=UTC))
+    report_next = await pusher.tick()
+    assert report_next.sent == 0 and report_next.outcomes["nothing_new"] == 1
+    assert len(emu.messages(301)) == 1
+
+    # A chat that has not had the story gets it once, with both other outlets.
+    await _chat(store, 302)
+    await store.update_chat(302, digest_time=time(9))
+    clock.set(datetime(2026, 3, 29, 1, 1, tzinfo=UTC))
+    assert (await pusher.tick()).sent == 1
+    (fresh,) = emu.messages(302)
+    assert fresh.text.count("另有 2 家来源") == 1
+    assert sum(title in fresh.text for title in (*honour, _title("honour_radio"))) == 1
+
+
+async def test_stories_carried_by_more_sources_rank_first(
+    store: SqlStore,
+    emulated: tuple[BotApiEmulator, Bot, FakeClock],
+    topics: tuple[Topic, ...],
+) -> None:
+    emu, bot, clock = emulated
+    writer = ArticleWriter(store, clock=clock)
+    # The single report is the newer one; the story two outlets carry still comes first.
+    await writer.write(
+        [
+            report("honour_daily", source="daily.example.cn", published=PUBLISHED),
+            report("honour_radio", source="radio.example.cn", published=PUBLISHED),
+            report(
+                "food_check", source="daily.example.cn", published=PUBLISHED + timedelta(hours=3)
+            ),
+        ]
+    )
+    await _chat(store, 303)
+    pusher = Pusher(
+        store=store,
+        bot=bot,
+        topics=topics,
+        config=PushConfig(max_articles=1),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    clock.set(datetime(2026, 3, 28, 0, 1, tzinfo=UTC))
+    assert (await pusher.tick()).sent == 1
+    (message,) = emu.messages(303)
+    assert _title("food_check") not in message.text
+    assert "另有 1 家来源" in message.text
