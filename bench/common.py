@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 REPO = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 
 
 def eval_dir() -> Path:
@@ -21,3 +24,29 @@ def networkx_shim() -> None:
         return
     if not hasattr(networkx, "from_numpy_matrix"):
         networkx.from_numpy_matrix = networkx.from_numpy_array
+
+
+def profiled(work: Callable[[], T], *, top: int = 25) -> T:
+    """Run ``work`` under cProfile and print where the time went (own time, then cumulative).
+
+    ``asyncio.to_thread`` runs its function inline meanwhile: cProfile sees only the thread it
+    was started in, and the in-process ingest prepares documents in worker threads.
+    """
+    import asyncio
+    import cProfile
+    import pstats
+
+    async def inline(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    real = asyncio.to_thread
+    asyncio.to_thread = inline  # type: ignore[assignment]
+    profile = cProfile.Profile()
+    try:
+        result = profile.runcall(work)
+    finally:
+        asyncio.to_thread = real
+    stats = pstats.Stats(profile)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return result

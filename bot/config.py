@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     digest_max_sentences: int = Field(default=3, ge=1)
     # rjieba or jieba (None: rjieba when installed); see summaries.segmenter.
     tokenizer: Literal["rjieba", "jieba"] | None = None
+    # Processes preparing the articles of a bulk ingest (None: one per CPU; 1: in-process).
+    ingest_workers: int | None = Field(default=None, ge=1, le=64)
     # Folders /ingest in a chat may read (empty: SEEDS_DIR and the working folder).
     ingest_roots: Annotated[tuple[Path, ...], NoDecode] = ()
 

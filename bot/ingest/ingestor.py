@@ -8,7 +8,8 @@ feed poll. Each call is a run with its own report.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -18,6 +19,7 @@ import httpx
 from bot import metrics
 from bot.config import Settings
 from bot.ingest.index import analyzer_for
+from bot.ingest.pool import CHUNK, PreparePool, worker_count
 from bot.ingest.prepare import ArticlePipeline
 from bot.ingest.run import WRITE_BATCH, IngestRun
 from bot.ingest.writer import ArticleWriter
@@ -99,12 +101,57 @@ class Ingestor:
         self.categories = categories
         self.pipeline = ArticlePipeline(summarizer, analyzer_for(self.words), categories=categories)
         self.writer = ArticleWriter(store)
+        # INGEST_WORKERS processes prepare the documents of bulk runs (1: in this process).
+        self.workers = worker_count(settings.ingest_workers)
+        self._pool: PreparePool | None = None
+        self._pool_users = 0
 
-    def run(self, *, batch: int = WRITE_BATCH, name_duplicates: bool = False) -> IngestRun:
-        """A new run: a sink for documents with its own report (``finish`` it)."""
+    def run(
+        self,
+        *,
+        batch: int = WRITE_BATCH,
+        name_duplicates: bool = False,
+        pool: PreparePool | None = None,
+    ) -> IngestRun:
+        """A new run: a sink for documents with its own report (``finish`` it); with ``pool``
+        its documents are prepared in worker processes."""
+        if pool is None:
+            return IngestRun(
+                self.pipeline, self.writer, self.store, batch=batch, name_duplicates=name_duplicates
+            )
         return IngestRun(
-            self.pipeline, self.writer, self.store, batch=batch, name_duplicates=name_duplicates
+            self.pipeline,
+            self.writer,
+            self.store,
+            batch=batch,
+            name_duplicates=name_duplicates,
+            prepare=pool.prepare,
+            in_flight=pool.in_flight,
+            chunk=CHUNK,
         )
+
+    @asynccontextmanager
+    async def _workers(self) -> AsyncIterator[PreparePool | None]:
+        """The worker pool for a bulk run (None with one worker), shared by the runs at once
+        and stopped after the last of them: an idle bot keeps no worker processes."""
+        if self.workers <= 1:
+            yield None
+            return
+        if self._pool is None or self._pool.pipeline is not self.pipeline:
+            self._pool = PreparePool(self.pipeline, self.workers)
+        pool = self._pool
+        self._pool_users += 1
+        stopped = True
+        try:
+            yield pool
+            stopped = False
+        finally:
+            self._pool_users -= 1
+            if self._pool_users == 0:
+                # Cancelled (Ctrl-C) or failed: terminate the workers rather than wait.
+                pool.close(kill=stopped)
+                if self._pool is pool:
+                    self._pool = None
 
     async def files(
         self,
@@ -114,17 +161,19 @@ class Ingestor:
         progress: Progress | None = None,
     ) -> IngestReport:
         """Files and folders (their *.txt files, recursively), written in batches of files."""
-        run = self.run()
-        await read_files(paths, run, policy=policy, progress=progress)
-        await run.finish()
+        async with self._workers() as pool:
+            run = self.run(pool=pool)
+            await read_files(paths, run, policy=policy, progress=progress)
+            await run.finish()
         return _counted("file", run.report)
 
     async def jsonl(self, path: Path | str, *, progress: Progress | None = None) -> IngestReport:
         """A JSON Lines file, streamed: one article a line, written in batches; each refused
         or duplicate line is named ``FILE:LINE``."""
-        run = self.run(name_duplicates=True)
-        await read_jsonl(Path(path), run, progress=progress)
-        await run.finish()
+        async with self._workers() as pool:
+            run = self.run(name_duplicates=True, pool=pool)
+            await read_jsonl(Path(path), run, progress=progress)
+            await run.finish()
         return _counted("jsonl", run.report)
 
     async def urls(
@@ -195,16 +244,31 @@ class Ingestor:
             metrics.count_feed_failure(url)
         return report
 
-    def web(self, fetcher: Fetcher) -> WebSource:
-        """Pages and feeds over ``fetcher``, rsshub:// routes read from RSSHUB_BASE_URL."""
+    def web(self, fetcher: Fetcher, *, pool: PreparePool | None = None) -> WebSource:
+        """Pages and feeds over ``fetcher``, rsshub:// routes read from RSSHUB_BASE_URL; with
+        ``pool``, pages are extracted in its worker processes."""
         routes = RsshubFetcher(fetcher, instances_from(self.settings))
-        return WebSource(routes, max_page_fetches=self.settings.feed_max_page_fetches)
+        return WebSource(
+            routes,
+            max_page_fetches=self.settings.feed_max_page_fetches,
+            extract=pool.extract if pool is not None else None,
+        )
 
     async def _urls(
         self, urls: Sequence[str], fetcher: Fetcher, progress: Progress | None
     ) -> IngestReport:
-        web = self.web(fetcher)
-        run = self.run()
+        async with self._workers() as pool:
+            return await self._read_urls(urls, fetcher, progress, pool)
+
+    async def _read_urls(
+        self,
+        urls: Sequence[str],
+        fetcher: Fetcher,
+        progress: Progress | None,
+        pool: PreparePool | None,
+    ) -> IngestReport:
+        web = self.web(fetcher, pool=pool)
+        run = self.run(pool=pool)
         gate = asyncio.Semaphore(SOURCE_CONCURRENCY)
         unique = list(dict.fromkeys(urls))
         done = 0

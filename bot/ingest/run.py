@@ -7,12 +7,18 @@ callers that read the report as they go: the feed poll counts what each feed add
 whose transaction fails is written again document by document, so a bad document is refused
 alone (``ArticleWriter.write_each``). ``finish`` writes what is left; every ingest calls it
 before reading the report.
+
+``prepare`` may hand documents elsewhere (``bot.ingest.pool``: worker processes), ``chunk``
+documents per call; then up to ``in_flight`` documents are being prepared at once, and their
+articles are still queued for writing in the order the documents were taken.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.ingest.prepare import ArticlePipeline, Refused
@@ -25,6 +31,22 @@ log = logging.getLogger(__name__)
 # Documents per write transaction: large enough that commits cost little per article, small
 # enough that a batch retried one by one after a failure stays quick.
 WRITE_BATCH = 100
+
+# What preparing one document gave: its articles, or the exception that refused it.
+Prepared = list[NewArticle] | Exception
+# Prepares documents, an outcome for each in order: in a thread by default, or in workers.
+PrepareMany = Callable[[list[Document]], Awaitable[list[Prepared]]]
+
+
+def prepare_each(pipeline: ArticlePipeline, documents: list[Document]) -> list[Prepared]:
+    """Each document through the pipeline; one that fails gives its exception, alone."""
+    out: list[Prepared] = []
+    for document in documents:
+        try:
+            out.append(pipeline.prepare(document))
+        except Exception as exc:  # a bug or a resource limit in one document: report, go on
+            out.append(exc)
+    return out
 
 
 class KnowsUrls(Protocol):
@@ -50,8 +72,19 @@ class IngestRun:
         *,
         batch: int = WRITE_BATCH,
         name_duplicates: bool = False,
+        prepare: PrepareMany | None = None,
+        in_flight: int = 1,
+        chunk: int = 1,
     ) -> None:
         self._pipeline = pipeline
+        self._prepare = prepare or self._in_thread
+        self._in_flight = max(1, in_flight)
+        self._chunk = max(1, min(chunk, self._in_flight))
+        # Documents not yet handed to ``prepare``, then those being prepared (with their
+        # call and place in it), oldest first; settled one at a time, in order.
+        self._unsent: list[Document] = []
+        self._flight: deque[tuple[Document, asyncio.Future[list[Prepared]], int]] = deque()
+        self._settling = asyncio.Lock()
         self._writer = writer
         self._store = store
         self._batch = max(1, batch)
@@ -68,28 +101,68 @@ class IngestRun:
         return False
 
     async def take(self, document: Document) -> None:
-        """Prepare (in a thread) one document and queue it for the next write; a document
-        that cannot be prepared is refused, with the reason."""
-        try:
-            prepared = await asyncio.to_thread(self._pipeline.prepare, document)
-        except Refused as exc:
-            self.report.refuse(document.source, str(exc))
-            return
-        except Exception as exc:  # a bug or a resource limit in one document: report, go on
-            log.warning("preparing %s failed: %s", document.source, describe_error(exc))
-            self.report.refuse(document.source, describe_error(exc))
-            return
-        self._pending.append((document, prepared))
+        """Prepare one document and queue it for the next write; a document that cannot be
+        prepared is refused, with the reason. Returns once at most ``in_flight`` documents
+        are still being prepared (with ``batch=1``: once this one is written)."""
         if self._batch == 1:
             # Written before take returns, so a caller may read the report right after.
+            (outcome,) = await self._prepare([document])
+            prepared = self._prepared(document, outcome)
+            if prepared is None:
+                return
             await self._wait()
+            self._pending.append((document, prepared))
             batch, self._pending = self._pending, []
             await self._write(batch)
-        elif len(self._pending) >= self._batch:
-            await self._start_write()
+            return
+        self._unsent.append(document)
+        if len(self._unsent) >= self._chunk:
+            self._send()
+        while len(self._unsent) + len(self._flight) >= self._in_flight:
+            await self._settle_oldest()
+
+    async def _in_thread(self, documents: list[Document]) -> list[Prepared]:
+        return await asyncio.to_thread(prepare_each, self._pipeline, documents)
+
+    def _send(self) -> None:
+        documents, self._unsent = self._unsent, []
+        if documents:
+            call = asyncio.ensure_future(self._prepare(documents))
+            self._flight.extend((document, call, n) for n, document in enumerate(documents))
+
+    def _prepared(self, document: Document, outcome: Prepared) -> list[NewArticle] | None:
+        if not isinstance(outcome, Exception):
+            return outcome
+        if isinstance(outcome, Refused):
+            self.report.refuse(document.source, str(outcome))
+        else:
+            log.warning("preparing %s failed: %s", document.source, describe_error(outcome))
+            self.report.refuse(document.source, describe_error(outcome))
+        return None
+
+    async def _settle_oldest(self) -> None:
+        # One at a time, oldest first: the write order is the order documents were taken.
+        async with self._settling:
+            if not self._flight:
+                self._send()  # the oldest is not sent yet: send what there is
+            if not self._flight:
+                return
+            document, call, n = self._flight.popleft()
+            try:
+                outcome = (await call)[n]
+            except Exception as exc:  # the call itself failed: each of its documents says so
+                outcome = exc
+            prepared = self._prepared(document, outcome)
+            if prepared is None:
+                return
+            self._pending.append((document, prepared))
+            if len(self._pending) >= self._batch:
+                await self._start_write()
 
     async def finish(self) -> IngestReport:
-        """Write what is still queued and wait for it; the report."""
+        """Prepare and write what is still queued and wait for it; the report."""
+        while self._flight or self._unsent:
+            await self._settle_oldest()
         await self._start_write()
         await self._wait()
         return self.report

@@ -194,22 +194,36 @@ def _page_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def extract_page(body: bytes, content_type: str, url: str) -> PageArticle:
-    """The article on a web page: main text, title, date and author, by trafilatura."""
-    html = decode_body(body, content_type)
+def _extracted(html: str, url: str, *, fast: bool) -> tuple[Any, str, list[str]] | None:
+    """trafilatura's document, title and text lines, or None when it holds no article text."""
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False
+        html, url=url, fast=fast, with_metadata=True, include_comments=False, include_tables=False
     )
     text = (getattr(document, "text", None) or "").strip() if document is not None else ""
     if not text:
-        raise UnreadableContent("no article text found on the page")
+        return None
     title = (getattr(document, "title", None) or "").strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     # trafilatura keeps the page's headline as the first line of the text.
     if lines and title and lines[0] == title:
         lines = lines[1:]
     if sum(len(line) for line in lines) < MIN_PAGE_CHARS:
+        return None
+    return document, title, lines
+
+
+def extract_page(body: bytes, content_type: str, url: str) -> PageArticle:
+    """The article on a web page: main text, title, date and author, by trafilatura.
+
+    trafilatura's own extractor first, without its fallbacks (readability, jusText): a fifth
+    faster, and the same text on news pages where it finds the article; only when it finds
+    none are the fallbacks tried.
+    """
+    html = decode_body(body, content_type)
+    found = _extracted(html, url, fast=True) or _extracted(html, url, fast=False)
+    if found is None:
         raise UnreadableContent("no article text found on the page")
+    document, title, lines = found
     return PageArticle(
         title=title,
         text="\n".join(lines),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from bot.sources.cadence import feed_ttl_seconds
 from bot.sources.documents import Document, DocumentSink, describe_error
 from bot.sources.errors import SourceError, UnreadableContent
 from bot.sources.fetch import FetchResult
-from bot.sources.parse import FeedEntry, extract_page, looks_like_feed, parse_feed
+from bot.sources.parse import FeedEntry, PageArticle, extract_page, looks_like_feed, parse_feed
 from bot.sources.rsshub import Fetches
 
 log = logging.getLogger(__name__)
@@ -50,16 +51,28 @@ class SourceOutcome:
     newest_entry_at: datetime | None = None
 
 
+# Extracts a page's article from (body, content type, URL), e.g. in a worker process.
+Extract = Callable[[bytes, str, str], Awaitable[PageArticle]]
+
+
+async def _extract_in_thread(body: bytes, content_type: str, url: str) -> PageArticle:
+    return await asyncio.to_thread(extract_page, body, content_type, url)
+
+
 def _host(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
 class WebSource:
-    """Reads pages and feeds into a sink, with at most ``max_page_fetches`` pages per feed."""
+    """Reads pages and feeds into a sink, with at most ``max_page_fetches`` pages per feed;
+    ``extract`` takes a page's article out of its HTML (in a thread unless given)."""
 
-    def __init__(self, fetcher: Fetches, *, max_page_fetches: int) -> None:
+    def __init__(
+        self, fetcher: Fetches, *, max_page_fetches: int, extract: Extract | None = None
+    ) -> None:
         self._fetcher = fetcher
         self._max_page_fetches = max_page_fetches
+        self._extract = extract or _extract_in_thread
 
     async def read(
         self,
@@ -110,9 +123,7 @@ class WebSource:
         return outcome
 
     async def _page(self, url: str, fetched: FetchResult) -> Document:
-        page = await asyncio.to_thread(
-            extract_page, fetched.body, fetched.content_type, fetched.url
-        )
+        page = await self._extract(fetched.body, fetched.content_type, fetched.url)
         return Document(
             source=url,
             text=page.text,
@@ -175,9 +186,7 @@ class WebSource:
             )
         assert entry.link is not None  # an entry without text always has a link
         fetched = await self._fetcher.fetch(entry.link)
-        page = await asyncio.to_thread(
-            extract_page, fetched.body, fetched.content_type, fetched.url
-        )
+        page = await self._extract(fetched.body, fetched.content_type, fetched.url)
         return Document(
             source=source,
             text=page.text,

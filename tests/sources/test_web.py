@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.config import Settings
-from bot.ingest import Ingestor, IngestReport
+from bot.ingest import Ingestor, IngestReport, open_store
 from bot.sources.client import make_fetcher
 from bot.sources.safety import AddressPolicy
 from bot.store.api import Store
 from summaries.model import Article, Topic
-from tests.sources.conftest import NoSleep
+from tests.sources.conftest import NoSleep, make_settings
 from tests.sources.pages import (
     AD,
     COMMENTS,
@@ -292,3 +293,39 @@ async def test_default_settings_refuse_loopback(
     assert reasons[url] == "refused address: loopback address 127.0.0.1"
     assert "only http and https" in reasons["ftp://example.com/x"]
     assert server.requests == []
+
+
+async def test_pages_extracted_in_workers_store_what_one_process_stores(
+    server: LocalServer,
+    tmp_path: Path,
+    topics: tuple[Topic, ...],
+    client: httpx.AsyncClient,
+    no_sleep: NoSleep,
+) -> None:
+    urls = [serve_page(server, f"/p{n}.html", a) for n, a in enumerate(seed_articles())]
+    server.route("/empty.html", Reply(200, b"<html><body><nav>menu</nav></body></html>", HTML))
+    urls.append(server.url("/empty.html"))
+    stored = []
+    reports = []
+    for workers in (2, 1):
+        database = f"sqlite:///{(tmp_path / f'w{workers}.db').as_posix()}"
+        settings = make_settings(tmp_path, database_url=database, ingest_workers=workers)
+        store = await open_store(database)
+        try:
+            reports.append(await ingest(store, urls, settings, topics, client, no_sleep))
+            rows = await all_articles(store)
+        finally:
+            await store.close()
+        stored.append(
+            sorted(
+                (r.url, r.title, r.body, r.digest, r.keywords, r.category, r.published_at)
+                for r in rows
+            )
+        )
+    assert stored[0] == stored[1]
+    assert len(stored[0]) == len(urls) - 1
+    assert (
+        reports[0].refused
+        == reports[1].refused
+        == [(urls[-1], "no article text found on the page")]
+    )
