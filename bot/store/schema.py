@@ -99,7 +99,9 @@ articles = sa.Table(
 stories = sa.Table(
     "stories",
     metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False, info={"names_article": True}),
+    sa.Column(
+        "id", sa.BigInteger, primary_key=True, autoincrement=False, info={"names_article": True}
+    ),
     sa.Column("representative_id", sa.BigInteger, nullable=False, info={"names_article": True}),
     sa.Column("size", sa.Integer, nullable=False, server_default="1"),
     sa.Column("sources", sa.Integer, nullable=False, server_default="1"),
