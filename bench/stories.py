@@ -183,7 +183,7 @@ def quality(rows: Sequence[dict[str, Any]], signer: StorySigner, count: int) -> 
     started = time.perf_counter()
     signatures = [signer.sign(r["title"], r["text"]) for r in rows]
     per_article = 1000 * (time.perf_counter() - started) / len(rows)
-    print(f"signatures: {per_article:.2f} ms per article (jieba on title and lead)")
+    print(f"signatures: {per_article:.2f} ms per article (the segmenter on title and lead)")
     print("method                                  threshold  precision / recall / F1")
     mean, worst = ours(signatures, events, THRESHOLD, count)
     print(f"{'ours, mean of ' + str(count) + ' orders':<40}{THRESHOLD:>9.3f}  {fmt(mean)}")

@@ -68,9 +68,11 @@ class ArticlePipeline:
         self.summarizer = summarizer
         self.analyzer = analyzer
         self.categories = categories if categories is not None else CategoryModel()
-        # The same signer as ``python -m summaries --stories`` (jieba and its IDF table), so
-        # that the bot groups stories as the command line and bench/stories.py do.
-        self.signer = signer if signer is not None else StorySigner()
+        # The same signer as ``python -m summaries --stories`` (jieba's IDF table), cutting
+        # words with the summarizer's tokenizer: the bot groups stories as the command line does.
+        if signer is None:
+            signer = StorySigner(tokenizer=summarizer.tokenizer)
+        self.signer = signer
 
     def articles(self, document: Document) -> list[Article]:
         """The articles a document holds; Refused when it holds none."""
