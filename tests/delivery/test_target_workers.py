@@ -14,7 +14,13 @@ import pytest
 from bot.ingest import open_store
 from bot.store.records import NewArticle
 from tests.botapi.server import BotApiEmulator
-from tests.delivery.test_workers import finish, release_together, start_worker, statuses
+from tests.delivery.test_workers import (
+    finish,
+    kill_mid_push_then_restart,
+    release_together,
+    start_worker,
+    statuses,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -77,20 +83,7 @@ async def test_channels_worker_killed_mid_push_then_restarted(
     await populate(url, articles, channels, {})
     async with BotApiEmulator() as emu:
         register(emu, channels, {})
-        first = await start_worker(url, emu, "--rate", "400", "--concurrency", "1")
-        await emu.wait_for(lambda: emu.sent_count >= 150 or None, timeout=60, what="150 sent")
-        first.kill()
-        await first.wait()
-        at_kill = emu.sent_count
-        assert 150 <= at_kill < len(channels), "the kill must land mid-push"
-        second = await start_worker(url, emu, "--rate", "1000", "--lease", "0")
-        outcomes = await finish(second)
-        counts = emu.sent_per_chat
-        assert set(counts) == set(channels), "nothing lost"
-        doubled = [c for c in channels if counts[c] > 1]
-        assert len(doubled) <= 1 and all(counts[c] <= 2 for c in channels), doubled
-        assert outcomes.get("sent", 0) == len(channels) - at_kill + len(doubled)
-        assert emu.rejections == []
+        await kill_mid_push_then_restart(url, emu, channels, kill_after=150)
     assert await statuses(url) == {"sent": len(channels)}
 
 

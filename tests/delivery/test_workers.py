@@ -78,6 +78,32 @@ async def finish(proc: asyncio.subprocess.Process, limit: float = 60) -> dict[st
     return dict(json.loads(out.decode().strip().splitlines()[-1]))
 
 
+async def kill_mid_push_then_restart(
+    url: str, emu: BotApiEmulator, chat_ids: Sequence[int], *, kill_after: int
+) -> tuple[int, dict[str, int]]:
+    """Start a worker, SIGKILL it once ``kill_after`` digests went out (no cleanup, claims left
+    behind), restart one that takes the dead claims over at once (lease 0: no one else runs),
+    and check that every chat got its digest and at most one got two (the one in flight at the
+    kill). Returns the number sent at the kill and the restarted worker's outcomes."""
+    first = await start_worker(url, emu, "--rate", "400", "--concurrency", "1")
+    await emu.wait_for(
+        lambda: emu.sent_count >= kill_after or None, timeout=60, what=f"{kill_after} sent"
+    )
+    first.kill()
+    await first.wait()
+    at_kill = emu.sent_count
+    assert kill_after <= at_kill < len(chat_ids), "the kill must land mid-push"
+    second = await start_worker(url, emu, "--rate", "1000", "--lease", "0")
+    outcomes = await finish(second)
+    counts = emu.sent_per_chat
+    assert set(counts) == set(chat_ids), "nothing lost"
+    doubled = [c for c in chat_ids if counts[c] > 1]
+    assert len(doubled) <= 1 and all(counts[c] <= 2 for c in chat_ids), doubled
+    assert outcomes.get("sent", 0) == len(chat_ids) - at_kill + len(doubled)
+    assert emu.rejections == []
+    return at_kill, outcomes
+
+
 async def statuses(url: str) -> dict[str, int]:
     store = await open_store(url)
     try:
@@ -94,21 +120,7 @@ async def test_worker_killed_mid_push_then_restarted(
     chat_ids = list(range(10_001, 10_501))
     await populate(url, articles, chat_ids)
     async with BotApiEmulator() as emu:
-        first = await start_worker(url, emu, "--rate", "400", "--concurrency", "1")
-        await emu.wait_for(lambda: emu.sent_count >= 200 or None, timeout=60, what="200 sent")
-        first.kill()  # SIGKILL: no cleanup, claims left behind
-        await first.wait()
-        at_kill = emu.sent_count
-        assert 200 <= at_kill < len(chat_ids), "the kill must land mid-push"
-        # The restart takes over the dead worker's claims at once (lease 0: no one else runs).
-        second = await start_worker(url, emu, "--rate", "1000", "--lease", "0")
-        outcomes = await finish(second)
-        counts = emu.sent_per_chat
-        assert set(counts) == set(chat_ids), "nothing lost"
-        doubled = [c for c in chat_ids if counts[c] > 1]
-        assert len(doubled) <= 1 and all(counts[c] <= 2 for c in chat_ids), doubled
-        assert outcomes.get("sent", 0) == len(chat_ids) - at_kill + len(doubled)
-        assert emu.rejections == []
+        await kill_mid_push_then_restart(url, emu, chat_ids, kill_after=200)
     assert await statuses(url) == {"sent": len(chat_ids)}
 
 
