@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.handlers.context import BotContext, chat_ref
-from bot.handlers.replies import answer
+from bot.handlers.replies import answer, edit_in_place
 from bot.i18n import plain, text
 from bot.services.catalogue import CatalogueItem
 from bot.sources.catalogue import category_names
@@ -78,12 +77,7 @@ async def _show(update: Update, context: BotContext, category: str | None) -> No
         name = _category_name(category, language)
         message = text(language, "catalogue_category", name=name)
         markup = entries_keyboard(await service.items(category), language)
-    try:
-        await query.edit_message_text(message, reply_markup=markup)
-    except BadRequest as exc:
-        # Two quick taps can ask for the message it already shows.
-        if "not modified" not in str(exc).lower():
-            raise
+    await edit_in_place(query, message, markup=markup)
 
 
 async def on_catalogue_home(

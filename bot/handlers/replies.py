@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.render import split_message
@@ -54,3 +55,21 @@ async def answer(
     # A single message is split too: a reply must never be refused for its length.
     parts = split_message(html) if isinstance(html, str) else list(html)
     await send_parts(bot, chat.id, parts, markup=markup, thread_id=thread_id)
+
+
+async def edit_in_place(
+    query: CallbackQuery,
+    html: str | None = None,
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Redraw a button's message (its text and keyboard, or the keyboard alone when ``html`` is
+    None); two quick taps asking for what the message already shows are not an error."""
+    try:
+        if html is None:
+            await query.edit_message_reply_markup(reply_markup=markup)
+        else:
+            await query.edit_message_text(html, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise

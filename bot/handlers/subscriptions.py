@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.handlers.chat_feeds import subscribe_feed, unsubscribe_feed
@@ -17,7 +16,7 @@ from bot.handlers.keyboards import (
     subscriptions_page,
     topics_keyboard,
 )
-from bot.handlers.replies import answer
+from bot.handlers.replies import answer, edit_in_place
 from bot.handlers.targets import managing_header, picker_rows, target_ref, with_rows
 from bot.i18n import plain, text
 from bot.render import clip, subscription_label
@@ -250,11 +249,7 @@ async def on_subscriptions_page(
         await query.edit_message_text(text(chat.language, "mysubs_empty"))
         return
     title, markup = await _mysubs_view(update, context, chat, subscriptions, data.page)
-    try:
-        await query.edit_message_text(title, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():  # two quick taps
-            raise
+    await edit_in_place(query, title, markup=markup)
 
 
 async def _show_topics_page(update: Update, context: BotContext, page: int) -> None:
@@ -263,12 +258,7 @@ async def _show_topics_page(update: Update, context: BotContext, page: int) -> N
     query = update.callback_query
     if query is None:
         return
-    try:
-        await query.edit_message_reply_markup(reply_markup=markup)
-    except BadRequest as exc:
-        # Two quick taps can ask for the markup the message already has.
-        if "not modified" not in str(exc).lower():
-            raise
+    await edit_in_place(query, markup=markup)
 
 
 async def on_toggle_topic(

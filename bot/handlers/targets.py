@@ -25,7 +25,7 @@ from telegram.ext import filters
 
 from bot import callbacks
 from bot.handlers.context import BotContext, chat_ref
-from bot.handlers.replies import answer
+from bot.handlers.replies import answer, edit_in_place
 from bot.i18n import plain, text
 from bot.render import clip
 from bot.services.chats import ChatRef
@@ -202,11 +202,7 @@ async def _show_list(update: Update, context: BotContext, *, edit: bool = False)
     markup = InlineKeyboardMarkup(rows)
     query = update.callback_query
     if edit and query is not None:
-        try:
-            await query.edit_message_text(body, reply_markup=markup)
-        except BadRequest as exc:  # two quick taps on the same choice
-            if "not modified" not in str(exc).lower():
-                raise
+        await edit_in_place(query, body, markup=markup)
         return
     await answer(update, context.bot, body, markup=markup)
 
