@@ -167,7 +167,15 @@ async def test_a_chat_with_updates_on_gets_a_new_source_once_as_an_update(
 
     # A third outlet joins the story after the push.
     later = datetime(2026, 3, 28, 3, 0, tzinfo=UTC)
-    await writer.write([report("honour_radio", source="radio.example.cn", published=later)])
+    (radio,) = (
+        await writer.write([report("honour_radio", source="radio.example.cn", published=later)])
+    ).added
+    joined = await store.get_article(radio)
+    assert joined is not None and joined.story_id is not None
+    # A digest cut short is resumed with the same entries marked: a story the chat had in an
+    # earlier sent delivery is an update, one it never had is not.
+    assert await pusher._resumed_updates(401, [joined]) == {joined.story_id}
+    assert await pusher._resumed_updates(403, [joined]) == frozenset()
     clock.set(datetime(2026, 3, 29, 0, 1, tzinfo=UTC))
     second_tick = await pusher.tick()
     assert second_tick.sent == 1 and second_tick.outcomes["nothing_new"] == 1
