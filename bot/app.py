@@ -94,6 +94,7 @@ MENU = (
     ("timezone", "cmd_timezone"),
     ("pause", "cmd_pause"),
     ("resume", "cmd_resume"),
+    ("updates", "cmd_updates"),
     ("channel", "cmd_channel"),
     ("unlink", "cmd_unlink"),
 )
@@ -126,6 +127,7 @@ def _handlers(settings: Settings) -> list[BaseHandler[Any, Any, Any]]:
         ("timezone", schedule.timezone),
         ("pause", schedule.pause),
         ("resume", schedule.resume),
+        ("updates", schedule.updates),
         ("channel", targets.channel),
         ("unlink", targets.unlink),
     ]

@@ -58,6 +58,7 @@ _ZH: dict[str, str] = {
         "/settime HH:MM 设置每日推送时间；一天多次写多个，例如 /settime 08:00 20:00\n"
         "/timezone 时区 设置时区，例如 Asia/Shanghai、UTC+8、北京\n"
         "/pause 暂停推送　/resume 恢复推送\n"
+        "/updates on|off 已推送过的事件有新来源报道时，是否再作为后续报道推送（默认关闭）\n"
         "/channel @频道名 为你管理的频道或群组推送摘要（也可转发一条频道消息）；"
         "/channel 列出已关联的频道　/unlink 取消关联\n"
         "在有话题的超级群组里，各话题中的命令只对该话题生效，各自推送。\n\n"
@@ -141,6 +142,16 @@ _ZH: dict[str, str] = {
     "digest_note": "（这是预览：不会计入每日推送，也不影响它。）",
     "digest_header": "文摘 · {date}",
     "story_others": "另有 {count} 家来源：",
+    "story_update": "🔄 后续报道：",
+    "updates_usage": (
+        "用 /updates on 开启、/updates off 关闭：开启后，已推送过的事件有新的来源报道时，"
+        "会以“后续报道”再推送一次，只列出新来源。"
+    ),
+    "updates_state_on": "后续报道：<b>已开启</b>。",
+    "updates_state_off": "后续报道：<b>已关闭</b>（每个事件只推送一次）。",
+    "updates_on": "好的，已开启后续报道：已推送过的事件有新来源报道时会再推送，只列出新来源。",
+    "updates_off": "好的，已关闭后续报道：每个事件只推送一次。",
+    "updates_bad": "“{value}”不是有效的选项。请用 /updates on 或 /updates off。",
     "digest_next": "下一页 ▶",
     "digest_page": "第 {page} 页",
     "digest_page_gone": "没有更多了：这一页的内容已不在预览里（可能已推送过）。",
@@ -195,6 +206,7 @@ _ZH: dict[str, str] = {
     "cmd_timezone": "设置时区",
     "cmd_pause": "暂停推送",
     "cmd_resume": "恢复推送",
+    "cmd_updates": "后续报道开关",
 }
 
 _EN: dict[str, str] = {
@@ -222,6 +234,8 @@ _EN: dict[str, str] = {
         "/settime HH:MM daily push time; several for more digests, e.g. /settime 08:00 20:00\n"
         "/timezone ZONE time zone, e.g. Asia/Shanghai, UTC+8, Beijing\n"
         "/pause stop the daily push, /resume start it again\n"
+        "/updates on|off whether a story already pushed comes again, as an update, when new "
+        "sources report it (off by default)\n"
         "/channel @NAME push digests to a channel or group you administer (or forward one of "
         "its posts); /channel lists linked ones, /unlink removes one\n"
         "In a supergroup with topics, commands sent in a topic act on that topic, which gets "
@@ -314,6 +328,16 @@ _EN: dict[str, str] = {
     "digest_note": "(A preview: it does not count as, or change, your daily digest.)",
     "digest_header": "wenzhai digest · {date}",
     "story_others": "Also reported by {count} other sources: ",
+    "story_update": "🔄 Update: ",
+    "updates_usage": "Send /updates on to turn updates on, /updates off to turn them off: with "
+    "updates on, a story already pushed comes again when new sources report it, listing only "
+    "those sources.",
+    "updates_state_on": "Story updates: <b>on</b>.",
+    "updates_state_off": "Story updates: <b>off</b> (each story is pushed once).",
+    "updates_on": "Done: story updates are on. A story already pushed comes again when new "
+    "sources report it, listing only those.",
+    "updates_off": "Done: story updates are off. Each story is pushed once.",
+    "updates_bad": "“{value}” is not an option. Send /updates on or /updates off.",
     "digest_next": "Next page ▶",
     "digest_page": "Page {page}",
     "digest_page_gone": "Nothing more: that page is no longer in the preview (it may have been "
@@ -369,6 +393,7 @@ _EN: dict[str, str] = {
     "cmd_timezone": "Time zone",
     "cmd_pause": "Pause the daily digest",
     "cmd_resume": "Resume the daily digest",
+    "cmd_updates": "Story updates on or off",
 }
 
 _ZH.update(FEED_ZH)

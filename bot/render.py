@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -219,10 +219,16 @@ def title_of(article: StoredArticle) -> str:
 
 
 def _article_lines(
-    article: StoredArticle, language: str, *, dated: bool, tags: Sequence[str] = ()
+    article: StoredArticle,
+    language: str,
+    *,
+    dated: bool,
+    tags: Sequence[str] = (),
+    label: str = "",
 ) -> list[str]:
-    """Bold title, (date and category), topic tags, digest and link of one article."""
-    lines = [f"<b>{escape(clip(title_of(article), TITLE_CHARS))}</b>"]
+    """Bold title (after ``label``, markup), (date and category), topic tags, digest and
+    link of one article."""
+    lines = [label + f"<b>{escape(clip(title_of(article), TITLE_CHARS))}</b>"]
     if dated:
         lines.append(_date_line(article, language))
     lines.extend(tags)
@@ -260,11 +266,13 @@ def render_digest(
     language: str,
     today: date | None = None,
     footer: str = "",
+    updates: Collection[int] = (),
 ) -> list[str]:
     """The digest as message parts: one entry per story (``articles`` as
     bot.services.stories.flatten lays them out, best first), grouped by the news category of
     the story's representative (in the taxonomy's order; stories without one last), each with
-    title, topic tags, digest, link and the other sources carrying the story.
+    title, topic tags, digest, link and the other sources carrying the story. A story whose id
+    is in ``updates`` was received before: its title is labelled as an update.
 
     ``footer`` (HTML) ends the last part; it is split with the rest, so no part goes over.
     """
@@ -272,7 +280,7 @@ def render_digest(
         return []
     day = today or date.today()
     groups: dict[str, list[StoryEntry]] = {}
-    for entry in entries_from_articles(articles):
+    for entry in entries_from_articles(articles, updates):
         category = article_category(entry.representative)
         groups.setdefault(category.slug if category else "", []).append(entry)
     order = [category for category in CATEGORIES if category.slug in groups]
@@ -293,6 +301,7 @@ def render_digest(
                     language,
                     dated=False,
                     tags=_topic_tags(e.representative, topics, language),
+                    label=text(language, "story_update") if e.update else "",
                 )
                 + story_others_line(e, language)
             )

@@ -46,7 +46,7 @@ from bot.delivery.sender import (
 )
 from bot.i18n import text
 from bot.render import render_digest
-from bot.services.stories import flatten, rank_stories
+from bot.services.stories import flatten, rank_stories, update_ids
 from bot.store.deliveries import Claim, Cutoffs, DeliveryLog, DueChat, SentMark
 from bot.store.records import ChatRecord, StoredArticle, StoryRecord
 from bot.store.targets import TargetStore
@@ -57,8 +57,19 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 # Digests rendered per tick are mostly the same few (chats share topics): keep some at hand.
 RENDER_CACHE_SIZE = 256
-# Fresh digest articles of a claimed batch, by chat; None when the batch query failed.
-Fresh = dict[int, list[StoredArticle]] | None
+
+
+@dataclass(frozen=True)
+class Picked:
+    """A digest's articles (laid out by bot.services.stories.flatten) and the ids of the
+    stories among them that are updates of a story the chat received before."""
+
+    articles: list[StoredArticle]
+    updates: frozenset[int] = frozenset()
+
+
+# Fresh digests of a claimed batch, by chat; None when the batch query failed.
+Fresh = dict[int, Picked] | None
 DATABASE_AWAY = "left for later: the database is not answering"
 # Candidate articles read per digest entry: several reports of one story collapse into one
 # entry, so the top ``max_articles`` stories need more articles than that to choose from.
@@ -90,6 +101,10 @@ class PushStore(Protocol):
     async def sent_stories(
         self, chat_ids: Sequence[int], story_ids: Sequence[int]
     ) -> dict[int, set[int]]: ...
+
+    async def sent_story_sources(
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
+    ) -> dict[int, dict[int, set[str]]]: ...
 
     async def mark_blocked(self, chat_id: int, *, at: datetime) -> None: ...
 
@@ -178,7 +193,9 @@ class Pusher:
         self.left = LeftClaims(self.deliveries, self.guard, worker=self.worker, clock=clock)
         self._lock = asyncio.Lock()
         self._halted = False
-        self._rendered: dict[tuple[tuple[int, ...], str, date], list[str]] = {}
+        self._rendered: dict[tuple[tuple[int, ...], str, date, frozenset[int]], list[str]] = {}
+        # Chats of the batch being built that have story updates on (from the due query).
+        self._following: set[int] = set()
         # 'Nothing new' checks made before articles last changed are due for another look.
         self._newest_article = -1
         self._articles_changed_at: datetime | None = None
@@ -263,6 +280,7 @@ class Pusher:
                 slots={chat.chat_id: chat.slot for chat in due},
             )
             chats = {chat.chat_id: chat for chat in due}
+            self._following = {chat.chat_id for chat in due if chat.story_updates}
             fresh = await self._fresh_articles(claims)
             await self._deliver_batch(claims, chats, fresh, report, on_result)
             if self._halted or self.guard.lost or len(due) < self.config.batch_size:
@@ -315,7 +333,8 @@ class Pusher:
         self, claim: Claim, chat: DueChat, fresh: Fresh, progress: _Progress
     ) -> ChatResult:
         try:
-            articles, resumed = await self._articles(claim, fresh)
+            picked, resumed = await self._articles(claim, chat, fresh)
+            articles = picked.articles
             if not articles:
                 await self.guard.call(
                     "mark nothing new",
@@ -324,7 +343,7 @@ class Pusher:
                     worker=self.worker,
                 )
                 return ChatResult(progress.target, "nothing_new")
-            parts = self._render(articles, chat.language, claim.local_date)
+            parts = self._render(articles, chat.language, claim.local_date, picked.updates)
             progress.article_ids = tuple(a.id for a in articles)
             if resumed:
                 progress.sent = list(claim.message_ids)
@@ -451,14 +470,22 @@ class Pusher:
             message_ids=message_ids,
         )
 
-    def _render(self, articles: list[StoredArticle], language: str, day: date) -> list[str]:
+    def _render(
+        self,
+        articles: list[StoredArticle],
+        language: str,
+        day: date,
+        updates: frozenset[int] = frozenset(),
+    ) -> list[str]:
         """The digest's parts; chats with the same topics share one rendering."""
-        key = (tuple(article.id for article in articles), language, day)
+        key = (tuple(article.id for article in articles), language, day, updates)
         parts = self._rendered.get(key)
         if parts is None:
             if len(self._rendered) >= RENDER_CACHE_SIZE:
                 self._rendered.clear()
-            parts = render_digest(articles, topics=self.topics, language=language, today=day)
+            parts = render_digest(
+                articles, topics=self.topics, language=language, today=day, updates=updates
+            )
             self._rendered[key] = parts
         return parts
 
@@ -478,14 +505,14 @@ class Pusher:
                 chat_ids,
                 limit=self.config.max_articles * CANDIDATES_PER_ENTRY,
             )
-            return await self._top_stories(found)
+            return await self._top_stories(found, self._following)
         except StoreLost:
             return None  # each chat then meets the lost database on its own, and defers
         except Exception:  # each chat then asks on its own, inside its own error handling
             log.exception("batch article query failed; querying chat by chat")
             return None
 
-    async def _articles(self, claim: Claim, fresh: Fresh) -> tuple[list[StoredArticle], bool]:
+    async def _articles(self, claim: Claim, chat: DueChat, fresh: Fresh) -> tuple[Picked, bool]:
         """The digest's articles, and whether they resume a digest that was cut short."""
         if self._resumes(claim):
             # The same articles give the same parts, so the retry starts after the last sent.
@@ -494,7 +521,8 @@ class Pusher:
                 for i in claim.article_ids
             ]
             if all(article is not None for article in found):
-                return [a for a in found if a is not None], True
+                articles = [a for a in found if a is not None]
+                return Picked(articles, await self._resumed_updates(claim.chat_id, articles)), True
         if fresh is not None and claim.chat_id in fresh:
             return fresh[claim.chat_id], False
         latest = await self.guard.call(
@@ -503,19 +531,35 @@ class Pusher:
             claim.chat_id,
             limit=self.config.max_articles * CANDIDATES_PER_ENTRY,
         )
-        return (await self._top_stories({claim.chat_id: latest}))[claim.chat_id], False
+        following = {claim.chat_id} if chat.story_updates else set()
+        return (await self._top_stories({claim.chat_id: latest}, following))[claim.chat_id], False
+
+    async def _resumed_updates(
+        self, chat_id: int, articles: Sequence[StoredArticle]
+    ) -> frozenset[int]:
+        """Which stories of a digest cut short were updates: those the chat had received in an
+        earlier sent delivery (this one is not sent yet), so the parts come out the same."""
+        story_ids = sorted({a.story_id for a in articles if a.story_id is not None})
+        if not story_ids:
+            return frozenset()
+        sent = await self.guard.call("sent stories", self.store.sent_stories, [chat_id], story_ids)
+        return frozenset(sent.get(chat_id, set()))
 
     async def _top_stories(
-        self, found: dict[int, list[StoredArticle]]
-    ) -> dict[int, list[StoredArticle]]:
+        self, found: dict[int, list[StoredArticle]], following: set[int]
+    ) -> dict[int, Picked]:
         """Each chat's best ``max_articles`` stories not sent to it yet, laid out for the
         renderer and the delivery log (every article shown is recorded as sent, so a story
-        is never pushed again when another source joins it)."""
-        ranked = await self.guard.call("stories", rank_stories, self.store, found, now=self.clock())
-        return {
-            chat_id: flatten(entries[: self.config.max_articles])
-            for chat_id, entries in ranked.items()
-        }
+        is never pushed again when another source joins it; a chat in ``following`` has story
+        updates on and may get it again, once per source new to it)."""
+        ranked = await self.guard.call(
+            "stories", rank_stories, self.store, found, now=self.clock(), updates=following
+        )
+        out: dict[int, Picked] = {}
+        for chat_id, entries in ranked.items():
+            top = entries[: self.config.max_articles]
+            out[chat_id] = Picked(flatten(top), update_ids(top))
+        return out
 
     async def _release(self, delivery_id: int, error: str, *, count: bool = True) -> None:
         """Give a claim back for a later tick (the next tick's, if the database went away)."""

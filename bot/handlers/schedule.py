@@ -1,4 +1,4 @@
-"""/digest now, and the daily push settings: /settime, /timezone, /pause, /resume."""
+"""/digest now, and the daily push settings: /settime, /timezone, /pause, /resume, /updates."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ async def _send_page(
         language=language,
         today=preview.local_date,
         footer=footer,
+        updates=preview.updates,
     )
     markup = digest_keyboard(preview.page + 1, language=language) if preview.has_next else None
     await answer(update, context.bot, parts, markup=markup)
@@ -121,3 +122,31 @@ async def resume(update: Update, context: BotContext) -> None:
         timezone=record.timezone,
     )
     await answer(update, context.bot, reply)
+
+
+# What /updates takes; the Chinese words too, as Chinese users may type them.
+UPDATES_WORDS = {"on": True, "off": False, "开": True, "关": False, "开启": True, "关闭": False}
+
+
+async def updates(update: Update, context: BotContext) -> None:
+    """/updates on|off: whether a story already received comes again when new sources join
+    it; alone, the current setting and how to change it."""
+    chat = await target_ref(update, context)
+    lang = chat.language
+    raw = " ".join(context.args or ()).strip().lower()
+    if not raw:
+        record = await context.services.chats.ensure(chat)
+        state = text(lang, "updates_state_on" if record.story_updates else "updates_state_off")
+        await answer(update, context.bot, state + "\n" + text(lang, "updates_usage"))
+        return
+    if raw not in UPDATES_WORDS:
+        await answer(update, context.bot, text(lang, "updates_bad", value=raw[:64]))
+        return
+    on = UPDATES_WORDS[raw]
+    _, changed = await context.services.chats.set_story_updates(chat, on)
+    key = (
+        ("updates_on" if on else "updates_off")
+        if changed
+        else ("updates_state_on" if on else "updates_state_off")
+    )
+    await answer(update, context.bot, text(lang, key))

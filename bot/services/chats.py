@@ -102,6 +102,14 @@ class ChatService:
             return record, False
         return await self._store.update_chat(chat.id, paused=paused), True
 
+    async def set_story_updates(self, chat: ChatRef, on: bool) -> tuple[ChatRecord, bool]:
+        """Turn story updates on or off (bot.services.stories); also says whether anything
+        changed (a change bumps the chat's revision, as what it receives changes)."""
+        record = await self.ensure(chat)
+        if record.story_updates == on:
+            return record, False
+        return await self._store.update_chat(chat.id, story_updates=on), True
+
     async def move(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: its subscriptions and deliveries follow the new id."""
         await self._store.migrate_chat(old_id, new_id)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.services.chats import ChatRef, ChatService
-from bot.services.stories import StoryEntry, flatten, rank_stories
+from bot.services.stories import StoryEntry, flatten, rank_stories, update_ids
 from bot.store.api import Store
 from bot.store.records import StoredArticle
 
@@ -28,6 +28,11 @@ class DigestPreview:
     has_next: bool = False
     entries: tuple[StoryEntry, ...] = ()
 
+    @property
+    def updates(self) -> frozenset[int]:
+        """The stories shown as updates of one the chat received (for render_digest)."""
+        return update_ids(self.entries)
+
 
 class DigestService:
     """Builds a preview of a chat's digest; it records no delivery, so the push is unchanged."""
@@ -47,7 +52,11 @@ class DigestService:
         size = self._max_articles
         limit = size * MAX_PAGES * CANDIDATES_PER_ENTRY
         found = await self._store.articles_for_chat(chat.id, limit=limit)
-        ranked = (await rank_stories(self._store, {chat.id: found}, now=datetime.now(UTC)))[chat.id]
+        updates = {chat.id} if record.story_updates else set()
+        by_chat = await rank_stories(
+            self._store, {chat.id: found}, now=datetime.now(UTC), updates=updates
+        )
+        ranked = by_chat[chat.id]
         shown = ranked[page * size : (page + 1) * size]
         has_next = len(ranked) > (page + 1) * size and page + 1 < MAX_PAGES
         return DigestPreview(flatten(shown), local_date, page, has_next, tuple(shown))

@@ -2,7 +2,11 @@
 
 One entry per story: its representative article and one article of each other source that
 carries it. A story any article of which a chat already received (a sent delivery) is left out,
-so a story is pushed once however many sources join it later.
+so a story is pushed once however many sources join it later; unless the chat asks for story
+updates (``chats.story_updates``): then such a story comes again when one of its new articles
+(a candidate) is from a source the chat has not had for it, as an *update* entry showing only
+the sources new to the chat. Its articles are recorded as sent like any other, so each new
+source makes one update at most.
 
 Ranking (``story_score``), higher first:
 
@@ -18,7 +22,7 @@ report). Ties go to the newer story.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -37,6 +41,10 @@ class StoryStore(Protocol):
         self, chat_ids: Sequence[int], story_ids: Sequence[int]
     ) -> dict[int, set[int]]: ...
 
+    async def sent_story_sources(
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
+    ) -> dict[int, dict[int, set[str]]]: ...
+
 
 @dataclass(frozen=True)
 class StoryEntry:
@@ -46,6 +54,7 @@ class StoryEntry:
     others: tuple[StoredArticle, ...] = ()  # one article per other source, oldest first
     story_id: int | None = None  # None: an article stored before stories, alone
     score: float = 0.0
+    update: bool = False  # a story the chat received before: these are its new sources
 
     @property
     def articles(self) -> tuple[StoredArticle, ...]:
@@ -86,13 +95,29 @@ def entry_for(
     return StoryEntry(head, tuple(others), story_id)
 
 
-def entries_from_articles(articles: Sequence[StoredArticle]) -> list[StoryEntry]:
+def entries_from_articles(
+    articles: Sequence[StoredArticle], updates: Collection[int] = ()
+) -> list[StoryEntry]:
     """Entries from a list laid out as ``flatten`` lays them (each story's representative
-    first): how a resumed delivery renders exactly what it began sending."""
+    first): how a resumed delivery renders exactly what it began sending. Stories whose id is
+    in ``updates`` are update entries."""
     groups: dict[int, list[StoredArticle]] = {}
     for article in articles:
         groups.setdefault(_story_key(article), []).append(article)
-    return [StoryEntry(group[0], tuple(group[1:]), group[0].story_id) for group in groups.values()]
+    return [
+        StoryEntry(
+            group[0],
+            tuple(group[1:]),
+            group[0].story_id,
+            update=group[0].story_id is not None and group[0].story_id in updates,
+        )
+        for group in groups.values()
+    ]
+
+
+def update_ids(entries: Sequence[StoryEntry]) -> frozenset[int]:
+    """The story ids of the update entries among ``entries`` (what the renderer marks)."""
+    return frozenset(e.story_id for e in entries if e.update and e.story_id is not None)
 
 
 def flatten(entries: Sequence[StoryEntry]) -> list[StoredArticle]:
@@ -101,34 +126,61 @@ def flatten(entries: Sequence[StoryEntry]) -> list[StoredArticle]:
 
 
 async def rank_stories(
-    store: StoryStore, candidates: dict[int, list[StoredArticle]], *, now: datetime
+    store: StoryStore,
+    candidates: dict[int, list[StoredArticle]],
+    *,
+    now: datetime,
+    updates: Collection[int] = (),
 ) -> dict[int, list[StoryEntry]]:
     """Each chat's new articles (``candidates``: matching its subscriptions, not sent) as
-    ranked story entries, without the stories the chat already received, in three queries."""
+    ranked story entries, without the stories the chat already received, in three queries.
+
+    Chats in ``updates`` (ids of chats with story updates on) get a story they received
+    again, as an update entry of the sources new to them, when a candidate is from such a
+    source; their sent stories are read with the sources they came from (the third query,
+    split in two when the batch mixes both kinds of chat)."""
     story_ids = sorted(
         {a.story_id for found in candidates.values() for a in found if a.story_id is not None}
     )
     members = await store.story_members(story_ids) if story_ids else {}
     records = await store.get_stories(story_ids) if story_ids else {}
-    sent = await store.sent_stories(list(candidates), story_ids) if story_ids else {}
+    following = [chat_id for chat_id in candidates if chat_id in updates]
+    plain = [chat_id for chat_id in candidates if chat_id not in updates]
+    sent = await store.sent_stories(plain, story_ids) if story_ids and plain else {}
+    received = (
+        await store.sent_story_sources(following, story_ids) if story_ids and following else {}
+    )
     out: dict[int, list[StoryEntry]] = {}
     for chat_id, found in candidates.items():
         matched: dict[int, list[StoredArticle]] = {}
         for article in found:
             matched.setdefault(_story_key(article), []).append(article)
+        had = received.get(chat_id, {})
         ranked: list[tuple[float, datetime, int, StoryEntry]] = []
         for key, hits in matched.items():
-            if key >= 0 and key in sent.get(chat_id, set()):
-                continue
             story = members.get(key) or hits
             record = records.get(key)
-            entry = entry_for(story, record.representative_id if record else None, hits[0].story_id)
+            representative = record.representative_id if record else None
+            is_update = False
+            if key >= 0 and key in sent.get(chat_id, set()):
+                continue
+            if key >= 0 and key in had:
+                old = had[key]
+                hits = [a for a in hits if a.source not in old]
+                if not hits:
+                    continue  # nothing from a source the chat has not had for this story
+                # Only the sources new to the chat: what it had is not shown again.
+                story = [a for a in story if a.source not in old] or hits
+                is_update = True
+            entry = entry_for(story, representative, hits[0].story_id)
             sources = len({a.source for a in story})
             newest = max(sort_time(a) for a in story)
             score = story_score(
                 sources=sources, newest=newest, matched=len(hits), size=len(story), now=now
             )
-            entry = StoryEntry(entry.representative, entry.others, entry.story_id, score)
+            entry = StoryEntry(
+                entry.representative, entry.others, entry.story_id, score, update=is_update
+            )
             ranked.append((score, newest, entry.representative.id, entry))
         ranked.sort(key=lambda item: (-item[0], -item[1].timestamp(), -item[2]))
         out[chat_id] = [item[3] for item in ranked]

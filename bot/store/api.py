@@ -93,6 +93,12 @@ class Store(Protocol):
     ) -> dict[int, set[int]]:
         """Which of ``story_ids`` each chat already received an article of (sent deliveries)."""
 
+    async def sent_story_sources(
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
+    ) -> dict[int, dict[int, set[str]]]:
+        """For each chat, the sources of each of ``story_ids`` it already received an article
+        from in a sent delivery (stories it received nothing of left out)."""
+
     # -- categories ---------------------------------------------------------------------
     async def article_leads(
         self, *, after: int = 0, limit: int = 500, chars: int = 1000, uncategorized: bool = False
@@ -137,6 +143,7 @@ class Store(Protocol):
         timezone: str | None = None,
         digest_time: time | None = None,
         paused: bool | None = None,
+        story_updates: bool | None = None,
     ) -> ChatRecord:
         """Change a chat's settings (None leaves a field as it is)."""
 

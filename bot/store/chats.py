@@ -94,6 +94,7 @@ async def update_chat(
     timezone: str | None,
     digest_time: time | None,
     paused: bool | None,
+    story_updates: bool | None = None,
 ) -> ChatRecord:
     """Change the given settings; UnknownChatError when the chat is not stored."""
     changes: dict[str, Any] = {}
@@ -107,6 +108,8 @@ async def update_chat(
         await conn.execute(chat_slots.delete().where(chat_slots.c.chat_id == chat_id))
     if paused is not None:
         changes["paused"] = paused
+    if story_updates is not None:
+        changes["story_updates"] = story_updates
     if changes:
         await conn.execute(
             chats.update().where(chats.c.id == chat_id).values(**changes, **_NEXT_REVISION)

@@ -62,6 +62,7 @@ class DueChat:
     # forum topic (None: none).
     telegram_id: int | None = None
     thread_id: int | None = None
+    story_updates: bool = False  # chats.story_updates (bot.services.stories)
 
     @property
     def send_to(self) -> int:
@@ -218,6 +219,7 @@ def due_query(
         slot.label("slot"),
         chats.c.telegram_id,
         chats.c.thread_id,
+        chats.c.story_updates,
     ).where(
         chats.c.timezone == timezone,
         chats.c.digest_time <= hhmm,
@@ -296,6 +298,7 @@ class DeliveryLog:
                 int(r.slot),
                 telegram_id=None if r.telegram_id is None else int(r.telegram_id),
                 thread_id=None if r.thread_id is None else int(r.thread_id),
+                story_updates=bool(r.story_updates),
             )
             for r in rows
         ]

@@ -163,6 +163,8 @@ class ChatRecord:
     rights_lost_at: datetime | None = None
     # The later digest times of the day, ascending (slots 1..); empty for one digest a day.
     later_times: tuple[time, ...] = ()
+    # A story already received comes again, as an update, when new sources join it.
+    story_updates: bool = False
 
     @property
     def digest_times(self) -> tuple[time, ...]:

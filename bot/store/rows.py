@@ -107,4 +107,5 @@ def chat_record(row: Any, later_times: tuple[time, ...] = ()) -> ChatRecord:
         title=row.title,
         rights_lost_at=row.rights_lost_at,
         later_times=later_times,
+        story_updates=bool(row.story_updates),
     )

@@ -148,6 +148,9 @@ chats = sa.Table(
     sa.Column("rights_lost_at", UtcDateTime, nullable=True),
     # A private chat that manages a linked channel or group: that chat's id (NULL: itself).
     sa.Column("manages", sa.BigInteger, nullable=True),
+    # Story updates (revision 0013): a story already received comes again when sources the
+    # chat has not had yet join it, showing only those (bot.services.stories).
+    sa.Column("story_updates", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ux_chats_thread", "telegram_id", "thread_id", unique=True),
 )
 

@@ -161,6 +161,13 @@ class SqlStore:
         async with self._read() as conn:
             return await story_queries.sent_stories(conn, self.backend, chat_ids, story_ids)
 
+    async def sent_story_sources(
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
+    ) -> dict[int, dict[int, set[str]]]:
+        """For each chat, the sources of each story it already received an article from."""
+        async with self._read() as conn:
+            return await story_queries.sent_story_sources(conn, self.backend, chat_ids, story_ids)
+
     # -- the index's record and rebuild (bot.store.reindex) --------------------------------
     async def index_meta(self) -> dict[str, str]:
         """What built the full-text index (``tokenizer``, ``dictionary``); empty if unknown."""
@@ -253,6 +260,7 @@ class SqlStore:
         timezone: str | None = None,
         digest_time: time | None = None,
         paused: bool | None = None,
+        story_updates: bool | None = None,
     ) -> ChatRecord:
         """Change a chat's settings; raises UnknownChatError (a LookupError) if not stored."""
         async with self._write() as conn:
@@ -263,6 +271,7 @@ class SqlStore:
                 timezone=timezone,
                 digest_time=digest_time,
                 paused=paused,
+                story_updates=story_updates,
             )
 
     async def set_digest_times(self, chat_id: int, times: Sequence[time]) -> ChatRecord:

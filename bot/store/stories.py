@@ -141,3 +141,32 @@ async def sent_stories(
             for chat_id, story_id in await conn.execute(stmt):
                 out[int(chat_id)].add(int(story_id))
     return out
+
+
+async def sent_story_sources(
+    conn: AsyncConnection, backend: str, chat_ids: Sequence[int], story_ids: Sequence[int]
+) -> dict[int, dict[int, set[str]]]:
+    """For each chat, the sources of each of ``story_ids`` it already received an article
+    from, in a sent delivery (stories it received nothing of are left out)."""
+    out: dict[int, dict[int, set[str]]] = {chat_id: {} for chat_id in chat_ids}
+    wanted = sorted(set(story_ids))
+    if not wanted or not chat_ids:
+        return out
+    joined, article_id = sent_article_ids(backend)
+    for chats in _chunks(sorted(set(chat_ids))):
+        sent = (
+            sa.select(deliveries.c.chat_id.label("chat_id"), article_id.label("article_id"))
+            .select_from(joined)
+            .where(deliveries.c.chat_id.in_(chats))
+            .subquery()
+        )
+        for part in _chunks(wanted):
+            stmt = (
+                sa.select(sent.c.chat_id, articles.c.story_id, articles.c.source)
+                .distinct()
+                .join_from(sent, articles, articles.c.id == sent.c.article_id)
+                .where(articles.c.story_id.in_(part))
+            )
+            for chat_id, story_id, source in await conn.execute(stmt):
+                out[int(chat_id)].setdefault(int(story_id), set()).add(source)
+    return out

@@ -269,3 +269,22 @@ def test_an_untitled_article_never_renders_an_empty_bold_title(
         visible, entities = parse_html(markup)
         assert expected in visible
         assert all(e["length"] > 0 for e in entities if e["type"] == "bold")
+
+
+def test_an_update_entry_is_labelled_and_the_others_are_not() -> None:
+    # Story 7 is an update (radio and evening are new to the chat); story 9 is new.
+    update = _article(
+        21, "漯河市场监管局再获全国文明单位荣誉称号", "经复查确认。", story_id=7, source="radio"
+    )
+    other = _article(22, "复查通过", "顺利通过复查。", story_id=7, source="evening")
+    fresh = _article(23, "漯河开展节前食品安全专项检查", "春节临近。", story_id=9)
+    for language, label in (("zh", "🔄 后续报道："), ("en", "🔄 Update: ")):
+        (part,) = render_digest(
+            [update, other, fresh], topics=TOPICS, language=language, updates={7}
+        )
+        visible, entities = parse_html(part)
+        assert visible.count(label) == 1
+        assert label + update.title in visible and label + fresh.title not in visible
+        assert all(e["length"] > 0 for e in entities)  # never an empty element
+    plain = _visible(render_digest([update, other], topics=TOPICS, language="zh")[0])
+    assert "后续报道" not in plain  # not an update unless the caller says so

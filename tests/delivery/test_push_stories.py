@@ -132,3 +132,67 @@ async def test_stories_carried_by_more_sources_rank_first(
     (message,) = emu.messages(303)
     assert _title("food_check") not in message.text
     assert "另有 1 家来源" in message.text
+
+
+async def test_a_chat_with_updates_on_gets_a_new_source_once_as_an_update(
+    store: SqlStore,
+    emulated: tuple[BotApiEmulator, Bot, FakeClock],
+    topics: tuple[Topic, ...],
+) -> None:
+    emu, bot, clock = emulated
+    writer = ArticleWriter(store, clock=clock)
+    await writer.write(
+        [
+            report("honour_daily", source="daily.example.cn", published=PUBLISHED),
+            report(
+                "honour_evening",
+                source="evening.example.cn",
+                published=PUBLISHED + timedelta(hours=1),
+            ),
+            report("food_check", source="daily.example.cn", published=PUBLISHED),
+        ]
+    )
+    await _chat(store, 401)  # updates on
+    await _chat(store, 402)  # updates off, in the same batch
+    record = await store.update_chat(401, story_updates=True)
+    assert record.story_updates is True
+    assert (await store.get_chat(402)).story_updates is False  # type: ignore[union-attr]
+    pusher = Pusher(
+        store=store, bot=bot, topics=topics, config=PushConfig(), clock=clock, sleep=clock.sleep
+    )
+    clock.set(datetime(2026, 3, 28, 0, 1, tzinfo=UTC))
+    assert (await pusher.tick()).sent == 2
+    (first,) = emu.messages(401)
+    assert "后续报道" not in first.text and first.text.count("另有 1 家来源") == 1
+
+    # A third outlet joins the story after the push.
+    later = datetime(2026, 3, 28, 3, 0, tzinfo=UTC)
+    (radio,) = (
+        await writer.write([report("honour_radio", source="radio.example.cn", published=later)])
+    ).added
+    joined = await store.get_article(radio)
+    assert joined is not None and joined.story_id is not None
+    # A digest cut short is resumed with the same entries marked: a story the chat had in an
+    # earlier sent delivery is an update, one it never had is not.
+    assert await pusher._resumed_updates(401, [joined]) == {joined.story_id}
+    assert await pusher._resumed_updates(403, [joined]) == frozenset()
+    clock.set(datetime(2026, 3, 29, 0, 1, tzinfo=UTC))
+    second_tick = await pusher.tick()
+    assert second_tick.sent == 1 and second_tick.outcomes["nothing_new"] == 1
+    assert len(emu.messages(402)) == 1  # updates off: as before, not pushed again
+    _, update = emu.messages(401)
+    # Only the new source, labelled as an update of the story received before.
+    assert "🔄 后续报道：" + _title("honour_radio") in update.text
+    assert _title("honour_daily") not in update.text
+    assert _title("honour_evening") not in update.text
+    assert _title("food_check") not in update.text
+    assert "另有" not in update.text  # one new source: nothing else to name
+    links = [e["url"] for e in update.entities if e["type"] == "text_link"]
+    assert any(url.startswith("https://radio.example.cn/honour_radio") for url in links)
+    assert all("daily.example.cn" not in url and "evening" not in url for url in links)
+
+    # The update was recorded as sent: the next tick has nothing for either chat.
+    clock.set(datetime(2026, 3, 30, 0, 1, tzinfo=UTC))
+    third_tick = await pusher.tick()
+    assert third_tick.sent == 0 and third_tick.outcomes["nothing_new"] == 2
+    assert len(emu.messages(401)) == 2
