@@ -182,3 +182,33 @@ async def test_forum_topics_each_keep_their_own_subscriptions(
         assert [s.value for s in await store.list_subscriptions(rows[tech].id)] == ["芯片"]
     finally:
         await store.close()
+
+
+async def test_group_admin_links_a_group_where_the_bot_may_send(
+    bot: RunningBot, emu: BotApiEmulator
+) -> None:
+    """A group, not a channel: its admin links it; a member, or a group muting the bot, is
+    refused."""
+    group = -1005550000001
+    emu.add_chat(group, "supergroup", title="读报小组", username="dubao_group")
+    emu.set_member(group, ADMIN, "administrator")
+    emu.set_member(group, STRANGER, "member")
+    emu.set_member(group, emu.bot_user["id"], "member")
+    refused = await _say(emu, STRANGER, "/channel @dubao_group")
+    assert "你不是「读报小组」的管理员" in refused.text
+    muted = -1005550000002
+    emu.add_chat(muted, "supergroup", title="禁言群", username="muted_group")
+    emu.set_member(muted, ADMIN, "creator")
+    emu.set_member(muted, emu.bot_user["id"], "restricted", can_send_messages=False)
+    assert "没有发消息的权限" in (await _say(emu, ADMIN, "/channel @muted_group")).text
+    linked = await _say(emu, ADMIN, "/channel @dubao_group")
+    assert "已关联「读报小组」" in linked.text
+    await _say(emu, ADMIN, "/subscribe 志愿服务")
+    assert await _subscriptions(bot, group) == ["volunteer"]
+    assert await _subscriptions(bot, ADMIN) == []
+    store = await open_store(bot.settings.database_url)
+    try:
+        assert await store.get_chat(muted) is None
+        assert [chat.id for chat in await store.targets.linked(STRANGER)] == []
+    finally:
+        await store.close()

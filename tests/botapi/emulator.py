@@ -53,6 +53,32 @@ ADMIN_RIGHTS = {
     "can_delete_stories": False,
 }
 
+# A ChatMemberRestricted carries every one of these (all required on the wire); a test turns
+# off what it restricts, e.g. can_send_messages.
+RESTRICTED_RIGHTS = {
+    "is_member": True,
+    "until_date": 0,
+    **dict.fromkeys(
+        (
+            "can_send_messages",
+            "can_send_audios",
+            "can_send_documents",
+            "can_send_photos",
+            "can_send_videos",
+            "can_send_video_notes",
+            "can_send_voice_notes",
+            "can_send_polls",
+            "can_send_other_messages",
+            "can_add_web_page_previews",
+            "can_change_info",
+            "can_invite_users",
+            "can_pin_messages",
+            "can_manage_topics",
+        ),
+        True,
+    ),
+}
+
 
 class EmulatorState(Waiting):
     """Everything the emulator knows and records, plus the test-facing helpers."""
@@ -280,7 +306,7 @@ class EmulatorState(Waiting):
             else:
                 member |= {"can_pin_messages": True, "can_manage_topics": True}
         elif status == "restricted":
-            member |= {"is_member": True, "can_send_messages": True, "until_date": 0}
+            member |= RESTRICTED_RIGHTS
         elif status == "kicked":
             member["until_date"] = 0
         member |= rights
