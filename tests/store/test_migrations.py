@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -298,3 +298,42 @@ async def test_chats_and_deliveries_carry_over_to_digest_slots(empty_database_ur
         ]
     finally:
         await store.close()
+
+
+def _downgrade(connection: sa.Connection, target: str) -> None:
+    from alembic import command
+
+    from bot.store.migrator import alembic_config
+
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, target)
+
+
+async def test_downgrade_to_0009_keeps_chats_and_subscriptions(empty_database_url: str) -> None:
+    """Undoing today's revisions drops their columns and tables, never a chat's subscriptions
+    (a batch copy of ``chats`` on SQLite would cascade to them)."""
+    store = await open_store(empty_database_url)
+    try:
+        await store.ensure_chat(
+            42, type="private", language="zh", timezone="Asia/Shanghai", digest_time=time(7, 0)
+        )
+        await store.add_subscription(42, "keyword", "乡村振兴")
+        await store.add_subscription(42, "exclude", "广告")
+    finally:
+        await store.close()
+    engine = create_engine(empty_database_url)
+    try:
+        async with engine.connect() as conn:
+            async with conn.begin():
+                await conn.run_sync(_downgrade, "0009")
+            assert (
+                await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+                == "0009"
+            )
+            kept = (await conn.execute(sa.text("SELECT kind, value FROM subscriptions"))).all()
+        assert sorted(tuple(row) for row in kept) == [("exclude", "广告"), ("keyword", "乡村振兴")]
+        outcome = await upgrade(engine)
+        assert outcome.after == head_revision()
+    finally:
+        await engine.dispose()

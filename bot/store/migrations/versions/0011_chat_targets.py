@@ -54,6 +54,7 @@ def downgrade() -> None:
     op.drop_index("ix_chat_admins_user", table_name="chat_admins")
     op.drop_table("chat_admins")
     op.drop_index("ux_chats_thread", table_name="chats")
-    with op.batch_alter_table("chats") as batch:
-        for name, _ in reversed(_CHAT_COLUMNS):
-            batch.drop_column(name)
+    # Plain DROP COLUMN (SQLite 3.35+), not a batch copy: copying and dropping chats on SQLite
+    # would cascade to its subscriptions, slots and deliveries.
+    for name, _ in reversed(_CHAT_COLUMNS):
+        op.execute(f"ALTER TABLE chats DROP COLUMN {name}")
