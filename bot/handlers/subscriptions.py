@@ -246,7 +246,7 @@ async def on_subscriptions_page(
     await query.answer()
     subscriptions = await context.services.subscriptions.list(chat)
     if not subscriptions:
-        await query.edit_message_text(text(chat.language, "mysubs_empty"))
+        await edit_in_place(query, text(chat.language, "mysubs_empty"))
         return
     title, markup = await _mysubs_view(update, context, chat, subscriptions, data.page)
     await edit_in_place(query, title, markup=markup)

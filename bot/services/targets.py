@@ -130,14 +130,20 @@ class TargetService:
         return None
 
     async def topic(self, chat: ChatRef, thread_id: int) -> ChatRef:
-        """The target of a forum topic: its own row (created with the defaults if new)."""
+        """The target of a forum topic: its own row, created if new with what the group set
+        (language, time zone, digest time), else the defaults."""
+        values: dict[str, object] = {"type": chat.type, **self._values(chat.language)}
+        group = await self._store.get_chat(chat.id)
+        if group is not None:
+            values |= {
+                "language": group.language,
+                "timezone": group.timezone,
+                "digest_time": time_text(group.digest_time),
+            }
         record = await self._targets.ensure_topic(
-            chat.id,
-            thread_id,
-            values={"type": chat.type, **self._values(chat.language)},
-            now=datetime.now(UTC),
+            chat.id, thread_id, values=values, now=datetime.now(UTC)
         )
-        return ChatRef(record.id, record.type, chat.language)
+        return ChatRef(record.id, record.type, record.language)
 
     async def rights_changed(self, chat_id: int, facts: ChatFacts) -> list[int]:
         """The bot's membership changed (my_chat_member): mark or restore its rights there.

@@ -132,6 +132,8 @@ class TargetStore:
             await conn.execute(
                 chats.update().where(c.id == chat_id).values(**changes, **_NEXT_REVISION)
             )
+            # A push refused before the link (the bot kicked, then added back) blocked the rows.
+            await _unblock(conn, chat_id)
             await conn.execute(
                 dialect.insert(self.backend, chat_admins)
                 .values(chat_id=chat_id, user_id=user_id, linked_at=now)
@@ -221,14 +223,25 @@ class TargetStore:
             return await _admin_ids(conn, chat_id)
 
     async def restore_rights(self, chat_id: int) -> bool:
-        """The bot may post again (re-added, promoted): push the chat again."""
+        """The bot may post again (re-added, promoted): push the chat, and its forum topics,
+        again."""
         async with self._writer.begin() as conn:
-            result = await conn.execute(
-                chats.update()
-                .where(c.id == chat_id, c.rights_lost_at.is_not(None))
-                .values(rights_lost_at=None, **_NEXT_REVISION)
-            )
-        return bool(result.rowcount)
+            return await _unblock(conn, chat_id)
+
+
+async def _unblock(conn: AsyncConnection, chat_id: int) -> bool:
+    """Clear what a refused push set on a chat and on its forum topics' rows: the lost rights
+    of a linked chat and the block of a group or topic (a push sets ``blocked_at`` on those,
+    and the due query skips them until cleared)."""
+    result = await conn.execute(
+        chats.update()
+        .where(
+            sa.or_(c.id == chat_id, c.telegram_id == chat_id),
+            sa.or_(c.rights_lost_at.is_not(None), c.blocked_at.is_not(None)),
+        )
+        .values(rights_lost_at=None, blocked_at=None, **_NEXT_REVISION)
+    )
+    return bool(result.rowcount)
 
 
 async def _get(conn: AsyncConnection, chat_id: int) -> ChatRecord | None:

@@ -161,6 +161,9 @@ async def test_forum_topics_each_keep_their_own_subscriptions(
     economy = emu.create_topic(FORUM, "经济")
     tech = emu.create_topic(FORUM, "科技")
     member = User(id=3201)
+    # The group's own settings (its General topic) are what a new topic starts from.
+    zone = await _say(emu, FORUM, "/timezone Europe/Berlin", chat_type="supergroup", user=member)
+    assert "Europe/Berlin" in zone.text
     first = await _say(
         emu, FORUM, "/subscribe 志愿服务", chat_type="supergroup", thread_id=economy, user=member
     )
@@ -180,6 +183,7 @@ async def test_forum_topics_each_keep_their_own_subscriptions(
         assert set(rows) == {economy, tech}
         assert [s.value for s in await store.list_subscriptions(rows[economy].id)] == ["volunteer"]
         assert [s.value for s in await store.list_subscriptions(rows[tech].id)] == ["芯片"]
+        assert {row.timezone for row in rows.values()} == {"Europe/Berlin"}
     finally:
         await store.close()
 

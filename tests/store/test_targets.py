@@ -119,6 +119,14 @@ async def test_forum_topics_get_rows_of_their_own(store: SqlStore) -> None:
     await targets.ensure_topic(FORUM, 12, values=values, now=NOW)
     assert tech.id in await _due(store)
     assert [t.thread_id for t in await targets.topics_of(FORUM)] == [11, 12]
+    # The bot removed from the group (a push refused: topics blocked), then added back: the
+    # group and every topic of it are pushed again, without anyone writing in them.
+    await store.mark_blocked(economy.id, at=NOW)
+    await store.mark_blocked(tech.id, at=NOW)
+    assert not {economy.id, tech.id} & set(await _due(store))
+    assert await targets.restore_rights(FORUM)
+    assert {economy.id, tech.id} <= set(await _due(store))
+    assert not await targets.restore_rights(FORUM)
 
 
 async def test_migration_moves_links_topics_and_choices(store: SqlStore) -> None:

@@ -81,7 +81,13 @@ def test_jsonl_one_line_per_input_in_order() -> None:
     assert len(out) == 8
     assert [o.get("id") for o in out] == [1, None, "b", None, 5, None, 7, 8]
     assert out[0]["digest"] and set(out[0]) == {
-        "id", "title", "digest", "keywords", "topics", "category", "category_confidence"
+        "id",
+        "title",
+        "digest",
+        "keywords",
+        "topics",
+        "category",
+        "category_confidence",
     }
     assert "safety" in out[0]["topics"]
     assert out[2]["title"] == "标题" and "<p>" not in "".join(out[2]["digest"])

@@ -150,7 +150,7 @@ _CLAUSE_ENDS = ("；", "，", ";", ",", "、", "：")
 
 
 def _reads_whole(sentence: str) -> bool:
-    return sentence.rstrip("”’\"」』）)】")[-1:] in "。！？!?…" or sentence[-1] in "。！？!?…"
+    return sentence.rstrip('”’"」』）)】')[-1:] in "。！？!?…" or sentence[-1] in "。！？!?…"
 
 
 @pytest.mark.parametrize("max_chars", [60, 100, 150])
