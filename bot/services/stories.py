@@ -45,6 +45,10 @@ class StoryStore(Protocol):
         self, chat_ids: Sequence[int], story_ids: Sequence[int]
     ) -> dict[int, dict[int, set[str]]]: ...
 
+    async def excluded_among(
+        self, chat_ids: Sequence[int], article_ids: Sequence[int]
+    ) -> dict[int, set[int]]: ...
+
 
 @dataclass(frozen=True)
 class StoryEntry:
@@ -150,6 +154,10 @@ async def rank_stories(
     received = (
         await store.sent_story_sources(following, story_ids) if story_ids and following else {}
     )
+    # Members the chat excluded are not shown under another article's story either (the
+    # candidates are already free of them; members come from the story, unfiltered).
+    member_ids = sorted({a.id for story in members.values() for a in story})
+    excluded = await store.excluded_among(list(candidates), member_ids) if member_ids else {}
     out: dict[int, list[StoryEntry]] = {}
     for chat_id, found in candidates.items():
         matched: dict[int, list[StoredArticle]] = {}
@@ -159,6 +167,8 @@ async def rank_stories(
         ranked: list[tuple[float, datetime, int, StoryEntry]] = []
         for key, hits in matched.items():
             story = members.get(key) or hits
+            if chat_id in excluded:
+                story = [a for a in story if a.id not in excluded[chat_id]] or hits
             record = records.get(key)
             representative = record.representative_id if record else None
             is_update = False

@@ -99,6 +99,12 @@ class Store(Protocol):
         """For each chat, the sources of each of ``story_ids`` it already received an article
         from in a sent delivery (stories it received nothing of left out)."""
 
+    async def excluded_among(
+        self, chat_ids: Sequence[int], article_ids: Sequence[int]
+    ) -> dict[int, set[int]]:
+        """For each chat with excluded words, which of ``article_ids`` hold one of them (chats
+        without excluded words left out)."""
+
     # -- categories ---------------------------------------------------------------------
     async def article_leads(
         self, *, after: int = 0, limit: int = 500, chars: int = 1000, uncategorized: bool = False

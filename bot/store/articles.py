@@ -147,6 +147,42 @@ def exclusion_filter(
     return articles.c.id.not_in(dialect.match_ids(backend, query))
 
 
+async def excluded_among(
+    conn: AsyncConnection,
+    backend: str,
+    analyzer: fulltext.Analyzer,
+    chat_ids: Sequence[int],
+    article_ids: Sequence[int],
+) -> dict[int, set[int]]:
+    """For each chat with excluded words, which of ``article_ids`` hold one of them (the same
+    index match as ``exclusion_filter``); chats without excluded words are left out."""
+    if not chat_ids or not article_ids:
+        return {}
+    s = subscriptions.c
+    words: dict[int, list[tuple[str, str]]] = {}
+    found = await conn.execute(
+        sa.select(s.chat_id, s.value).where(s.kind == "exclude", s.chat_id.in_(list(chat_ids)))
+    )
+    for chat_id, value in found:
+        words.setdefault(int(chat_id), []).append(("exclude", value))
+    by_words: dict[tuple[tuple[str, ...], ...], list[int]] = {}
+    for chat_id, rows in words.items():
+        groups = tuple(sorted(set(chat_words(rows, analyzer)[1])))
+        if groups:
+            by_words.setdefault(groups, []).append(chat_id)
+    out: dict[int, set[int]] = {}
+    wanted = sorted(set(article_ids))
+    for groups, chats_of_words in by_words.items():
+        matching = dialect.match_ids(backend, dialect.any_group_query(backend, list(groups)))
+        query = sa.select(articles.c.id).where(
+            articles.c.id.in_(wanted), articles.c.id.in_(matching)
+        )
+        hit = {int(i) for i in (await conn.execute(query)).scalars()}
+        for chat_id in chats_of_words:
+            out[chat_id] = hit
+    return out
+
+
 def chat_words(
     subs: Sequence[tuple[str, str]], analyzer: fulltext.Analyzer
 ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:

@@ -168,6 +168,15 @@ class SqlStore:
         async with self._read() as conn:
             return await story_queries.sent_story_sources(conn, self.backend, chat_ids, story_ids)
 
+    async def excluded_among(
+        self, chat_ids: Sequence[int], article_ids: Sequence[int]
+    ) -> dict[int, set[int]]:
+        """For each chat with excluded words, which of ``article_ids`` hold one of them."""
+        async with self._read() as conn:
+            return await article_queries.excluded_among(
+                conn, self.backend, self.analyzer, chat_ids, article_ids
+            )
+
     # -- the index's record and rebuild (bot.store.reindex) --------------------------------
     async def index_meta(self) -> dict[str, str]:
         """What built the full-text index (``tokenizer``, ``dictionary``); empty if unknown."""

@@ -196,3 +196,37 @@ async def test_a_chat_with_updates_on_gets_a_new_source_once_as_an_update(
     third_tick = await pusher.tick()
     assert third_tick.sent == 0 and third_tick.outcomes["nothing_new"] == 2
     assert len(emu.messages(401)) == 2
+
+
+async def test_an_excluded_report_is_not_shown_under_its_story(
+    store: SqlStore,
+    emulated: tuple[BotApiEmulator, Bot, FakeClock],
+    topics: tuple[Topic, ...],
+) -> None:
+    """The evening paper's report names 河南省 and the chat excluded it: the story still goes
+    out, from the other outlet, with no link to the excluded report."""
+    emu, bot, clock = emulated
+    writer = ArticleWriter(store, clock=clock)
+    await writer.write(
+        [
+            report("honour_daily", source="daily.example.cn", published=PUBLISHED),
+            report(
+                "honour_evening",
+                source="evening.example.cn",
+                published=PUBLISHED + timedelta(hours=1),
+            ),
+        ]
+    )
+    await _chat(store, 305)
+    await store.add_subscription(305, "exclude", "河南省")
+    await _chat(store, 306)  # the same subscription without the exclusion: both outlets
+    pusher = Pusher(
+        store=store, bot=bot, topics=topics, config=PushConfig(), clock=clock, sleep=clock.sleep
+    )
+    clock.set(datetime(2026, 3, 28, 0, 1, tzinfo=UTC))
+    assert (await pusher.tick()).sent == 2
+    (excluding,) = emu.messages(305)
+    assert _title("honour_daily") in excluding.text
+    assert "evening.example.cn" not in excluding.text and "另有" not in excluding.text
+    (plain,) = emu.messages(306)
+    assert "另有 1 家来源" in plain.text
