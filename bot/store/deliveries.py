@@ -107,12 +107,18 @@ def _ids(value: str | None) -> tuple[int, ...]:
 
 
 def sent_article_ids(backend: str) -> tuple[Any, sa.ColumnElement[int]]:
-    """The delivery log joined with each article id of its sent deliveries, and that id.
+    """The delivery log joined with each article id of the deliveries a chat received, and
+    that id: the sent ones, and the failed ones of which some part went out.
 
-    Select from the first, filter on ``deliveries`` columns (say, the chat), read the second.
+    A failed delivery with parts sent counts as received, whole: the chat saw its first parts,
+    and with several digests a day a later slot would otherwise send those parts again, at
+    every slot of the day (the articles of the parts that never went out are given up with
+    the delivery). Select from the first, filter on ``deliveries`` columns (say, the chat),
+    read the second.
     """
     each = dialect.json_array_elements(backend, d.article_ids)
-    return deliveries.join(each, d.status == "sent"), sa.cast(each.c.value, sa.BigInteger)
+    received = sa.or_(d.status == "sent", sa.and_(d.status == "failed", d.message_ids != "[]"))
+    return deliveries.join(each, received), sa.cast(each.c.value, sa.BigInteger)
 
 
 def _retryable(cut: Cutoffs, chat_revision: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:

@@ -11,7 +11,8 @@ The matching is the same as ``articles_for_chat``'s (``subscription_match``): a 
 subscription matches an article's category or its stored second one, a topic subscription the
 article_topics rows, a keyword subscription its query tokens in the full-text index (any
 keyword), a feed subscription the articles whose feed_id is that feed's; ordered by
-(sort_at, id) descending, minus every article of the chat's 'sent' deliveries, minus every
+(sort_at, id) descending, minus every article of the deliveries the chat received (sent, or
+failed after some parts went out: ``sent_article_ids``), minus every
 article holding one of the chat's excluded words (``exclusion_filter``).
 tests/delivery/test_digest_batch.py checks that both agree on both backends.
 The store reaches it as ``SqlStore.articles_for_chats``.

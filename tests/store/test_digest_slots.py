@@ -126,3 +126,38 @@ async def test_merging_into_an_existing_chat_keeps_its_own_rows_per_slot(
     assert [(r.slot, r.article_ids) for r in rows] == [(0, (3,)), (1, (2,))]
     merged = await store.get_chat(new_id)
     assert merged is not None and merged.digest_times == (time(8),)
+
+
+async def test_a_digest_given_up_after_some_parts_is_not_sent_again_at_a_later_slot(
+    store: SqlStore,
+) -> None:
+    """The morning digest sent its first part, then failed for good: the evening slot is due,
+    and the articles the chat already saw are not its candidates again."""
+    from datetime import timedelta
+
+    from bot.store.deliveries import Cutoffs
+    from tests.store.corpus import make_article, seed_paragraphs
+
+    paragraphs = seed_paragraphs()
+    morning_news = make_article("早间新闻", paragraphs[0], topics=("civility",))
+    shown = (await store.add_articles([morning_news])).added
+    await _chat(store, 9, type="private", timezone="UTC", digest_time=time(7))
+    await store.add_subscription(9, "topic", "civility")
+    await store.set_digest_times(9, [time(7), time(19)])
+    log, day = store.deliveries, date(2026, 3, 28)
+    morning = datetime(2026, 3, 28, 7, 1, tzinfo=UTC)
+    cut = Cutoffs(morning - timedelta(minutes=15), morning, morning, 5)
+    (due,) = await log.due_chats(timezone="UTC", local_date=day, hhmm="07:01", cutoffs=cut)
+    (claim,) = await log.claim(
+        [9], local_date=day, worker="w", now=morning, cutoffs=cut, slots={9: due.slot}
+    )
+    await log.record_progress(claim.delivery_id, worker="w", article_ids=shown, message_ids=[900])
+    await log.release(claim.delivery_id, worker="w", now=morning, error="can't parse entities")
+    async with store.engine.begin() as conn:
+        await conn.execute(sa.update(deliveries).values(attempts=5))
+    assert [a.id for a in await store.articles_for_chat(9, limit=10)] == []
+    assert (await store.articles_for_chats([9], limit=10))[9] == []
+    # A failure before any part went out gives its articles back.
+    async with store.engine.begin() as conn:
+        await conn.execute(sa.update(deliveries).values(message_ids="[]"))
+    assert [a.id for a in await store.articles_for_chat(9, limit=10)] == list(shown)
