@@ -20,6 +20,7 @@ from bot.store.rows import article_values, stored_article
 from bot.store.schema import (
     article_topics,
     articles,
+    chats,
     deliveries,
     feeds,
     subscriptions,
@@ -219,7 +220,8 @@ async def articles_for_chat(
     limit: int,
     since: datetime | None,
 ) -> list[StoredArticle]:
-    """Newest articles matching the chat's subscriptions, minus those already sent."""
+    """Newest articles matching the chat's subscriptions, minus those it received and, unless
+    it follows story updates, minus the other reports of stories it received."""
     subs = (
         await conn.execute(
             sa.select(subscriptions.c.kind, subscriptions.c.value).where(
@@ -236,9 +238,21 @@ async def articles_for_chat(
     )
     if match is None:
         return []
-    stmt = sa.select(articles).where(
-        match, articles.c.id.not_in(_sent_article_ids(backend, chat_id))
-    )
+    received = _sent_article_ids(backend, chat_id)
+    stmt = sa.select(articles).where(match, articles.c.id.not_in(received))
+    follows_updates = (
+        await conn.execute(sa.select(chats.c.story_updates).where(chats.c.id == chat_id))
+    ).scalar()
+    if not follows_updates:
+        # Later reports of a story the chat received would only be dropped by the story
+        # ranking: leaving them out here keeps them from filling the limit (new stories first).
+        earlier = articles.alias("earlier")
+        stories = sa.select(earlier.c.story_id).where(
+            earlier.c.id.in_(received), earlier.c.story_id.is_not(None)
+        )
+        stmt = stmt.where(
+            sa.or_(articles.c.story_id.is_(None), articles.c.story_id.not_in(stories))
+        )
     excluded = exclusion_filter(backend, excluded_groups)
     if excluded is not None:
         stmt = stmt.where(excluded)

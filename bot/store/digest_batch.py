@@ -12,8 +12,10 @@ subscription matches an article's category or its stored second one, a topic sub
 article_topics rows, a keyword subscription its query tokens in the full-text index (any
 keyword), a feed subscription the articles whose feed_id is that feed's; ordered by
 (sort_at, id) descending, minus every article of the deliveries the chat received (sent, or
-failed after some parts went out: ``sent_article_ids``), minus every
-article holding one of the chat's excluded words (``exclusion_filter``).
+failed after some parts went out: ``sent_article_ids``), minus, unless the chat follows story
+updates, every other report of a story it received (so later reports of one story cannot fill
+the window that new stories need), minus every article holding one of the chat's excluded
+words (``exclusion_filter``).
 tests/delivery/test_digest_batch.py checks that both agree on both backends.
 The store reaches it as ``SqlStore.articles_for_chats``.
 """
@@ -32,7 +34,7 @@ from bot.store.articles import NEWEST_FIRST, chat_words, exclusion_filter, subsc
 from bot.store.deliveries import sent_article_ids
 from bot.store.records import StoredArticle
 from bot.store.rows import stored_article
-from bot.store.schema import articles, deliveries, subscriptions
+from bot.store.schema import articles, chats, deliveries, subscriptions
 
 # Bound parameters per statement stay far below SQLite's and asyncpg's limits (32,766).
 CHUNK = 2000
@@ -150,7 +152,7 @@ async def _pick(
         newest = sa.select(articles.c.id).where(*wanted).order_by(*NEWEST_FIRST).limit(window)
         candidates = [int(i) for i in (await conn.execute(newest)).scalars()]
         exhausted = len(candidates) < window
-        sent = await _sent_among(conn, backend, pending, newest) if candidates else {}
+        sent = await _received_among(conn, backend, pending, newest) if candidates else {}
         short: list[int] = []
         for chat_id in pending:
             seen = sent.get(chat_id, set())
@@ -163,20 +165,48 @@ async def _pick(
     return picked
 
 
-async def _sent_among(
+async def _received_among(
     conn: AsyncConnection, backend: str, chat_ids: Sequence[int], candidates: sa.Select[Any]
 ) -> dict[int, set[int]]:
-    """Which of the ``candidates`` (a query of ids) each chat received in a sent delivery."""
-    sent: dict[int, set[int]] = defaultdict(set)
+    """Which of the ``candidates`` (a query of ids) each chat received in a delivery, or, when
+    the chat does not follow story updates, belong to a story it received an article of."""
+    received: dict[int, set[int]] = defaultdict(set)
     # The candidates go in as a subquery, so a long window binds no long list of ids.
     candidate_ids = sa.select(candidates.subquery().c.id)
+    by_story: dict[int, set[int]] = defaultdict(set)
+    found = await conn.execute(
+        sa.select(articles.c.id, articles.c.story_id).where(
+            articles.c.id.in_(candidate_ids), articles.c.story_id.is_not(None)
+        )
+    )
+    for article_id_, story_id in found:
+        by_story[int(story_id)].add(int(article_id_))
     joined, article_id = sent_article_ids(backend)
+    earlier = articles.alias("earlier")
     for part in _chunks(chat_ids):
         stmt = (
             sa.select(deliveries.c.chat_id, article_id)
             .select_from(joined)
             .where(deliveries.c.chat_id.in_(part), article_id.in_(candidate_ids))
         )
-        for chat_id, found in await conn.execute(stmt):
-            sent[int(chat_id)].add(int(found))
-    return sent
+        for chat_id, hit in await conn.execute(stmt):
+            received[int(chat_id)].add(int(hit))
+        if not by_story:
+            continue
+        stories = (
+            sa.select(deliveries.c.chat_id, earlier.c.story_id)
+            .distinct()
+            .select_from(
+                joined.join(earlier, earlier.c.id == article_id).join(
+                    chats, chats.c.id == deliveries.c.chat_id
+                )
+            )
+            .where(
+                deliveries.c.chat_id.in_(part),
+                chats.c.story_updates == sa.false(),
+                earlier.c.story_id.in_(sorted(by_story)),
+            )
+        )
+        for chat_id, story_id in await conn.execute(stories):
+            received[int(chat_id)] |= by_story[int(story_id)]
+    return received

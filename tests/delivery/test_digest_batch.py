@@ -158,3 +158,42 @@ async def test_claiming_thousands_of_chats_in_one_call(store: SqlStore) -> None:
     again = await log.claim(chat_ids, local_date=day, worker="other", now=NOW, cutoffs=CUT)
     assert again == []
     assert await log.count_by_status() == {"claimed": len(chat_ids)}
+
+
+async def test_later_reports_of_a_received_story_leave_room_for_new_stories(
+    store: SqlStore,
+) -> None:
+    """A chat received one report of a story; six later reports of it arrive, newer than
+    another story's only report. With room for three, both queries give the new story (and
+    no report of the old one), unless the chat follows story updates."""
+    from bot.store.records import NewArticle, StoryAssignment
+    from tests.store.corpus import make_article, seed_paragraphs
+
+    paragraphs = seed_paragraphs()
+    base = datetime(2026, 3, 27, 0, 0, tzinfo=UTC)
+
+    def article(n: int, hours: int) -> NewArticle:
+        title = f"漯河志愿服务报道之{n}"
+        body = paragraphs[n % len(paragraphs)] + f"（第{n}篇）"
+        return make_article(
+            title, body, topics=("volunteer",), published_at=base + timedelta(hours=hours)
+        )
+
+    first, other, *later = (
+        await store.add_articles(
+            [article(0, 0), article(1, 1)] + [article(n, n) for n in range(2, 8)]
+        )
+    ).added
+    await store.assign_stories(
+        [StoryAssignment(i, first, first) for i in (first, *later)]
+        + [StoryAssignment(other, other, other)]
+    )
+    for chat_id in (71, 72):
+        await add_chat(store, chat_id, topics=("volunteer",))
+        await _deliver(store.deliveries, chat_id, date(2026, 3, 27), [first], sent=True)
+    await store.update_chat(72, story_updates=True)
+    alone = await store.articles_for_chat(71, limit=3)
+    batch = await store.articles_for_chats([71, 72], limit=3)
+    assert [a.id for a in alone] == [a.id for a in batch[71]] == [other]
+    follows = await store.articles_for_chat(72, limit=3)
+    assert [a.id for a in follows] == [a.id for a in batch[72]] == sorted(later, reverse=True)[:3]
