@@ -358,7 +358,11 @@ async def stats(conn: AsyncConnection, *, today: date) -> StoreStats:
     active = await count(
         sa.select(sa.func.count())
         .select_from(chats)
-        .where(chats.c.paused.is_(False), chats.c.blocked_at.is_(None))
+        .where(
+            chats.c.paused.is_(False),
+            chats.c.blocked_at.is_(None),
+            chats.c.rights_lost_at.is_(None),  # a channel that took the bot's rights away
+        )
     )
     article_count = await count(sa.select(sa.func.count()).select_from(articles))
     by_topic_rows = await conn.execute(

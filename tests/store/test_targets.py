@@ -87,6 +87,7 @@ async def test_rights_lost_stop_the_push_and_tell_admins_once(store: SqlStore) -
     assert await targets.mark_rights_lost(CHANNEL, at=NOW) == []
     record = await store.get_chat(CHANNEL)
     assert record is not None and record.rights_lost_at is not None and not record.active
+    assert (await store.stats(today=NOW.date())).active_chats == 2  # the two admins' chats
     assert CHANNEL not in await _due(store)
     assert await targets.restore_rights(CHANNEL)
     assert not await targets.restore_rights(CHANNEL)
