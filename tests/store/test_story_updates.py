@@ -87,6 +87,9 @@ async def test_received_sources_and_the_update_entry(store: SqlStore) -> None:
         )
     ).added
     assert (await store.get_article(evening)).story_id == story  # type: ignore[union-attr]
+    # Updates off: the later report of a received story is not even a candidate.
+    assert {a.id for a in await store.articles_for_chat(61, limit=20)} == {food}
+    await store.update_chat(61, story_updates=True)
     candidates = {61: await store.articles_for_chat(61, limit=20)}
     assert {a.id for a in candidates[61]} == {evening, food}
 
