@@ -11,6 +11,7 @@ from telegram import Bot
 
 from bot.delivery.push import PushConfig, Pusher
 from bot.ingest.writer import ArticleWriter
+from bot.store.records import NewArticle
 from bot.store.sql_store import SqlStore
 from summaries.model import Topic
 from tests.botapi.server import BotApiEmulator
@@ -24,6 +25,18 @@ PUBLISHED = datetime(2026, 3, 27, 2, 0, tzinfo=UTC)
 
 def _title(key: str) -> str:
     return REPORTS[key][0]
+
+
+def _two_outlets() -> list[NewArticle]:
+    """The same event in the words of two outlets, an hour apart."""
+    return [
+        report("honour_daily", source="daily.example.cn", published=PUBLISHED),
+        report(
+            "honour_evening",
+            source="evening.example.cn",
+            published=PUBLISHED + timedelta(hours=1),
+        ),
+    ]
 
 
 @pytest.fixture
@@ -50,15 +63,7 @@ async def test_one_event_from_two_outlets_is_pushed_once_and_never_again(
     emu, bot, clock = emulated
     writer = ArticleWriter(store, clock=clock)
     await writer.write(
-        [
-            report("honour_daily", source="daily.example.cn", published=PUBLISHED),
-            report(
-                "honour_evening",
-                source="evening.example.cn",
-                published=PUBLISHED + timedelta(hours=1),
-            ),
-            report("food_check", source="daily.example.cn", published=PUBLISHED),
-        ]
+        [*_two_outlets(), report("food_check", source="daily.example.cn", published=PUBLISHED)]
     )
     await _chat(store, 301)
     pusher = Pusher(
@@ -142,15 +147,7 @@ async def test_a_chat_with_updates_on_gets_a_new_source_once_as_an_update(
     emu, bot, clock = emulated
     writer = ArticleWriter(store, clock=clock)
     await writer.write(
-        [
-            report("honour_daily", source="daily.example.cn", published=PUBLISHED),
-            report(
-                "honour_evening",
-                source="evening.example.cn",
-                published=PUBLISHED + timedelta(hours=1),
-            ),
-            report("food_check", source="daily.example.cn", published=PUBLISHED),
-        ]
+        [*_two_outlets(), report("food_check", source="daily.example.cn", published=PUBLISHED)]
     )
     await _chat(store, 401)  # updates on
     await _chat(store, 402)  # updates off, in the same batch
@@ -207,16 +204,7 @@ async def test_an_excluded_report_is_not_shown_under_its_story(
     out, from the other outlet, with no link to the excluded report."""
     emu, bot, clock = emulated
     writer = ArticleWriter(store, clock=clock)
-    await writer.write(
-        [
-            report("honour_daily", source="daily.example.cn", published=PUBLISHED),
-            report(
-                "honour_evening",
-                source="evening.example.cn",
-                published=PUBLISHED + timedelta(hours=1),
-            ),
-        ]
-    )
+    await writer.write(_two_outlets())
     await _chat(store, 305)
     await store.add_subscription(305, "exclude", "河南省")
     await _chat(store, 306)  # the same subscription without the exclusion: both outlets
