@@ -34,7 +34,13 @@ from bot.sources.rsshub import RsshubFetcher, instances_from
 from bot.sources.urls import is_url
 from bot.sources.web import WebSource
 from bot.store.feeds import FeedStore
-from bot.store.records import AddResult, NewArticle, StoredSignature, StoryAssignment
+from bot.store.records import (
+    AddResult,
+    NewArticle,
+    StoredSignature,
+    StoriesOf,
+    StoryAssignment,
+)
 from summaries import CategoryModel, Summarizer
 from summaries.model import Topic
 from summaries.segmenter import segmenter
@@ -48,8 +54,11 @@ SOURCE_CONCURRENCY = 4
 class IngestStore(Protocol):
     """What ingest needs of the store."""
 
-    async def add_articles(self, articles: Sequence[NewArticle]) -> AddResult:
-        """Store articles in one transaction, skipping exact duplicates."""
+    async def add_articles(
+        self, articles: Sequence[NewArticle], *, stories: StoriesOf | None = None
+    ) -> AddResult:
+        """Store articles in one transaction, skipping exact duplicates, with the stories
+        ``stories`` puts the new ones in."""
         ...
 
     async def fingerprints(self, *, after: int = 0) -> list[tuple[int, int]]:

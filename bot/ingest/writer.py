@@ -8,16 +8,19 @@ processes stored since (ids above the last one it saw). A batch (one file's arti
 articles of many documents at once) is stored in one transaction: a failure stores none of it,
 and ``write_each`` then writes each document alone, so one bad document loses only itself.
 
-Stories (summaries.stories): after the insert commits, each new article joins the best open
-story of the writer's ``StoryIndex`` or starts one, and the assignments are written in a second
-transaction. The index is built from the store on the first write: the signatures stored with
-the last ``STORY_WINDOW`` of articles are replayed (read, not recomputed: no tokenizing at
-start, and a replayed article counts with the very signature it was grouped by); articles
-left without a story (a crash or a failed write between the two transactions) are assigned
-then. Before each write the index also takes in the stories other processes gave their
-articles since. Within one writer assignment is exact; two processes writing reports of one
-event at the same moment may each start a story for it (neither sees the other's uncommitted
-article), and later articles join whichever matches best.
+Stories (summaries.stories): inside the insert's transaction, once the new articles have
+their ids, each joins the best open story of the writer's ``StoryIndex`` or starts one, and
+the assignments are written in that same transaction: no reader (a push) ever sees an article
+without its story, which it would send as a story of its own. When the transaction fails the
+index, which took the articles in, is dropped and built again. The index is built from the
+store on the first write: the signatures stored with the last ``STORY_WINDOW`` of articles
+are replayed (read, not recomputed: no tokenizing at start, and a replayed article counts
+with the very signature it was grouped by); articles stored without a story (by an import or
+an older release) are assigned then. Before each write the index also takes in the stories
+other processes gave their articles since. Within one writer assignment is exact; two
+processes writing reports of one event at the same moment may each start a story for it
+(neither sees the other's uncommitted article), and later articles join whichever matches
+best.
 """
 
 from __future__ import annotations
@@ -31,7 +34,13 @@ from datetime import UTC, datetime
 from typing import Protocol, cast
 
 from bot.ingest.dedupe import NEAR_DUPLICATE_BITS, NearDuplicateIndex
-from bot.store.records import AddResult, NewArticle, StoredSignature, StoryAssignment
+from bot.store.records import (
+    AddResult,
+    NewArticle,
+    StoredSignature,
+    StoriesOf,
+    StoryAssignment,
+)
 from summaries.stories import WINDOW as STORY_WINDOW
 from summaries.stories import StoryIndex
 from summaries.story_signature import StorySignature
@@ -42,8 +51,11 @@ log = logging.getLogger(__name__)
 class ArticleStore(Protocol):
     """What the writer needs of the store."""
 
-    async def add_articles(self, articles: Sequence[NewArticle]) -> AddResult:
-        """Store articles in one transaction, skipping exact duplicates."""
+    async def add_articles(
+        self, articles: Sequence[NewArticle], *, stories: StoriesOf | None = None
+    ) -> AddResult:
+        """Store articles in one transaction, skipping exact duplicates, with the stories
+        ``stories`` puts the new ones in."""
         ...
 
     async def fingerprints(self, *, after: int = 0) -> list[tuple[int, int]]:
@@ -144,7 +156,7 @@ class ArticleWriter:
                 else:
                     self._stories.add(row.article_id, signature, row.story_id)
                 self._story_seen = max(self._story_seen, row.article_id)
-            # Left without a story by a failure between the two transactions: assigned now.
+            # Stored without a story (an import, an older release): assigned now.
             await self._assign(loose)
             return
         for row in await self._store.story_signatures(after=self._story_seen):
@@ -156,10 +168,20 @@ class ArticleWriter:
         self._story_own = {i for i in self._story_own if i > self._story_seen}
 
     async def _assign(self, new: Sequence[tuple[int, StorySignature]]) -> None:
-        """Put newly stored articles in stories and store that; a failure leaves them without
-        one until the index is rebuilt at the next write (their rows are stored: not undone)."""
+        """Put stored articles that have no story in stories and store that (at a rebuild); a
+        failure leaves them without one until the index is rebuilt at the next write."""
         if not new or self._stories is None:
             return
+        out = self._assignments(new)
+        try:
+            await self._store.assign_stories(out)
+        except Exception:
+            log.exception("could not store the stories of %d articles", len(out))
+            self._stories = None  # rebuilt from what the store holds
+
+    def _assignments(self, new: Sequence[tuple[int, StorySignature]]) -> list[StoryAssignment]:
+        """Put articles in stories in the index; the rows to store for them."""
+        assert self._stories is not None
         out: list[StoryAssignment] = []
         for article_id, signature in new:
             assignment = self._stories.assign(article_id, signature)
@@ -169,11 +191,7 @@ class ArticleWriter:
             representative = cast(int, story.representative) if story is not None else article_id
             out.append(StoryAssignment(article_id, story_id, representative))
             self._story_own.add(article_id)
-        try:
-            await self._store.assign_stories(out)
-        except Exception:
-            log.exception("could not store the stories of %d articles", len(out))
-            self._stories = None  # rebuilt from what the store holds
+        return out
 
     async def _is_stored(self, article: NewArticle) -> bool:
         """The very article (same text or same URL) is stored: an exact duplicate."""
@@ -240,8 +258,30 @@ class ArticleWriter:
             slots.append(len(outcomes))
             outcomes.append(None)
             keep.append(article)
-        # The in-memory index changes only once the transaction has committed.
-        result = await self._store.add_articles(keep) if keep else AddResult((), 0, ())
+        signatures = [_signature(article.story_signature) for article in keep]
+        grouped = False
+
+        def stories_of(ids: Sequence[int | None]) -> list[StoryAssignment]:
+            # Inside the insert's transaction, so that no push sees an article without its
+            # story (it would go out as a story of its own to a chat that had the story).
+            nonlocal grouped
+            new = [(i, s) for i, s in zip(ids, signatures, strict=True) if i and s is not None]
+            if self._stories is None or not new:
+                return []
+            grouped = True
+            return self._assignments(new)
+
+        # The near-duplicate index changes only once the transaction has committed.
+        try:
+            result = (
+                await self._store.add_articles(keep, stories=stories_of)
+                if keep
+                else AddResult((), 0, ())
+            )
+        except BaseException:
+            if grouped:
+                self._stories = None  # it took in articles that were not stored: rebuild
+            raise
         for article, article_id, slot in zip(keep, result.ids, slots, strict=True):
             outcomes[slot] = article_id
             if article_id is not None and article.fingerprint is not None:
@@ -250,13 +290,6 @@ class ArticleWriter:
         for slot, kept, distance in later:
             if result.ids[kept] is not None:
                 outcomes[slot] = near_duplicate_reason(result.ids[kept], distance)
-        grouped: list[tuple[int, StorySignature]] = []
-        for article, article_id in zip(keep, result.ids, strict=True):
-            if article_id is not None and article.story_signature is not None:
-                signature = _signature(article.story_signature)
-                if signature is not None:
-                    grouped.append((article_id, signature))
-        await self._assign(grouped)
         return outcomes
 
 

@@ -24,6 +24,7 @@ from bot.store.records import (
     StoredArticle,
     StoredSignature,
     StoreStats,
+    StoriesOf,
     StoryAssignment,
     StoryRecord,
     Subscription,
@@ -44,9 +45,12 @@ class Store(Protocol):
         """Dispose of the engine and its connections."""
 
     # -- articles -----------------------------------------------------------------------
-    async def add_articles(self, articles: Sequence[NewArticle]) -> AddResult:
+    async def add_articles(
+        self, articles: Sequence[NewArticle], *, stories: StoriesOf | None = None
+    ) -> AddResult:
         """Store articles in one transaction; one already present (same content hash, or same
-        url) counts as a duplicate and is skipped. A failure rolls back the whole call."""
+        url) counts as a duplicate and is skipped. A failure rolls back the whole call.
+        ``stories`` answers the stories the new ids join, stored in the same transaction."""
 
     async def get_article(self, article_id: int) -> StoredArticle | None:
         """One article by id."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Final, Literal
@@ -89,6 +90,11 @@ class StoryAssignment:
     article_id: int
     story_id: int
     representative_id: int
+
+
+# Given the ids an insert gave its articles (None for a duplicate), the stories they join: the
+# writer's story index answers it inside the insert's transaction (SqlStore.add_articles).
+StoriesOf = Callable[[Sequence[int | None]], Sequence[StoryAssignment]]
 
 
 @dataclass(frozen=True)

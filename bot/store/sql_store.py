@@ -32,6 +32,7 @@ from bot.store.records import (
     StoredArticle,
     StoredSignature,
     StoreStats,
+    StoriesOf,
     StoryAssignment,
     StoryRecord,
     Subscription,
@@ -77,12 +78,21 @@ class SqlStore:
         await self.engine.dispose()
 
     # -- articles -----------------------------------------------------------------------
-    async def add_articles(self, articles: Sequence[NewArticle]) -> AddResult:
-        """Store articles in one transaction; duplicates (content hash or url) are skipped."""
+    async def add_articles(
+        self, articles: Sequence[NewArticle], *, stories: StoriesOf | None = None
+    ) -> AddResult:
+        """Store articles in one transaction; duplicates (content hash or url) are skipped.
+
+        ``stories`` is given the new ids (None for a duplicate) and answers the stories they
+        join, which are stored in the same transaction: no reader sees an article without its
+        story."""
         if not articles:
             return AddResult(added=(), duplicates=0)
         async with self._write() as conn:
-            return await article_queries.add_articles(conn, self.backend, articles, now=_now())
+            result = await article_queries.add_articles(conn, self.backend, articles, now=_now())
+            if stories is not None:
+                await story_queries.assign_stories(conn, self.backend, stories(result.ids))
+            return result
 
     async def get_article(self, article_id: int) -> StoredArticle | None:
         """One article by id."""

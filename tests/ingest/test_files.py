@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.ingest import FilePolicy, Ingestor
 from bot.sources.files import SYSTEM_REFUSAL, read_text
 from bot.store import SqlStore
-from bot.store.records import AddResult, NewArticle
+from bot.store.records import AddResult, NewArticle, StoriesOf
 from summaries import split_page
 from summaries.model import Topic
 from tests.ingest.conftest import SEED
@@ -98,11 +98,13 @@ class _FailingOnFile:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
-    async def add_articles(self, articles: Sequence[NewArticle]) -> AddResult:
+    async def add_articles(
+        self, articles: Sequence[NewArticle], *, stories: StoriesOf | None = None
+    ) -> AddResult:
         if any(a.source.endswith(self._bad_name) for a in articles):
             broken = replace(articles[-1], title=cast(Any, None), content_hash="broken")
-            return await self._store.add_articles([*articles, broken])
-        return await self._store.add_articles(articles)
+            return await self._store.add_articles([*articles, broken], stories=stories)
+        return await self._store.add_articles(articles, stories=stories)
 
 
 async def test_a_failing_file_rolls_back_only_its_own_articles(

@@ -19,7 +19,7 @@ from bot.ingest.run import IngestRun
 from bot.sources.documents import Document, IngestReport
 from bot.sources.jsonl import MAX_LINE_BYTES, read_jsonl
 from bot.store import SqlStore
-from bot.store.records import AddResult, NewArticle
+from bot.store.records import AddResult, NewArticle, StoriesOf
 from summaries import split_page
 from summaries.model import Topic
 from tests.ingest.conftest import SEED
@@ -113,12 +113,14 @@ class _FailingOn:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
-    async def add_articles(self, articles: Sequence[NewArticle]) -> AddResult:
+    async def add_articles(
+        self, articles: Sequence[NewArticle], *, stories: StoriesOf | None = None
+    ) -> AddResult:
         self.batches.append(len(articles))
         if any(self._mark in a.title for a in articles):
             broken = replace(articles[-1], title=cast(Any, None), content_hash="broken")
-            return await self._store.add_articles([*articles, broken])
-        return await self._store.add_articles(articles)
+            return await self._store.add_articles([*articles, broken], stories=stories)
+        return await self._store.add_articles(articles, stories=stories)
 
 
 async def test_a_batch_failing_halfway_is_retried_line_by_line(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bot.ingest.writer import ArticleWriter
-from bot.store.records import StoryAssignment
+from bot.store.records import AddResult, NewArticle, StoriesOf, StoryAssignment
 from bot.store.sql_store import SqlStore
 from tests.story_reports import report
 
@@ -65,26 +68,61 @@ async def test_a_restarted_writer_rebuilds_its_stories_from_the_store(store: Sql
     assert (row.size, row.sources) == (2, 2)
 
 
-async def test_articles_left_without_a_story_are_grouped_at_the_next_start(
+async def test_a_failed_story_write_stores_nothing_and_the_index_recovers(
     store: SqlStore,
 ) -> None:
     class LosesStories:
-        """The real store, except that writing stories fails (after the articles committed)."""
+        """The real store, except that while ``down`` the insert fails once the stories are
+        asked for."""
+
+        down = True
 
         def __getattr__(self, name: str) -> Any:
             return getattr(store, name)
 
-        async def assign_stories(self, assignments: list[StoryAssignment]) -> None:
-            raise ConnectionError("database went away")
+        async def add_articles(
+            self, articles: Sequence[NewArticle], *, stories: StoriesOf | None = None
+        ) -> AddResult:
+            if not self.down:
+                return await store.add_articles(articles, stories=stories)
 
-    broken = ArticleWriter(LosesStories(), clock=_clock)  # type: ignore[arg-type]
-    written = await broken.write(
-        [
-            report("honour_daily", source="daily.example.cn", published=NOON),
-            report("honour_evening", source="evening.example.cn", published=NOON),
-        ]
-    )
-    daily, evening = written.added  # stored, and counted as such: not duplicates later
+            def failing(ids: Sequence[int | None]) -> Sequence[StoryAssignment]:
+                assert stories is not None
+                stories(ids)  # the index takes them in, then the transaction fails
+                raise ConnectionError("database went away")
+
+            return await store.add_articles(articles, stories=failing)
+
+    reports = [
+        report("honour_daily", source="daily.example.cn", published=NOON),
+        report("honour_evening", source="evening.example.cn", published=NOON),
+    ]
+    lossy = LosesStories()
+    broken = ArticleWriter(lossy, clock=_clock)  # type: ignore[arg-type]
+    with pytest.raises(ConnectionError):
+        await broken.write(reports)
+    # Articles and stories are one transaction: neither was stored.
+    assert await store.latest_articles(limit=5) == []
+    # The writer's index forgot what it took in: the same reports are stored and grouped.
+    lossy.down = False  # the database is back
+    daily, evening = (await broken.write(reports)).added
+    assert await _story_of(store, daily) == daily
+    assert await _story_of(store, evening) == daily
+
+
+async def test_articles_stored_without_a_story_are_grouped_at_the_next_start(
+    store: SqlStore,
+) -> None:
+    """Rows stored by another path (an import, an older version) get their story when a
+    writer next builds its index."""
+    daily, evening = (
+        await store.add_articles(
+            [
+                report("honour_daily", source="daily.example.cn", published=NOON),
+                report("honour_evening", source="evening.example.cn", published=NOON),
+            ]
+        )
+    ).added
     assert await _story_of(store, daily) is None
     writer = ArticleWriter(store, clock=_clock)
     food = await writer.write([report("food_check", source="daily.example.cn", published=NOON)])
