@@ -46,9 +46,9 @@ from bot.delivery.sender import (
 )
 from bot.i18n import text
 from bot.render import render_digest
-from bot.services.stories import flatten, rank_stories, update_ids
+from bot.services.stories import StoryStore, flatten, rank_stories, update_ids
 from bot.store.deliveries import Claim, Cutoffs, DeliveryLog, DueChat, SentMark
-from bot.store.records import ChatRecord, StoredArticle, StoryRecord
+from bot.store.records import ChatRecord, StoredArticle
 from bot.store.targets import TargetStore
 from summaries.model import Topic
 
@@ -76,8 +76,9 @@ DATABASE_AWAY = "left for later: the database is not answering"
 CANDIDATES_PER_ENTRY = 4
 
 
-class PushStore(Protocol):
-    """What the push needs of the store (``bot.store.open_store`` gives all of it)."""
+class PushStore(StoryStore, Protocol):
+    """What the push needs of the store (``bot.store.open_store`` gives all of it): the story
+    ranking's reads, and these."""
 
     deliveries: DeliveryLog
     targets: TargetStore
@@ -93,22 +94,6 @@ class PushStore(Protocol):
     ) -> list[StoredArticle]: ...
 
     async def get_article(self, article_id: int) -> StoredArticle | None: ...
-
-    async def story_members(self, story_ids: Sequence[int]) -> dict[int, list[StoredArticle]]: ...
-
-    async def get_stories(self, story_ids: Sequence[int]) -> dict[int, StoryRecord]: ...
-
-    async def sent_stories(
-        self, chat_ids: Sequence[int], story_ids: Sequence[int]
-    ) -> dict[int, set[int]]: ...
-
-    async def sent_story_sources(
-        self, chat_ids: Sequence[int], story_ids: Sequence[int]
-    ) -> dict[int, dict[int, set[str]]]: ...
-
-    async def excluded_among(
-        self, chat_ids: Sequence[int], article_ids: Sequence[int]
-    ) -> dict[int, set[int]]: ...
 
     async def mark_blocked(self, chat_id: int, *, at: datetime) -> None: ...
 

@@ -119,28 +119,8 @@ async def sent_stories(
     conn: AsyncConnection, backend: str, chat_ids: Sequence[int], story_ids: Sequence[int]
 ) -> dict[int, set[int]]:
     """Which of ``story_ids`` each chat already received an article of, in a sent delivery."""
-    out: dict[int, set[int]] = {chat_id: set() for chat_id in chat_ids}
-    wanted = sorted(set(story_ids))
-    if not wanted or not chat_ids:
-        return out
-    joined, article_id = sent_article_ids(backend)
-    for chats in _chunks(sorted(set(chat_ids))):
-        sent = (
-            sa.select(deliveries.c.chat_id.label("chat_id"), article_id.label("article_id"))
-            .select_from(joined)
-            .where(deliveries.c.chat_id.in_(chats))
-            .subquery()
-        )
-        for part in _chunks(wanted):
-            stmt = (
-                sa.select(sent.c.chat_id, articles.c.story_id)
-                .distinct()
-                .join_from(sent, articles, articles.c.id == sent.c.article_id)
-                .where(articles.c.story_id.in_(part))
-            )
-            for chat_id, story_id in await conn.execute(stmt):
-                out[int(chat_id)].add(int(story_id))
-    return out
+    sources = await sent_story_sources(conn, backend, chat_ids, story_ids)
+    return {chat_id: set(received) for chat_id, received in sources.items()}
 
 
 async def sent_story_sources(
