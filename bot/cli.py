@@ -7,8 +7,8 @@ Every failure becomes one line on stderr and an exit status, never a traceback.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TextIO, TypeVar
 
 from bot.config import Settings
 from bot.ingest import Ingestor, IngestReport, describe_error, open_store
@@ -16,6 +16,7 @@ from bot.ingest.index import analyzer_for
 from bot.ingest.reindex import reindex
 from bot.ingest.retag import retag, retag_need
 from bot.sources.urls import is_url
+from bot.store import SqlStore
 from bot.store.records import SearchResult
 from summaries import CategoryModel, CategoryModelError
 from summaries.cli import stdout_closed
@@ -23,6 +24,8 @@ from summaries.segmenter import segmenter
 from summaries.topics import TopicsFileError, load_topics
 
 _BAR_WIDTH = 30
+
+T = TypeVar("T")
 
 
 class ProgressBar:
@@ -48,6 +51,44 @@ class ProgressBar:
         if self._shown:
             self._stream.write("\n")
             self._stream.flush()
+            self._shown = False
+
+
+async def _opened_store(settings: Settings, *, check_index: bool = True) -> SqlStore | None:
+    """The store, or None with the one line an operator needs on stderr (not a traceback)."""
+    try:
+        return await open_store(
+            settings.database_url, tokenizer=settings.tokenizer, check_index=check_index
+        )
+    except Exception as exc:
+        print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
+        return None
+
+
+async def _run_closing(
+    store: SqlStore, label: str, work: Callable[[ProgressBar], Awaitable[T]]
+) -> tuple[T] | None:
+    """``work`` with a progress bar named ``label``, the store closed after it; None (the
+    failure said on stderr) when it raised. The result comes in a tuple, so None stays free."""
+    bar = ProgressBar(sys.stderr, label)
+    try:
+        return (await work(bar),)
+    except Exception as exc:
+        bar.close()
+        print(f"error: {label} stopped: {describe_error(exc)}", file=sys.stderr)
+        return None
+    finally:
+        await store.close()
+        bar.close()
+
+
+def _print_out(write: Callable[[], None]) -> None:
+    """Print the command's output; a reader that closed the pipe early is not an error."""
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_closed()
 
 
 def _unreadable(report: IngestReport, urls: Sequence[str]) -> list[str]:
@@ -99,33 +140,25 @@ async def ingest_main(
     categories = load_category_model(settings)
     if categories is None:
         return 2
-    try:
-        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
-    except Exception as exc:  # the one line an operator needs, not a traceback
-        print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
+    store = await _opened_store(settings)
+    if store is None:
         return 2
-    bar = ProgressBar(sys.stderr, "ingest")
-    try:
+
+    async def load(bar: ProgressBar) -> IngestReport:
         # A store this fills from empty is tagged by this model: the bot need not retag it.
         await retag_need(store, categories)
         ingestor = Ingestor(store, settings=settings, topics=topics, categories=categories)
         report = await ingestor.sources(sources, progress=bar) if sources else IngestReport()
         for path in jsonl:
             report.merge(await ingestor.jsonl(path, progress=bar))
-    except Exception as exc:
-        bar.close()
-        print(f"error: ingest stopped: {describe_error(exc)}", file=sys.stderr)
+        return report
+
+    done = await _run_closing(store, "ingest", load)
+    if done is None:
         return 1
-    finally:
-        await store.close()
-    bar.close()
-    status = 1 if _unreadable(report, [s for s in sources if is_url(s)]) else 0
-    try:
-        print_report(report)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        stdout_closed()
-    return status
+    (report,) = done
+    _print_out(lambda: print_report(report))
+    return 1 if _unreadable(report, [s for s in sources if is_url(s)]) else 0
 
 
 async def retag_main(settings: Settings) -> int:
@@ -133,28 +166,20 @@ async def retag_main(settings: Settings) -> int:
     model = load_category_model(settings)
     if model is None:
         return 2
-    try:
-        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
-    except Exception as exc:
-        print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
+    store = await _opened_store(settings)
+    if store is None:
         return 2
-    bar = ProgressBar(sys.stderr, "retag")
-    try:
-        report = await retag(store, model, progress=bar)
-    except Exception as exc:
-        bar.close()
-        print(f"error: retag stopped: {describe_error(exc)}", file=sys.stderr)
+    done = await _run_closing(store, "retag", lambda bar: retag(store, model, progress=bar))
+    if done is None:
         return 1
-    finally:
-        await store.close()
-    bar.close()
-    try:
+    (report,) = done
+
+    def write() -> None:
         print(f"retagged: {report.retagged} article(s) with category model {report.version}")
         for slug, count in report.by_category.most_common():
             print(f"{slug}: {count}")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        stdout_closed()
+
+    _print_out(write)
     return 0
 
 
@@ -164,10 +189,8 @@ def _date_of(published: object) -> str:
 
 async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
     """Print the top hits (title, date, digest), or why there are none; 0 unless it failed."""
-    try:
-        store = await open_store(settings.database_url, tokenizer=settings.tokenizer)
-    except Exception as exc:
-        print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
+    store = await _opened_store(settings)
+    if store is None:
         return 2
     try:
         result = await store.search(query, limit=max(1, min(limit, 50)))
@@ -176,35 +199,23 @@ async def search_main(query: str, settings: Settings, limit: int = 5) -> int:
         return 1
     finally:
         await store.close()
-    try:
-        _print_hits(result)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        stdout_closed()
+    _print_out(lambda: _print_hits(result))
     return 0
 
 
 async def reindex_main(settings: Settings) -> int:
     """Rebuild every article's index tokens with TOKENIZER (a progress bar on a terminal)."""
-    try:
-        store = await open_store(
-            settings.database_url, tokenizer=settings.tokenizer, check_index=False
-        )
-    except Exception as exc:
-        print(f"error: cannot open the database: {describe_error(exc)}", file=sys.stderr)
+    store = await _opened_store(settings, check_index=False)
+    if store is None:
         return 2
-    bar = ProgressBar(sys.stderr, "reindex")
     words = segmenter(settings.tokenizer)
-    try:
-        count = await reindex(store, words, analyzer_for(words), progress=bar)
-    except Exception as exc:
-        bar.close()
-        print(f"error: reindex stopped: {describe_error(exc)}", file=sys.stderr)
+    done = await _run_closing(
+        store, "reindex", lambda bar: reindex(store, words, analyzer_for(words), progress=bar)
+    )
+    if done is None:
         return 1
-    finally:
-        await store.close()
-    bar.close()
-    print(f"reindexed: {count} article(s) with {words.identity['tokenizer']}")
+    (count,) = done
+    _print_out(lambda: print(f"reindexed: {count} article(s) with {words.identity['tokenizer']}"))
     return 0
 
 
