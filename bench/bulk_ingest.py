@@ -4,12 +4,15 @@ The first N real articles of ``sohu_news_corpus.jsonl`` (../shared/eval or WENZH
 are written to a JSON Lines file of ``{"title", "text", "url", "published"}`` and loaded with
 ``Ingestor.jsonl`` (what ``python -m bot ingest --jsonl FILE`` runs: stream, summarize, index
 tokens, SimHash, batched writes with the duplicate checks) into a fresh SQLite file and a fresh
-PostgreSQL database; in the same run the same texts go through the digest alone
+PostgreSQL database (``--sources files``: the same articles as one text file each, a title line
+and the body, loaded with ``Ingestor.files`` as ``python -m bot ingest FOLDER`` does); in the
+same run the same texts go through the digest alone
 (``article_from_text`` + ``Summarizer.summarize``), before and after, so the ratios compare
 like with like on a busy machine. TOKENIZER (rjieba or jieba) picks the segmenter for both.
 
     python bench/bulk_ingest.py [--articles 1000] [--backends sqlite,postgresql]
-                                [--workers 2,1] [--profile] [--cprofile]
+                                [--workers 2,1] [--sources jsonl,files] [--profile]
+                                [--cprofile]
 
 Each backend is loaded once per worker count (``INGEST_WORKERS``: 1 prepares in the main
 process); the digest-only side is always one process, so a ratio above 1 / workers is what the
@@ -62,6 +65,14 @@ def write_jsonl(items: list[dict[str, str]], path: Path) -> None:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def write_files(items: list[dict[str, str]], folder: Path) -> None:
+    """One text file an article: the title on the first line, then the body."""
+    folder.mkdir()
+    for n, item in enumerate(items):
+        text = f"{item.get('title') or ''}\n\n{item['article']}\n"
+        (folder / f"{n:05d}.txt").write_text(text, encoding="utf-8")
+
+
 def digest_seconds(items: list[dict[str, str]], summarizer: Summarizer) -> float:
     started = time.perf_counter()
     for item in items:
@@ -77,14 +88,20 @@ def cpu_seconds() -> tuple[float, float]:
 
 
 async def ingest(url: str, path: Path, settings: Settings, topics: tuple) -> tuple:  # type: ignore[type-arg]
+    """Load ``path`` (a JSON Lines file, or a folder of text files) into the store at ``url``:
+    the report, seconds, articles stored and CPU seconds (main process, workers)."""
     store = await open_store(url, tokenizer=settings.tokenizer)
     try:
         ingestor = Ingestor(store, settings=settings, topics=topics)
         # Loaded once per process (dictionaries, IDF table, category model), as the digest-only
         # side's summarizer is loaded before it is timed; what loading costs is printed apart.
         ingestor.pipeline.prepare(WARM_UP)
+        folder = path.suffix != ".jsonl"
         started, (own, workers) = time.perf_counter(), cpu_seconds()
-        report = await ingestor.jsonl(path)
+        if folder:
+            report = await ingestor.files([path])
+        else:
+            report = await ingestor.jsonl(path)
         elapsed = time.perf_counter() - started
         own_after, workers_after = cpu_seconds()
         cpu = (own_after - own, workers_after - workers)
@@ -142,6 +159,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--workers", default=f"{os.cpu_count() or 1},1")
+    parser.add_argument("--sources", default="jsonl", help="jsonl, files or both: jsonl,files")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--cprofile", action="store_true")
     args = parser.parse_args()
@@ -168,9 +186,12 @@ def main() -> int:
     print(f"|{'-' * 42}|---------|------------|---------------|----------------------|")
     n = len(items)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "articles.jsonl"
-        write_jsonl(items, path)
-        for backend in args.backends.split(","):
+        inputs = {"jsonl": Path(tmp) / "articles.jsonl", "files": Path(tmp) / "articles"}
+        write_jsonl(items, inputs["jsonl"])
+        write_files(items, inputs["files"])
+        path = inputs["jsonl"]
+        runs = [(s, b) for s in args.sources.split(",") for b in args.backends.split(",")]
+        for source, backend in runs:
             for workers in counts:
                 before = digest_seconds(items, summarizer)
                 if backend == "sqlite":
@@ -182,7 +203,9 @@ def main() -> int:
                     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
                 chosen = settings.model_copy(update={"ingest_workers": workers})
                 try:
-                    report, seconds, stored, cpu = asyncio.run(ingest(url, path, chosen, topics))
+                    report, seconds, stored, cpu = asyncio.run(
+                        ingest(url, inputs[source], chosen, topics)
+                    )
                 finally:
                     if name is not None:
                         asyncio.run(pg_database("DROP", name))
@@ -192,7 +215,7 @@ def main() -> int:
                     f"| {'digest only, 1 process (before/after)':<40} | {digest:7.2f} "
                     f"| {n / digest:10.1f} | {1:13.2f} | {'':>20} |"
                 )
-                label = f"jsonl ingest, {backend}, {workers} worker{'s' * (workers > 1)}"
+                label = f"{source} ingest, {backend}, {workers} worker{'s' * (workers > 1)}"
                 print(
                     f"| {label:<40} | {seconds:7.2f} | {n / seconds:10.1f} "
                     f"| {digest / seconds:13.2f} | {cpu[0]:9.2f} + {cpu[1]:8.2f} |"
