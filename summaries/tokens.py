@@ -10,11 +10,11 @@ Punctuation, whitespace and symbols are dropped; what is left is letters, digits
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from summaries.chars import WORD_CHAR, has_words
 from summaries.segmenter import Segmenter, segmenter
+from summaries.text import nfkc
 
 # Characters that are never part of a token (control characters are dropped before jieba).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -22,7 +22,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def normalize_query_text(text: str) -> str:
     """NFKC-normalize (full-width to half-width), lower-case Latin and drop control characters."""
-    return _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).lower()
+    return _CONTROL.sub(" ", nfkc(text)).lower()
 
 
 def is_wordlike(token: str) -> bool:
