@@ -7,31 +7,35 @@ Here tokens are word 2-shingles, so that re-ordered boilerplate weighs less than
 
 Departures from the textbook loop, for speed (the fingerprints are the textbook's, bit for bit):
 every occurrence of a shingle writes its 8-byte hash into one buffer (repeats and all, so a
-shingle's weight is its count, with no counting pass), the hashing runs as a chain of C-level
-``map`` calls, and the votes are counted with big-integer bit operations: the bytes at one
-position of every hash form a column, read as one integer, and the ones on bit k of that
-position are ``(column & mask_k).bit_count()``, ``mask_k`` having bit k set in every byte. The
-bit is set when its ones are more than half of all the hashes, exactly as the per-bit vote.
+shingle's weight is its count, with no counting pass); each hash starts from a copy of one blank
+hasher, cheaper than making one with its options each time; and the votes are counted with
+big-integer bit operations: the bytes at one position of every hash form a column, read as one
+integer, and the ones on bit k of that position are ``(column & mask_k).bit_count()``,
+``mask_k`` having bit k set in every byte. The bit is set when its ones are more than half of
+all the hashes, exactly as the per-bit vote.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from functools import partial
-from operator import methodcaller
 
 _BITS = 64
 _MASK = (1 << _BITS) - 1
 _SEPARATOR = "\x1f"
 # blake2b is stable across processes (unlike hash()), so fingerprints can be stored.
-_HASHER = partial(hashlib.blake2b, digest_size=8)
-_DIGEST = methodcaller("digest")
+_BLANK = hashlib.blake2b(digest_size=8)
 
 
 def _hashes(texts: Iterable[str]) -> bytes:
-    """The 8-byte blake2b digests of ``texts`` (UTF-8) one after another, in C-level calls."""
-    return b"".join(map(_DIGEST, map(_HASHER, map(str.encode, texts))))
+    """The 8-byte blake2b digests of ``texts`` (UTF-8) one after another."""
+    fresh = _BLANK.copy
+    digests = []
+    for text in texts:
+        hasher = fresh()
+        hasher.update(text.encode())
+        digests.append(hasher.digest())
+    return b"".join(digests)
 
 
 def simhash(tokens: Sequence[str]) -> int:

@@ -148,8 +148,9 @@ class StorySigner:
         )
         for word in self._words(title, known, others):
             counts[word] = counts.get(word, 0.0) + self.title_weight
-        weights = {w: n * known[w] for w, n in counts.items()}
-        top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[: self.max_terms]
+        # Heaviest first, ties by word: sorting (-weight, word) pairs compares them in C.
+        ranked = sorted([(-n * known[w], w) for w, n in counts.items()])[: self.max_terms]
+        top = [(w, -v) for v, w in ranked]
         length = math.sqrt(sum(w * w for _, w in top)) or 1.0
         terms = tuple((w, round(v / length, _DIGITS)) for w, v in top)
         return StorySignature(terms, title_bigrams(title), published, len(text))
