@@ -22,9 +22,13 @@ import hashlib
 import logging
 import math
 import re
+import sys
 import zlib
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 
 from summaries.segmenter import TOKENIZERS, rjieba_installed, segmenter
@@ -80,8 +84,10 @@ def category_features(text: str, tokenizer: Tokenizer | None = None) -> list[str
     features = ["w" + w for w in cut(lowered) if w.strip()]
     chars = _SPACE.sub("", lowered)
     for n in range(1, CHAR_NGRAMS + 1):
-        prefix = str(n)
-        features.extend(prefix + chars[i : i + n] for i in range(len(chars) - n + 1))
+        # The n-grams in order, as zips of the text shifted by 0 to n-1 characters: C-level.
+        shifted = (chars[k:] for k in range(n))
+        grams = map("".join, zip(*shifted, strict=False)) if n > 1 else chars
+        features.extend(map(str(n).__add__, grams))
     return list(dict.fromkeys(features))
 
 
@@ -100,8 +106,11 @@ class _Weights:
     temperature: float
     scale: float
     bias: tuple[float, ...]
-    # feature -> (its IDF squared, for the norm; its quantized weight per category)
-    features: dict[str, tuple[float, tuple[int, ...]]]
+    # feature -> (its IDF squared, for the norm; its quantized weights, packed: see _pack)
+    features: dict[str, tuple[float, int]]
+    # The packing: bits per category, and the offset that makes every packed weight positive.
+    field_bits: int
+    offset: int
     version: str
 
 
@@ -155,11 +164,9 @@ class CategoryModel:
         # The model learnt from Chinese: text without any Chinese character is no evidence,
         # and gets the a-priori category with a low confidence.
         feats = category_features(text, self._tokenizer) if _CJK.search(text) else []
-        known = [e for e in map(weights.features.get, feats) if e is not None]
-        # Column sums in C (zip and sum) rather than a Python loop per feature and category.
-        rows = (e[1] for e in known)
-        sums = [sum(column) for column in zip(*rows, strict=True)] or [0] * len(weights.bias)
-        norm = sum(e[0] for e in known)
+        known = list(filter(None, map(weights.features.get, feats)))
+        sums = _unpack_sums(sum(map(_PACKED, known)), len(known), weights)
+        norm = sum(map(_IDF_SQUARED, known))
         factor = weights.scale / math.sqrt(norm) if norm else 0.0
         pairs = zip(weights.bias, sums, strict=True)
         logits = [weights.temperature * (b + s * factor) for b, s in pairs]
@@ -184,6 +191,41 @@ class CategoryModel:
             confidence=round(p1, 4),
             second=(second.slug, round(p2, 4)) if p2 >= SECOND_RATIO * p1 else None,
         )
+
+
+_IDF_SQUARED = itemgetter(0)
+_PACKED = itemgetter(1)
+
+
+def _packer(offset: int, count: int) -> tuple[str, int]:
+    """The array type code of the packing's fields, and their width in bits: room for the sum
+    of ``count`` weights each between 0 and ``2 * offset``."""
+    needed = (2 * offset * max(count, 1)).bit_length()
+    for code in "HILQ":
+        bits = array(code).itemsize * 8
+        if bits >= needed:
+            return code, bits
+    raise ValueError("quantized weights too large")
+
+
+def _pack(rows: Sequence[Sequence[int]], code: str, offset: int) -> list[int]:
+    """Each feature's quantized weights as one integer: category ``c``'s weight plus ``offset``
+    in the ``c``-th field of the array type ``code``. Summing packed features sums every
+    category's weights at once, in C; ``_unpack_sums`` reads the sums back exactly."""
+    if not rows:
+        return []
+    data = array(code, map(offset.__add__, chain.from_iterable(rows))).tobytes()
+    step = len(data) // len(rows)
+    order = sys.byteorder
+    return [int.from_bytes(data[i : i + step], order) for i in range(0, len(data), step)]
+
+
+def _unpack_sums(total: int, count: int, weights: _Weights) -> list[int]:
+    """Each category's sum of the weights of ``count`` features whose packed values sum to
+    ``total``."""
+    bits, field = weights.field_bits, (1 << weights.field_bits) - 1
+    less = count * weights.offset
+    return [((total >> (c * bits)) & field) - less for c in range(len(weights.bias))]
 
 
 def _read_model(path: Path) -> _Weights:
@@ -217,17 +259,25 @@ def _parse_model(text: str, raw: bytes) -> _Weights:
     bias = tuple(float(v) for v in header["bias"].split())
     if size < 2 or len(bias) != size:
         raise ValueError("categories and bias do not match")
-    features: dict[str, tuple[float, tuple[int, ...]]] = {}
+    table: dict[str, tuple[float, tuple[int, ...]]] = {}
     for line in lines[n + 1 :]:
         if not line:
             continue
         name, idf, values = line.split("\t")
-        weights = tuple(int(v) for v in values.split(" "))
+        weights = tuple(map(int, values.split(" ")))
         if len(weights) != size:
             raise ValueError(f"feature {name!r} has {len(weights)} weights, not {size}")
-        features[name] = (float(idf) ** 2, weights)
-    if len(features) != int(header["count"]):
+        table[name] = (float(idf) ** 2, weights)
+    if len(table) != int(header["count"]):
         raise ValueError("truncated feature table")
+    # An article has at most one of each feature, so no field's sum can reach past its bits:
+    # each packed weight is in [0, 2 * offset], and at most len(table) of them add up.
+    rows = [row for _, row in table.values()]
+    offset = max(max(map(max, rows), default=0), -min(map(min, rows), default=0))
+    code, field_bits = _packer(offset, len(table))
+    packed = _pack(rows, code, offset)
+    pairs = zip(table.items(), packed, strict=True)
+    features = {name: (idf_sq, p) for (name, (idf_sq, _)), p in pairs}
     return _Weights(
         categories=categories,
         tokenizer=header["tokenizer"],
@@ -235,5 +285,7 @@ def _parse_model(text: str, raw: bytes) -> _Weights:
         scale=float(header["scale"]),
         bias=bias,
         features=features,
+        field_bits=field_bits,
+        offset=offset,
         version=hashlib.sha256(raw).hexdigest()[:12],
     )

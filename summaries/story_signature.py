@@ -15,7 +15,6 @@ entities that jieba splits differently and short titles with little body to go o
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any
 
 from summaries.chars import WORD_CHAR
 from summaries.segmenter import segmenter
+from summaries.text import nfkc
 from summaries.words import STOP_WORDS, Tokenizer, corpus_idf, default_idf
 
 # Tuned on story_dev.jsonl, see bench/stories.py and docs/benchmarks.md.
@@ -33,6 +33,8 @@ MAX_TERMS = 40  # terms kept in a signature, heaviest first
 TERM_SHARE = 0.2  # share of the term cosine in the similarity; the rest is title bigrams
 
 _DIGITS = 4  # weights are rounded so a stored signature equals the one computed live
+# Words a signer remembers (story words with their IDF, and the others) before it starts afresh.
+MEMORY_LIMIT = 1 << 17
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ def is_story_word(token: str) -> bool:
 
 def title_bigrams(title: str) -> tuple[str, ...]:
     """Distinct character bigrams of a title's letters, digits and ideographs, sorted."""
-    chars = [c for c in unicodedata.normalize("NFKC", title).lower() if WORD_CHAR.match(c)]
+    chars = [c for c in nfkc(title).lower() if WORD_CHAR.match(c)]
     return tuple(sorted({a + b for a, b in zip(chars, chars[1:], strict=False)}))
 
 
@@ -113,17 +115,42 @@ class StorySigner:
         self.lead_chars = lead_chars
         self.max_terms = max_terms
 
-    def _words(self, text: str) -> list[str]:
-        normalized = unicodedata.normalize("NFKC", text).lower()
-        return [w for w in self.tokenizer(normalized) if is_story_word(w)]
+        # Every token met so far: a story word with its IDF, or another token. Membership in
+        # these replaces the is_story_word test and the IDF lookup of every token.
+        self._known: dict[str, float] = {}
+        self._others: set[str] = set()
+
+    def _memory(self) -> tuple[dict[str, float], set[str]]:
+        # Bounded: starts afresh between signatures, with new objects, so that a signature
+        # being computed in another thread keeps the tables it holds.
+        if len(self._known) + len(self._others) >= MEMORY_LIMIT:
+            self._known, self._others = {}, set()
+        return self._known, self._others
+
+    def _words(self, text: str, known: dict[str, float], others: set[str]) -> list[str]:
+        """The story words of ``text``, in order; ``known`` then holds each with its IDF."""
+        tokens = self.tokenizer(nfkc(text).lower())
+        unseen = set(tokens).difference(known).difference(others)
+        if unseen:
+            idf, unknown_idf = self.idf, self.unknown_idf
+            for token in unseen:
+                if is_story_word(token):
+                    known[token] = idf.get(token, unknown_idf)
+                else:
+                    others.add(token)
+        return list(filter(known.__contains__, tokens))
 
     def sign(self, title: str, text: str, published: datetime | None = None) -> StorySignature:
         """The signature of an article from its title, body and publication time."""
-        counts: dict[str, float] = dict(Counter(self._words(text[: self.lead_chars])))
-        for word in self._words(title):
+        known, others = self._memory()
+        counts: dict[str, float] = dict(
+            Counter(self._words(text[: self.lead_chars], known, others))
+        )
+        for word in self._words(title, known, others):
             counts[word] = counts.get(word, 0.0) + self.title_weight
-        weights = {w: n * self.idf.get(w, self.unknown_idf) for w, n in counts.items()}
-        top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[: self.max_terms]
+        # Heaviest first, ties by word: sorting (-weight, word) pairs compares them in C.
+        ranked = sorted([(-n * known[w], w) for w, n in counts.items()])[: self.max_terms]
+        top = [(w, -v) for v, w in ranked]
         length = math.sqrt(sum(w * w for _, w in top)) or 1.0
         terms = tuple((w, round(v / length, _DIGITS)) for w, v in top)
         return StorySignature(terms, title_bigrams(title), published, len(text))

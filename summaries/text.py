@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
+from functools import lru_cache
 
 from summaries.chars import WORD_CHAR, has_words
 
@@ -48,6 +50,21 @@ _DATELINE = re.compile(
     r"(?:本报讯|[^\s，。,；;！!？?（）()]{0,24}?(?:社|网|报|台|日)(?:讯|电))"
     r"\s*(?:[（(][^（）()]{0,40}[)）])?[\s:：]*"
 )
+
+
+# NFKC results remembered: the ingest pipeline normalizes an article's title for its index
+# tokens, its content hash and its story signature, and its body for the first two.
+_NFKC_MEMORY = 8
+
+
+@lru_cache(maxsize=_NFKC_MEMORY)
+def nfkc(text: str) -> str:
+    """``text`` in Unicode NFKC (full-width letters, digits and punctuation made half-width).
+
+    The last few results are remembered, so the steps of one article that normalize the same
+    text pay for it once.
+    """
+    return unicodedata.normalize("NFKC", text)
 
 
 def decode_text(data: bytes) -> str:

@@ -10,19 +10,37 @@ Punctuation, whitespace and symbols are dropped; what is left is letters, digits
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from summaries.chars import WORD_CHAR, has_words
 from summaries.segmenter import Segmenter, segmenter
+from summaries.text import nfkc
 
 # Characters that are never part of a token (control characters are dropped before jieba).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Raw tokens remembered (see _Kept) before the memory starts afresh.
+_KEPT_LIMIT = 1 << 17
+
+
+class _Kept(dict[str, str]):
+    """A raw token of the segmenter -> the search token it gives: itself without surrounding
+    whitespace, or "" when nothing word-like is left. Filled on first sight of each token, so
+    a lookup in C replaces a strip and a regex search per token."""
+
+    def __missing__(self, token: str) -> str:
+        stripped = token.strip()
+        kept = self[token] = stripped if stripped and WORD_CHAR.search(stripped) else ""
+        return kept
+
+
+_KEPT = _Kept()
+
+
 def normalize_query_text(text: str) -> str:
     """NFKC-normalize (full-width to half-width), lower-case Latin and drop control characters."""
-    return _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).lower()
+    return _CONTROL.sub(" ", nfkc(text)).lower()
 
 
 def is_wordlike(token: str) -> bool:
@@ -37,9 +55,10 @@ def search_tokens(text: str, words: Segmenter | None = None) -> list[str]:
     runs are cut into pieces by it, as for the digests.
     """
     cut = (words or segmenter()).search_words
-    holds_words = WORD_CHAR.search
-    # One comprehension over C-level calls: this runs over every word of every article.
-    return [t for t in map(str.strip, cut(normalize_query_text(text))) if t and holds_words(t)]
+    if len(_KEPT) >= _KEPT_LIMIT:
+        _KEPT.clear()  # a lookup meanwhile in another thread only finds its token again
+    # C-level calls only: this runs over every word of every article.
+    return list(filter(None, map(_KEPT.__getitem__, cut(normalize_query_text(text)))))
 
 
 def unique_tokens(tokens: Iterable[str]) -> list[str]:

@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import json
 import re
-import unicodedata
 
 from bot.sources.documents import Document
 from bot.store import Analyzer
@@ -23,6 +22,7 @@ from summaries import CategoryModel, Summarizer, article_from_text, split_page
 from summaries.model import Article
 from summaries.similarity import simhash
 from summaries.story_signature import StorySigner
+from summaries.text import nfkc
 
 _SPACES = re.compile(r"\s+")
 
@@ -39,7 +39,7 @@ def content_hash(title: str, body: str) -> str:
     """
 
     def normal(text: str) -> str:
-        return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+        return _SPACES.sub(" ", nfkc(text)).strip()
 
     return hashlib.sha256(f"{normal(title)}\n{normal(body)}".encode()).hexdigest()
 

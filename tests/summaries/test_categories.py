@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from summaries.categories import (
     MODEL_PATH,
     SECOND_RATIO,
     category_features,
+    classifier_input,
     model_tokenizer,
 )
 from summaries.segmenter import Segmenter, segmenter
@@ -268,3 +270,43 @@ def test_the_cli_stops_with_one_line_when_the_model_is_unreadable(tmp_path: Path
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.count(b"\n") == 1 and b"gone.txt.gz" in result.stderr
+
+
+def _reference_probabilities(title: str, text: str) -> list[tuple[str, float]]:
+    """The model file read the obvious way: per-category weight sums in a Python loop."""
+    lines = gzip.decompress(MODEL_PATH.read_bytes()).decode("utf-8").split("\n")
+    at = lines.index("features")
+    header = dict(line.partition(" ")[::2] for line in lines[1:at])
+    slugs = header["categories"].split()
+    bias = [float(v) for v in header["bias"].split()]
+    table = {}
+    for line in lines[at + 1 :]:
+        if line:
+            name, idf, values = line.split("\t")
+            table[name] = (float(idf) ** 2, [int(v) for v in values.split(" ")])
+    feats = category_features(classifier_input(title, text), model_tokenizer(header["tokenizer"]))
+    known = [table[f] for f in feats if f in table]
+    sums = [0] * len(bias)
+    for _, weights in known:
+        for c, w in enumerate(weights):
+            sums[c] += w
+    norm = sum(idf_squared for idf_squared, _ in known)
+    factor = float(header["scale"]) / math.sqrt(norm) if norm else 0.0
+    temperature = float(header["temperature"])
+    logits = [temperature * (b + s * factor) for b, s in zip(bias, sums, strict=True)]
+    exps = [math.exp(v - max(logits)) for v in logits]
+    ranked = sorted(range(len(exps)), key=lambda i: (-exps[i], i))
+    return [(slugs[i], exps[i] / sum(exps)) for i in ranked]
+
+
+def test_probabilities_are_the_model_files_weights_summed(model: CategoryModel) -> None:
+    # The packed sums must give every category exactly its own sum, negative weights included.
+    cases = [
+        ("中超第12轮：山东泰山客场2比1逆转上海申花", ""),
+        ("沪深两市震荡走低", "券商板块领跌，北向资金净流出，创业板指跌1.2%。" * 3),
+        ("", "教育部：今年高考报名人数再创新高，各地加强考场安全保障。"),
+        ("新款纯电SUV正式上市 续航600公里 " * 6, "售价20万元起。"),
+    ]
+    for title, text in cases:
+        found = [(c.slug, p) for c, p in model.probabilities(title, text)]
+        assert found == _reference_probabilities(title, text)

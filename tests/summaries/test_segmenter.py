@@ -8,8 +8,10 @@ import pytest
 
 from summaries import Article, Summarizer
 from summaries import segmenter as segmenter_module
+from summaries import tokens as tokens_module
+from summaries.chars import WORD_CHAR
 from summaries.segmenter import TOKENIZERS, Segmenter, segmenter
-from summaries.tokens import search_tokens
+from summaries.tokens import normalize_query_text, search_tokens
 from summaries.words import jieba_words
 
 
@@ -111,3 +113,21 @@ def test_search_tokens_follow_the_segmenter_given(words: Segmenter) -> None:
     tokens = search_tokens(text, words)
     assert "志愿" in tokens and "服务队" in tokens and "abc" in tokens
     assert all(t.strip() and t == t.lower() for t in tokens)
+
+
+def test_search_tokens_drop_what_holds_no_words_whatever_the_memory(
+    words: Segmenter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "Ｗenzhai 文摘：志愿服务队，  走进 社区！\x01 3.5万 —— …"
+    expected = [
+        token.strip()
+        for token in words.search_words(normalize_query_text(text))
+        if token.strip() and WORD_CHAR.search(token.strip())
+    ]
+    assert "志愿" in expected and "，" not in expected and "" not in expected
+    assert search_tokens(text, words) == expected
+    assert search_tokens(text, words) == expected
+    # A memory that starts afresh at every call gives the same tokens.
+    monkeypatch.setattr(tokens_module, "_KEPT_LIMIT", 1)
+    assert search_tokens(text, words) == expected
+    assert search_tokens(text, words) == expected

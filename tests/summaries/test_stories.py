@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
+import unicodedata
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from summaries import StoryIndex, StorySignature, StorySigner
+from summaries import StoryIndex, StorySignature, StorySigner, story_signature
+from summaries.story_signature import is_story_word
 
 from .conftest import REPO
 
@@ -155,3 +159,32 @@ def test_cli_refuses_stories_without_jsonl() -> None:
     result = subprocess.run([sys.executable, "-m", "summaries", "--stories", "x.txt"],
                             capture_output=True, cwd=REPO, timeout=60, check=False)  # fmt: skip
     assert result.returncode == 2 and b"--stories works with --jsonl" in result.stderr
+
+
+def _reference_terms(signer: StorySigner, title: str, text: str) -> list[tuple[str, float]]:
+    """A signature's terms computed the obvious way: filter, count, weigh, rank."""
+
+    def words(part: str) -> list[str]:
+        cut = signer.tokenizer(unicodedata.normalize("NFKC", part).lower())
+        return [w for w in cut if is_story_word(w)]
+
+    counts: dict[str, float] = dict(Counter(words(text[: signer.lead_chars])))
+    for word in words(title):
+        counts[word] = counts.get(word, 0.0) + signer.title_weight
+    weights = {w: n * signer.idf.get(w, signer.unknown_idf) for w, n in counts.items()}
+    top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[: signer.max_terms]
+    length = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    return [(w, round(v / length, 4)) for w, v in top]
+
+
+def test_signatures_do_not_depend_on_what_the_signer_saw_before(
+    signer: StorySigner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles = [BRIDGE_OFFICIAL, BRIDGE_CHATTY, CHRYSANTHEMUMS, MARATHON]
+    expected = [_reference_terms(signer, *a) for a in articles]
+    fresh = StorySigner(tokenizer=signer.tokenizer)
+    assert [list(_sign(fresh, a).terms) for a in articles] == expected
+    assert [list(_sign(fresh, a).terms) for a in reversed(articles)] == expected[::-1]
+    # A memory that starts afresh before every signature gives the same terms.
+    monkeypatch.setattr(story_signature, "MEMORY_LIMIT", 1)
+    assert [list(_sign(fresh, a).terms) for a in articles] == expected

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from pathlib import Path
+
 import pytest
 
-from summaries import clean_text, split_sentences
+from summaries import boilerplate, clean_text, split_sentences
 from summaries.boilerplate import strip_boilerplate
-from summaries.text import cut_at_clause, decode_text, strip_dateline
+from summaries.text import cut_at_clause, decode_text, nfkc, strip_dateline
+
+SEED_TEXT = (Path(__file__).resolve().parents[2] / "seeds" / "000_a9c33694dae72277.txt").read_text(
+    encoding="utf-8"
+)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +109,35 @@ def test_decode_text_reads_utf8_then_gb18030() -> None:
 )  # fmt: skip
 def test_strip_boilerplate(paragraph: str, pieces: list[str]) -> None:
     assert strip_boilerplate(paragraph) == pieces
+
+
+BOILERPLATE_SAMPLES = [
+    "新华社北京3月5日电（记者 张三）全国两会今日开幕。中新网电 据本报讯 本报讯 中新社电",
+    "原标题：一座桥的二十年 文章来源：晨报 文字来源:某网 图片来源：某社 来源：某报",
+    "更新日期:2015-01-28 发布时间：2016-03-0210:15:00 日期:2020/1/2 时间：2019.12.31 08:30",
+    "2015-01-2808:34:12 今日19:30开始 ◆编者按：这是一组故事 ■编者按",
+    "【快讯】【北京地铁线将修往河北!】",
+    "（记者 李四 通讯员 王五）(责任编辑:赵六) (编者按:原文如此)（完）责任编辑：孙七 查看更多 >>",
+    "5月3日电话告知家人，１２月３日讯，編輯：周八",
+]
+
+
+@pytest.mark.parametrize("name", ["_BREAK", "_DROP"])
+def test_boilerplate_look_ahead_names_every_first_character(name: str) -> None:
+    # The look-ahead only speeds the search up: every match of the bare pattern starts with
+    # one of its characters, so the guarded pattern finds the same matches.
+    guarded: re.Pattern[str] = getattr(boilerplate, name)
+    bare = re.compile(getattr(boilerplate, f"{name}_PATTERN"))
+    first = re.compile(f"[{getattr(boilerplate, f'{name}_FIRST')}]")
+    texts = [*BOILERPLATE_SAMPLES, *(p for p in SEED_TEXT.split("\n") if p)]
+    for text in texts:
+        starts = [i for i in range(len(text)) if bare.match(text, i)]
+        assert all(first.match(text, i) for i in starts), (text, starts)
+        found = [(m.span(), m.groupdict()) for m in guarded.finditer(text)]
+        assert found == [(m.span(), m.groupdict()) for m in bare.finditer(text)]
+    assert any(bare.search(text) for text in BOILERPLATE_SAMPLES)
+
+
+def test_nfkc_is_unicode_nfkc() -> None:
+    for text in ["", "ＡＢＣ１２３，：；（）", "ｶﾞ ﬁ ①", "e\u0301 한글", "全角　空格"]:
+        assert nfkc(text) == unicodedata.normalize("NFKC", text)
