@@ -75,7 +75,7 @@ def extracted(page: FetchedPage) -> Document:
 
 
 class KnowsUrls(Protocol):
-    """The store's one question asked before a page is fetched."""
+    """What a run asks the store before pages are fetched: one URL, or many at once."""
 
     async def has_url(self, url: str) -> bool:
         """Whether an article with this URL is stored."""
