@@ -19,7 +19,10 @@ The server speaks HTTP/1.1 and keeps connections alive, as real news sites do; `
 
 ``--cprofile`` runs the ingest with the first worker count again under cProfile and prints the
 top functions: of the main process alone when it has workers (fetching, handing pages to the
-workers, writing), of everything when it has none (preparation inline).
+workers, writing), of everything when it has none (preparation inline). Its clock is wall
+time: in the main process, waits for the GIL (held by the pool's threads, which pickle the
+pages and unpickle the articles) are counted in whatever C call was waiting, ``socket.send``
+or ``SimpleQueue.put_nowait``; the CPU seconds printed per run are the measure to trust.
 
 Skips cleanly (exit 0) when the corpus is absent.
 """
