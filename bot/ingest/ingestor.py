@@ -69,6 +69,10 @@ class IngestStore(Protocol):
         """Whether an article with this URL is stored."""
         ...
 
+    async def stored_urls(self, urls: Sequence[str]) -> set[str]:
+        """Those of ``urls`` that an article is stored with."""
+        ...
+
     async def assign_stories(self, assignments: Sequence[StoryAssignment]) -> None:
         """Put articles in their stories, in one transaction."""
         ...
@@ -253,14 +257,15 @@ class Ingestor:
             metrics.count_feed_failure(url)
         return report
 
-    def web(self, fetcher: Fetcher, *, pool: PreparePool | None = None) -> WebSource:
+    def web(self, fetcher: Fetcher, *, run: IngestRun | None = None) -> WebSource:
         """Pages and feeds over ``fetcher``, rsshub:// routes read from RSSHUB_BASE_URL; with
-        ``pool``, pages are extracted in its worker processes."""
+        ``run``, fetched pages go to it unextracted, to be extracted where they are prepared
+        (in its worker processes, one call a page for both)."""
         routes = RsshubFetcher(fetcher, instances_from(self.settings))
         return WebSource(
             routes,
             max_page_fetches=self.settings.feed_max_page_fetches,
-            extract=pool.extract if pool is not None else None,
+            pages=run.take_page if run is not None else None,
         )
 
     async def _urls(
@@ -276,10 +281,12 @@ class Ingestor:
         progress: Progress | None,
         pool: PreparePool | None,
     ) -> IngestReport:
-        web = self.web(fetcher, pool=pool)
         run = self.run(pool=pool)
+        web = self.web(fetcher, run=run)
         gate = asyncio.Semaphore(SOURCE_CONCURRENCY)
         unique = list(dict.fromkeys(urls))
+        # One query per few hundred URLs instead of one before each fetch.
+        await run.look_up(unique)
         done = 0
 
         async def one(url: str) -> None:

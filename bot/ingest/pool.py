@@ -4,7 +4,8 @@ Preparing an article (extracting a page's main text, the digest, category, hashe
 and SimHash) is pure CPU work that depends on nothing prepared before it, so a bulk run hands it
 to ``INGEST_WORKERS`` processes while the main process reads, fetches and writes batches. The
 results are the same objects the in-process pipeline gives (the workers run the very pipeline
-object, inherited at fork), so what is stored does not depend on the number of workers.
+object, inherited at fork), so what is stored does not depend on the number of workers. A
+fetched page is extracted in the same call that prepares it, so it crosses to a worker once.
 
 - Workers are forked from the main process once its pipeline is warm (dictionaries, IDF table,
   category model loaded), so they start in milliseconds and share those pages copy-on-write.
@@ -36,16 +37,15 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from bot.ingest.prepare import ArticlePipeline
-from bot.ingest.run import Prepared, prepare_each
+from bot.ingest.run import Job, Prepared, prepare_each
 from bot.sources.documents import Document, describe_error
-from bot.sources.parse import PageArticle, extract_page
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Documents per call to a worker: one call costs about a millisecond of pickling and queueing
-# whatever it carries, as much as preparing a short article.
+# Documents (or pages) per call to a worker: one call costs about a millisecond of pickling and
+# queueing whatever it carries, as much as preparing a short article.
 CHUNK = 16
 # Documents handed to the pool ahead of the writer, per worker: enough to keep every worker busy
 # while the main process writes a batch, few enough that memory stays flat in the input size.
@@ -102,9 +102,9 @@ def _ready() -> None:
     """Nothing: the call that forks the workers."""
 
 
-def _prepare(documents: list[Document]) -> list[Prepared]:
+def _prepare(jobs: list[Job]) -> list[Prepared]:
     assert _pipeline is not None, "worker started without its pipeline"
-    return [_sendable(outcome) for outcome in prepare_each(_pipeline, documents)]
+    return [_sendable(outcome) for outcome in prepare_each(_pipeline, jobs)]
 
 
 def _sendable(outcome: Prepared) -> Prepared:
@@ -120,8 +120,8 @@ def _sendable(outcome: Prepared) -> Prepared:
 
 
 class PreparePool:
-    """``workers`` forked processes running one pipeline; ``prepare`` and ``extract`` await
-    their results. Started on first use; ``close`` ends it."""
+    """``workers`` forked processes running one pipeline; ``prepare`` awaits their results.
+    Started on first use; ``close`` ends it."""
 
     def __init__(self, pipeline: ArticlePipeline, workers: int) -> None:
         self.pipeline = pipeline
@@ -181,33 +181,24 @@ class PreparePool:
             _shutdown(self._executor, kill=True)
             self._executor = None
 
-    async def prepare(self, documents: list[Document]) -> list[Prepared]:
-        """The pipeline's ``prepare`` of each document in a worker, an outcome each (its
-        articles or its exception): ``bot.ingest.run.PrepareMany``."""
+    async def prepare(self, jobs: list[Job]) -> list[Prepared]:
+        """The pipeline's ``prepare`` of each document in a worker (a page extracted first, in
+        the same call), an outcome each (its articles or its exception):
+        ``bot.ingest.run.PrepareMany``."""
         loop = asyncio.get_running_loop()
         executor, generation = await self._current()
         try:
-            return await loop.run_in_executor(executor, _prepare, documents)
+            return await loop.run_in_executor(executor, _prepare, jobs)
         except BrokenProcessPool:
             self._replace(generation)
-        # Broken by one of these documents or by another call: each one alone finds out which.
+        # Broken by one of these jobs or by another call: each one alone finds out which.
         out: list[Prepared] = []
-        for document in documents:
+        for job in jobs:
             try:
-                out.extend(await self._alone(_prepare, [document]))
+                out.extend(await self._alone(_prepare, [job]))
             except WorkerDied as exc:
                 out.append(exc)
         return out
-
-    async def extract(self, body: bytes, content_type: str, url: str) -> PageArticle:
-        """``bot.sources.parse.extract_page`` in a worker."""
-        loop = asyncio.get_running_loop()
-        executor, generation = await self._current()
-        try:
-            return await loop.run_in_executor(executor, extract_page, body, content_type, url)
-        except BrokenProcessPool:
-            self._replace(generation)
-        return await self._alone(extract_page, body, content_type, url)
 
     async def _alone(self, func: Callable[..., T], *args: Any) -> T:
         """``func`` in a pool of its own: WorkerDied when it kills that one too."""

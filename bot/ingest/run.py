@@ -11,6 +11,10 @@ before reading the report.
 ``prepare`` may hand documents elsewhere (``bot.ingest.pool``: worker processes), ``chunk``
 documents per call; then up to ``in_flight`` documents are being prepared at once, and their
 articles are still queued for writing in the order the documents were taken.
+
+A fetched page (``take_page``) is taken like a document and extracted in the same call that
+prepares it: one hand-off a page, and a page without an article is refused with the words
+the web source would use.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Protocol
 
 from bot.ingest.prepare import ArticlePipeline, Refused
 from bot.ingest.writer import ArticleWriter, Written
 from bot.sources.documents import Document, IngestReport, describe_error
+from bot.sources.errors import SourceError
+from bot.sources.fetched_page import FetchedPage
 from bot.store.records import NewArticle
 
 log = logging.getLogger(__name__)
@@ -32,28 +38,51 @@ log = logging.getLogger(__name__)
 # enough that a batch retried one by one after a failure stays quick.
 WRITE_BATCH = 100
 
-# What preparing one document gave: its articles, or the exception that refused it.
+# Stored URLs looked up per query: well under every database's limit on bound parameters.
+URL_LOOKUP_CHUNK = 500
+
+# What a run prepares: a document, or a fetched page whose document is extracted first.
+Job = Document | FetchedPage
+# What preparing one job gave: its articles, or the exception that refused it.
 Prepared = list[NewArticle] | Exception
-# Prepares documents, an outcome for each in order: in a thread by default, or in workers.
-PrepareMany = Callable[[list[Document]], Awaitable[list[Prepared]]]
+# Prepares jobs, an outcome for each in order: in a thread by default, or in workers.
+PrepareMany = Callable[[list[Job]], Awaitable[list[Prepared]]]
 
 
-def prepare_each(pipeline: ArticlePipeline, documents: list[Document]) -> list[Prepared]:
-    """Each document through the pipeline; one that fails gives its exception, alone."""
+def prepare_each(pipeline: ArticlePipeline, jobs: list[Job]) -> list[Prepared]:
+    """Each job through the pipeline (a page extracted first); one that fails gives its
+    exception, alone."""
     out: list[Prepared] = []
-    for document in documents:
+    for job in jobs:
         try:
+            document = job if isinstance(job, Document) else extracted(job)
             out.append(pipeline.prepare(document))
         except Exception as exc:  # a bug or a resource limit in one document: report, go on
             out.append(exc)
     return out
 
 
+def extracted(page: FetchedPage) -> Document:
+    """The page's document; ``Refused`` with the web source's own words when it has none
+    (``SourceError``: its reason; anything else: ``unexpected error: ...``)."""
+    try:
+        return page.document()
+    except SourceError as exc:
+        raise Refused(str(exc)) from None
+    except Exception as exc:
+        log.exception("extracting %s failed", page.source)
+        raise Refused(f"unexpected error: {describe_error(exc)}") from None
+
+
 class KnowsUrls(Protocol):
-    """The store's one question asked before a page is fetched."""
+    """What a run asks the store before pages are fetched: one URL, or many at once."""
 
     async def has_url(self, url: str) -> bool:
         """Whether an article with this URL is stored."""
+        ...
+
+    async def stored_urls(self, urls: Sequence[str]) -> set[str]:
+        """Those of ``urls`` that an article is stored with."""
         ...
 
 
@@ -80,57 +109,80 @@ class IngestRun:
         self._prepare = prepare or self._in_thread
         self._in_flight = max(1, in_flight)
         self._chunk = max(1, min(chunk, self._in_flight))
-        # Documents not yet handed to ``prepare``, then those being prepared (with their
-        # call and place in it), oldest first; settled one at a time, in order.
-        self._unsent: list[Document] = []
-        self._flight: deque[tuple[Document, asyncio.Future[list[Prepared]], int]] = deque()
+        # Jobs not yet handed to ``prepare``, then those being prepared (with their call and
+        # place in it), oldest first; settled one at a time, in order.
+        self._unsent: list[Job] = []
+        self._flight: deque[tuple[Job, asyncio.Future[list[Prepared]], int]] = deque()
         self._settling = asyncio.Lock()
         self._writer = writer
         self._store = store
         self._batch = max(1, batch)
         self._name_duplicates = name_duplicates
-        self._pending: list[tuple[Document, list[NewArticle]]] = []
+        self._pending: list[tuple[Job, list[NewArticle]]] = []
         self._writing: asyncio.Task[None] | None = None
+        # URLs looked up ahead (``look_up``) and, of them, those stored when looked up.
+        self._looked_up: set[str] = set()
+        self._stored: set[str] = set()
         self.report = IngestReport()
+
+    async def look_up(self, urls: Iterable[str]) -> None:
+        """Ask the store about many URLs at once (a query per ``URL_LOOKUP_CHUNK``), so that
+        ``seen`` answers them without a query each."""
+        fresh = [url for url in dict.fromkeys(urls) if url not in self._looked_up]
+        for start in range(0, len(fresh), URL_LOOKUP_CHUNK):
+            chunk = fresh[start : start + URL_LOOKUP_CHUNK]
+            self._stored |= await self._store.stored_urls(chunk)
+            self._looked_up.update(chunk)
 
     async def seen(self, url: str) -> bool:
         """Whether the URL is stored already; a stored one counts as a duplicate."""
-        if await self._store.has_url(url):
+        if url in self._looked_up:
+            stored = url in self._stored
+        else:
+            stored = await self._store.has_url(url)
+        if stored:
             self.report.duplicates += 1
-            return True
-        return False
+        return stored
 
     async def take(self, document: Document) -> None:
         """Prepare one document and queue it for the next write; a document that cannot be
         prepared is refused, with the reason. Returns once at most ``in_flight`` documents
         are still being prepared (with ``batch=1``: once this one is written)."""
+        await self._take(document)
+
+    async def take_page(self, page: FetchedPage) -> None:
+        """``take`` for a fetched page: extracted and prepared in one call; a page without an
+        article is refused with the reason."""
+        await self._take(page)
+
+    async def _take(self, job: Job) -> None:
         if self._batch == 1:
             # Written before take returns, so a caller may read the report right after.
-            (outcome,) = await self._prepare([document])
-            prepared = self._prepared(document, outcome)
+            (outcome,) = await self._prepare([job])
+            prepared = self._prepared(job, outcome)
             if prepared is None:
                 return
             await self._wait()
-            self._pending.append((document, prepared))
+            self._pending.append((job, prepared))
             batch, self._pending = self._pending, []
             await self._write(batch)
             return
-        self._unsent.append(document)
+        self._unsent.append(job)
         if len(self._unsent) >= self._chunk:
             self._send()
         while len(self._unsent) + len(self._flight) >= self._in_flight:
             await self._settle_oldest()
 
-    async def _in_thread(self, documents: list[Document]) -> list[Prepared]:
-        return await asyncio.to_thread(prepare_each, self._pipeline, documents)
+    async def _in_thread(self, jobs: list[Job]) -> list[Prepared]:
+        return await asyncio.to_thread(prepare_each, self._pipeline, jobs)
 
     def _send(self) -> None:
-        documents, self._unsent = self._unsent, []
-        if documents:
-            call = asyncio.ensure_future(self._prepare(documents))
-            self._flight.extend((document, call, n) for n, document in enumerate(documents))
+        jobs, self._unsent = self._unsent, []
+        if jobs:
+            call = asyncio.ensure_future(self._prepare(jobs))
+            self._flight.extend((job, call, n) for n, job in enumerate(jobs))
 
-    def _prepared(self, document: Document, outcome: Prepared) -> list[NewArticle] | None:
+    def _prepared(self, document: Job, outcome: Prepared) -> list[NewArticle] | None:
         if not isinstance(outcome, Exception):
             return outcome
         if isinstance(outcome, Refused):
@@ -179,7 +231,7 @@ class IngestRun:
         if batch:
             self._writing = asyncio.create_task(self._write(batch))
 
-    async def _write(self, batch: list[tuple[Document, list[NewArticle]]]) -> None:
+    async def _write(self, batch: list[tuple[Job, list[NewArticle]]]) -> None:
         try:
             results: list[Written | Exception] = await self._writer.write_each(
                 [articles for _, articles in batch]

@@ -5,7 +5,8 @@ carries the article, else from the page it links to. Page fetches per feed read 
 (FEED_MAX_PAGE_FETCHES): entries past the cap wait for the next poll, which refetches the feed
 in full because the validators of a read cut short are not kept. Parsing runs in a thread, so
 a large feed never holds the event loop; everything else is plain awaits, so cancelling a read
-(at shutdown) stops it at once.
+(at shutdown) stops it at once. A source given ``pages`` hands each fetched page on as it is
+(``FetchedPage``), so that extracting it runs in the same worker call as preparing it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from urllib.parse import urlsplit
 from bot.sources.cadence import feed_ttl_seconds
 from bot.sources.documents import Document, DocumentSink, describe_error
 from bot.sources.errors import SourceError, UnreadableContent
-from bot.sources.fetch import FetchResult
-from bot.sources.parse import FeedEntry, PageArticle, extract_page, looks_like_feed, parse_feed
+from bot.sources.fetched_page import FetchedPage
+from bot.sources.parse import FeedEntry, looks_like_feed, parse_feed
 from bot.sources.rsshub import Fetches
 
 log = logging.getLogger(__name__)
@@ -51,12 +52,8 @@ class SourceOutcome:
     newest_entry_at: datetime | None = None
 
 
-# Extracts a page's article from (body, content type, URL), e.g. in a worker process.
-Extract = Callable[[bytes, str, str], Awaitable[PageArticle]]
-
-
-async def _extract_in_thread(body: bytes, content_type: str, url: str) -> PageArticle:
-    return await asyncio.to_thread(extract_page, body, content_type, url)
+# Takes a fetched page to extract and prepare elsewhere (``IngestRun.take_page``).
+TakePage = Callable[[FetchedPage], Awaitable[None]]
 
 
 def _host(url: str) -> str:
@@ -64,15 +61,19 @@ def _host(url: str) -> str:
 
 
 class WebSource:
-    """Reads pages and feeds into a sink, with at most ``max_page_fetches`` pages per feed;
-    ``extract`` takes a page's article out of its HTML (in a thread unless given)."""
+    """Reads pages and feeds into a sink, with at most ``max_page_fetches`` pages per feed.
+
+    Each fetched page goes to ``pages`` unextracted when it is given (it refuses a page without
+    an article itself, with the same reason); else its article is extracted here, in a thread,
+    and the document goes to the sink.
+    """
 
     def __init__(
-        self, fetcher: Fetches, *, max_page_fetches: int, extract: Extract | None = None
+        self, fetcher: Fetches, *, max_page_fetches: int, pages: TakePage | None = None
     ) -> None:
         self._fetcher = fetcher
         self._max_page_fetches = max_page_fetches
-        self._extract = extract or _extract_in_thread
+        self._pages = pages
 
     async def read(
         self,
@@ -113,7 +114,10 @@ class WebSource:
                 raise UnreadableContent("not a feed: the URL serves a web page")
             else:
                 outcome.kind = "page"
-                await sink.take(await self._page(url, fetched))
+                known = Document(source=url, text="", origin=_host(url), url=url)
+                await self._hand_on(
+                    FetchedPage(fetched.body, fetched.content_type, fetched.url, known), sink
+                )
         except SourceError as exc:
             outcome.error = str(exc)
         except Exception as exc:
@@ -122,17 +126,12 @@ class WebSource:
             outcome.error = f"unexpected error: {describe_error(exc)}"
         return outcome
 
-    async def _page(self, url: str, fetched: FetchResult) -> Document:
-        page = await self._extract(fetched.body, fetched.content_type, fetched.url)
-        return Document(
-            source=url,
-            text=page.text,
-            origin=_host(url),
-            title=page.title,
-            author=page.author,
-            url=url,
-            published_at=page.published_at,
-        )
+    async def _hand_on(self, page: FetchedPage, sink: DocumentSink) -> None:
+        """The page to ``pages``, or its document to the sink (SourceError: no article)."""
+        if self._pages is not None:
+            await self._pages(page)
+        else:
+            await sink.take(await asyncio.to_thread(page.document))
 
     async def _read_entries(
         self, feed_url: str, entries: list[FeedEntry], sink: DocumentSink, outcome: SourceOutcome
@@ -152,7 +151,7 @@ class WebSource:
                             outcome.deferred += 1
                             return
                         fetches_left -= 1
-                    await sink.take(await self._entry(feed_url, entry))
+                    await self._entry(feed_url, entry, sink)
                 except SourceError as exc:
                     sink.report.refuse(name, str(exc))
                 except Exception as exc:
@@ -170,30 +169,24 @@ class WebSource:
             # Without validators the next read gets the whole feed, deferred entries included.
             outcome.etag = outcome.last_modified = None
 
-    async def _entry(self, feed_url: str, entry: FeedEntry) -> Document:
-        source = entry.link or entry.title or feed_url
-        origin = _host(entry.link or feed_url)
+    async def _entry(self, feed_url: str, entry: FeedEntry, sink: DocumentSink) -> None:
+        """The entry's document to the sink, or the page it links to (its own title, author
+        and date first)."""
+        known = Document(
+            source=entry.link or entry.title or feed_url,
+            text=entry.text if entry.has_article else "",
+            origin=_host(entry.link or feed_url),
+            title=entry.title,
+            author=entry.author,
+            url=entry.link,
+            published_at=entry.published_at,
+            feed=feed_url,
+        )
         if entry.has_article:
-            return Document(
-                source=source,
-                text=entry.text,
-                origin=origin,
-                title=entry.title,
-                author=entry.author,
-                url=entry.link,
-                published_at=entry.published_at,
-                feed=feed_url,
-            )
+            await sink.take(known)
+            return
         assert entry.link is not None  # an entry without text always has a link
         fetched = await self._fetcher.fetch(entry.link)
-        page = await self._extract(fetched.body, fetched.content_type, fetched.url)
-        return Document(
-            source=source,
-            text=page.text,
-            origin=origin,
-            title=entry.title or page.title,
-            author=entry.author or page.author,
-            url=entry.link,
-            published_at=entry.published_at or page.published_at,
-            feed=feed_url,
+        await self._hand_on(
+            FetchedPage(fetched.body, fetched.content_type, fetched.url, known), sink
         )

@@ -61,6 +61,9 @@ class Store(Protocol):
     async def has_url(self, url: str) -> bool:
         """Whether an article with this url is stored."""
 
+    async def stored_urls(self, urls: Sequence[str]) -> set[str]:
+        """Those of ``urls`` that an article is stored with, in one query."""
+
     async def has_content(self, content_hash: str) -> bool:
         """Whether an article with this content hash is stored."""
 

@@ -110,6 +110,15 @@ class SqlStore:
             found = await conn.execute(sa.select(articles.c.id).where(articles.c.url == url))
             return found.first() is not None
 
+    async def stored_urls(self, urls: Sequence[str]) -> set[str]:
+        """Those of ``urls`` that an article is stored with, in one query (a few hundred at
+        most: each URL is a bound parameter)."""
+        if not urls:
+            return set()
+        async with self._read() as conn:
+            found = await conn.execute(sa.select(articles.c.url).where(articles.c.url.in_(urls)))
+            return {url for (url,) in found}
+
     async def has_content(self, content_hash: str) -> bool:
         """Whether an article with this content hash is stored."""
         async with self._read() as conn:

@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,10 +22,12 @@ from bot.config import Settings
 from bot.ingest import Document, Ingestor, open_store
 from bot.ingest import pool as pool_module
 from bot.ingest.pool import PreparePool, WorkerDied, fork_available, worker_count
-from bot.ingest.prepare import ArticlePipeline
-from bot.ingest.run import IngestRun, KnowsUrls, Prepared
+from bot.ingest.prepare import ArticlePipeline, Refused
+from bot.ingest.run import IngestRun, Job, KnowsUrls, Prepared, prepare_each
 from bot.ingest.writer import ArticleWriter, Written
+from bot.sources import fetched_page
 from bot.sources.documents import IngestReport
+from bot.sources.fetched_page import FetchedPage
 from bot.sources.parse import PageArticle, extract_page
 from bot.store.records import NewArticle
 from summaries import split_page
@@ -273,29 +276,71 @@ def _extract_or_die(body: bytes, content_type: str, url: str) -> PageArticle:
     return extract_page(body, content_type, url)
 
 
+def _fetched(url: str, body: bytes, *, title: str = "") -> FetchedPage:
+    known = Document(source=url, text="", origin="news.example", url=url, title=title)
+    return FetchedPage(body, "text/html; charset=utf-8", url, known)
+
+
+def _pages() -> list[FetchedPage]:
+    """The seed page's articles as news pages, then a page without an article."""
+    pages = [
+        _fetched(f"https://news.example/{n}", article_page(a).encode("utf-8"))
+        for n, a in enumerate(seed_articles())
+    ]
+    empty = b"<html><body><nav>menu</nav></body></html>"
+    return [*pages, _fetched("https://news.example/empty", empty)]
+
+
+async def test_a_page_is_extracted_and_prepared_in_one_worker_call(
+    topics: tuple[Topic, ...], tmp_path: Path
+) -> None:
+    settings = _settings(tmp_path, "pages.db", 2)
+    pipeline = Ingestor(cast(Any, None), settings=settings, topics=topics).pipeline
+    pages = _pages()
+    pages[1] = replace(pages[1], known=replace(pages[1].known, title="订阅源给的标题"))
+    pool = PreparePool(pipeline, 2)
+    try:
+        pooled = await pool.prepare(cast(list[Job], pages))
+    finally:
+        pool.close()
+
+    # As in one process: the page's document (the feed's title first), then the pipeline.
+    for page, outcome in zip(pages[:-1], pooled, strict=False):
+        found = extract_page(page.body, page.content_type, page.fetched_url)
+        document = replace(
+            page.known,
+            text=found.text,
+            title=page.known.title or found.title,
+            published_at=found.published_at,
+            author=found.author,
+        )
+        assert outcome == pipeline.prepare(document)
+    assert cast(list[NewArticle], pooled[1])[0].title == "订阅源给的标题"
+    refusal = pooled[-1]
+    # The words the web source gives a page without an article when it extracts it itself.
+    assert isinstance(refusal, Refused)
+    assert str(refusal) == "no article text found on the page"
+
+
 async def test_a_page_that_kills_its_worker_is_refused_alone(
     monkeypatch: pytest.MonkeyPatch, topics: tuple[Topic, ...], tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(pool_module, "extract_page", _extract_or_die)
+    monkeypatch.setattr(fetched_page, "extract_page", _extract_or_die)
     settings = _settings(tmp_path, "pages.db", 2)
-    ingestor = Ingestor(cast(Any, None), settings=settings, topics=topics)
-    pool = PreparePool(ingestor.pipeline, 2)
-    pages = [article_page(a).encode("utf-8") for a in seed_articles()]
-    urls = [f"https://news.example/{n}" for n in range(len(pages))]
-    urls[1] = "https://news.example/die"
+    pipeline = Ingestor(cast(Any, None), settings=settings, topics=topics).pipeline
+    pages = _pages()[:-1]
+    pages[1] = replace(pages[1], fetched_url="https://news.example/die")
+    pool = PreparePool(pipeline, 2)
     try:
-        outcomes = await asyncio.gather(
-            *(
-                pool.extract(page, "text/html; charset=utf-8", u)
-                for page, u in zip(pages, urls, strict=True)
-            ),
-            return_exceptions=True,
+        # Two calls at once, as a run makes them: the break is found out document by document.
+        halves = await asyncio.gather(
+            pool.prepare(cast(list[Job], pages[:3])), pool.prepare(cast(list[Job], pages[3:]))
         )
     finally:
         pool.close()
+    outcomes = [outcome for half in halves for outcome in half]
     assert isinstance(outcomes[1], WorkerDied)
-    others = [o for n, o in enumerate(outcomes) if n != 1]
-    expected = [
-        extract_page(p, "text/html; charset=utf-8", u) for p, u in zip(pages, urls, strict=True)
+    expected = prepare_each(pipeline, cast(list[Job], pages))
+    assert [o for n, o in enumerate(outcomes) if n != 1] == [
+        e for n, e in enumerate(expected) if n != 1
     ]
-    assert others == [e for n, e in enumerate(expected) if n != 1]

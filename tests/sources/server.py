@@ -33,6 +33,7 @@ class Request:
 
     path: str
     headers: dict[str, str]
+    peer: int = 0  # the client's port: one a connection
 
 
 class LocalServer:
@@ -82,7 +83,8 @@ class LocalServer:
                 pass
 
             def do_GET(self) -> None:
-                request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                request = Request(self.path, headers, peer=self.client_address[1])
                 with server._lock:
                     server.requests.append(request)
                     server.in_flight += 1

@@ -6,12 +6,14 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
 
 from bot.config import Settings
 from bot.ingest import Ingestor, IngestReport, open_store
+from bot.ingest import run as run_module
 from bot.sources.client import make_fetcher
 from bot.sources.safety import AddressPolicy
 from bot.store.api import Store
@@ -329,3 +331,74 @@ async def test_pages_extracted_in_workers_store_what_one_process_stores(
         == reports[1].refused
         == [(urls[-1], "no article text found on the page")]
     )
+
+
+class _AskedStore:
+    """The store, recording how ingest asks it about URLs."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.one_by_one: list[str] = []
+        self.lookups: list[list[str]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def has_url(self, url: str) -> bool:
+        self.one_by_one.append(url)
+        return await self.store.has_url(url)
+
+    async def stored_urls(self, urls: Sequence[str]) -> set[str]:
+        self.lookups.append(list(urls))
+        return await self.store.stored_urls(urls)
+
+
+async def test_stored_pages_are_looked_up_together_and_not_fetched_again(
+    server: LocalServer,
+    store: Store,
+    settings: Settings,
+    topics: tuple[Topic, ...],
+    client: httpx.AsyncClient,
+    no_sleep: NoSleep,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(run_module, "URL_LOOKUP_CHUNK", 2)
+    articles = seed_articles()[:3]
+    urls = [serve_page(server, f"/p{n}.html", a) for n, a in enumerate(articles)]
+    asked = _AskedStore(store)
+    first = await ingest(cast(Store, asked), urls[:2], settings, topics, client, no_sleep)
+    assert (first.added, first.duplicates) == (2, 0)
+
+    asked.lookups.clear()
+    again = await ingest(cast(Store, asked), [*urls, urls[0]], settings, topics, client, no_sleep)
+    assert (again.added, again.duplicates, again.refused) == (1, 2, [])
+    # One query per two URLs (each once), none before each fetch; stored pages not fetched.
+    assert asked.lookups == [urls[:2], urls[2:]]
+    assert asked.one_by_one == []
+    assert [server.hits(f"/p{n}.html") for n in range(3)] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("workers", [2, 1])
+async def test_a_linked_page_without_an_article_is_refused_by_its_link(
+    server: LocalServer,
+    tmp_path: Path,
+    topics: tuple[Topic, ...],
+    client: httpx.AsyncClient,
+    no_sleep: NoSleep,
+    workers: int,
+) -> None:
+    article = seed_articles()[1]
+    good = serve_page(server, "/ok.html", article)
+    server.route("/empty.html", Reply(200, b"<html><body><nav>menu</nav></body></html>", HTML))
+    items = [("订阅源给的标题", good, ""), ("空的页面", server.url("/empty.html"), "")]
+    server.route("/rss.xml", Reply(200, rss_feed(items).encode(), {"Content-Type": "text/xml"}))
+    settings = make_settings(tmp_path, ingest_workers=workers)
+    store = await open_store(settings.database_url)
+    try:
+        report = await ingest(store, [server.url("/rss.xml")], settings, topics, client, no_sleep)
+        titles = [a.title for a in await all_articles(store)]
+    finally:
+        await store.close()
+    # The feed's title wins over the page's, as when the source extracts the page itself.
+    assert (report.added, titles) == (1, ["订阅源给的标题"])
+    assert report.refused == [(server.url("/empty.html"), "no article text found on the page")]

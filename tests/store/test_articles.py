@@ -70,6 +70,10 @@ async def test_same_url_with_other_text_is_a_duplicate(store: SqlStore) -> None:
     assert result.added == () and result.duplicates == 1
     assert await store.has_url("https://example.org/same")
     assert not await store.has_url("https://example.org/other")
+    assert await store.stored_urls(
+        ["https://example.org/other", "https://example.org/same", "https://example.org/same"]
+    ) == {"https://example.org/same"}
+    assert await store.stored_urls([]) == set()
     # Articles without a url never collide on it.
     no_url = [make_article("丙", paragraphs[3]), make_article("丁", paragraphs[4])]
     assert len((await store.add_articles(no_url)).added) == 2
