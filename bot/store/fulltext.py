@@ -59,7 +59,10 @@ def query_tokens(text: str, analyzer: Analyzer) -> tuple[str, ...]:
 
 def document_text(tokens: Sequence[str]) -> str:
     """Space-joined tokens: the text the SQLite FTS5 index holds for a title or a body."""
-    # A token of at most 250 characters is at most 1000 bytes: only longer ones are encoded.
+    # A token of at most 250 characters is at most 1000 bytes: only longer ones are encoded,
+    # and only an article that has one is filtered token by token.
+    if max(map(len, tokens), default=0) <= 250:
+        return " ".join(tokens)
     return " ".join([t for t in tokens if len(t) <= 250 or _indexable(t)])
 
 
