@@ -32,10 +32,10 @@ NEWEST_FIRST = (articles.c.sort_at.desc(), articles.c.id.desc())
 
 @functools.cache
 def _insert_articles(backend: str) -> Any:
-    """The INSERT of new articles, built once: executed with a parameter row per article, it
-    stays in SQLAlchemy's statement cache, where a multi-row ``values([...])`` was compiled
-    afresh for every batch. SQLAlchemy sends the rows as multi-row INSERTs ("insertmanyvalues")
-    and returns (id, content_hash) of each row inserted.
+    """The INSERT of new articles, built once and executed with a parameter row per article:
+    compiled once and cached (a multi-row ``values([...])`` would be compiled afresh for every
+    batch). SQLAlchemy still sends the rows as multi-row INSERTs ("insertmanyvalues") and
+    returns (id, content_hash) of each row inserted.
     """
     # The feed's id, looked up in the same statement (NULL for a feed not registered or none).
     feed_id = (
