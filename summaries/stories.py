@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import repeat
 from typing import NamedTuple
 
 from summaries.story_signature import (
@@ -156,11 +158,14 @@ class StoryIndex:
 
     def _candidates(self, probe: _Probe, when: float) -> list[Story]:
         shared: dict[ArticleId, float] = {}
-        heaviest = sorted(probe.terms.items(), key=lambda item: (-item[1], item[0]))
-        for term, weight in heaviest[:QUERY_TERMS]:
+        terms = probe.terms
+        for term in _heaviest_first(terms)[:QUERY_TERMS]:
+            weight = terms[term]
             for story_id in self._postings.get(term, ()):
                 shared[story_id] = shared.get(story_id, 0.0) + weight
-        ranked = sorted(shared, key=lambda s: (-shared[s], self._order[s]))
+        # Most shared weight first, the older story first among equals.
+        ranked = sorted(shared, key=self._order.__getitem__)
+        ranked.sort(key=shared.__getitem__, reverse=True)
         out = []
         for story_id in ranked:
             story = self._stories[story_id]
@@ -247,24 +252,28 @@ class StoryIndex:
             story.last_seen = when
         heapq.heappush(self._closing, (story.last_seen, self._order[story.id], story.id))
         centroid = story.centroid
+        in_centroid = centroid.get
         for term, weight in signature.terms:
-            centroid[term] = centroid.get(term, 0.0) + weight
+            centroid[term] = in_centroid(term, 0.0) + weight
+        heaviest = _heaviest_first(centroid)
         if len(centroid) > CENTROID_TERMS:
-            kept = sorted(centroid.items(), key=lambda item: (-item[1], item[0]))[:CENTROID_TERMS]
-            story.centroid = centroid = dict(kept)
-        carried = self._carried
+            # Kept heaviest first: the order the norm below is summed in.
+            story.centroid = centroid = {t: centroid[t] for t in heaviest[:CENTROID_TERMS]}
+        carried, members_with = self._carried, story.terms
+        in_carried, in_members = carried.get, members_with.get
         self._open_articles += 1
         for term, _ in signature.terms:
-            story.terms[term] = story.terms.get(term, 0) + 1
-            carried[term] = carried.get(term, 0) + 1
+            members_with[term] = in_members(term, 0) + 1
+            carried[term] = in_carried(term, 0) + 1
+        bigrams = story.bigrams
         for bigram in signature.title_bigrams:
-            story.bigrams[bigram] = story.bigrams.get(bigram, 0.0) + 1.0
+            bigrams[bigram] = bigrams.get(bigram, 0.0) + 1.0
             # Bigrams and words share one table; the prefix keeps a bigram apart from a word.
-            carried["\x1f" + bigram] = carried.get("\x1f" + bigram, 0) + 1
-        story._centroid_norm = math.sqrt(sum(w * w for w in centroid.values()))
-        story._bigram_norm = math.sqrt(sum(c * c for c in story.bigrams.values()))
-        heaviest = sorted(centroid.items(), key=lambda item: (-item[1], item[0]))[:INDEX_TERMS]
-        self._set_keys(story, tuple(term for term, _ in heaviest))
+            key = "\x1f" + bigram
+            carried[key] = in_carried(key, 0) + 1
+        story._centroid_norm = _norm(centroid)
+        story._bigram_norm = _norm(bigrams)
+        self._set_keys(story, tuple(heaviest[:INDEX_TERMS]))
 
     def _forget(self, counts: Iterable[tuple[str, int]]) -> None:
         carried = self._carried
@@ -287,12 +296,23 @@ class StoryIndex:
 
 
 def _norm(vector: dict[str, float]) -> float:
-    return math.sqrt(sum(w * w for w in vector.values()))
+    values = list(vector.values())
+    return math.sqrt(sum(map(operator.mul, values, values)))
+
+
+def _heaviest_first(weights: dict[str, float]) -> list[str]:
+    """The keys, heaviest first, in string order among equal weights: the order of sorting
+    by (-weight, key), from two sorts that call no Python function per key."""
+    keys = sorted(weights)
+    keys.sort(key=weights.__getitem__, reverse=True)  # stable: equal weights keep key order
+    return keys
 
 
 def _without(vector: dict[str, float], norm: float, left_out: set[str]) -> float:
     """The norm of ``vector`` without the entries in ``left_out``."""
-    square = norm * norm - sum(vector[k] ** 2 for k in left_out if k in vector)
+    # The entries of left_out that vector holds, squared, in C (a missing or zero entry,
+    # dropped by the filter, adds nothing to the sum).
+    square = norm * norm - sum(map(pow, filter(None, map(vector.get, left_out)), repeat(2)))
     return math.sqrt(square) if square > 1e-12 else 0.0
 
 

@@ -160,11 +160,14 @@ class ArticleWriter:
             await self._assign(loose)
             return
         for row in await self._store.story_signatures(after=self._story_seen):
-            signature = _signature(row.signature)
-            # An article another process has not grouped yet is that process's to group.
-            if row.article_id not in self._story_own and row.story_id is not None and signature:
-                self._stories.add(row.article_id, signature, row.story_id)
             self._story_seen = max(self._story_seen, row.article_id)
+            # An article another process has not grouped yet is that process's to group; one
+            # this writer grouped is in the index already (its signature is not decoded again).
+            if row.article_id in self._story_own or row.story_id is None:
+                continue
+            signature = _signature(row.signature)
+            if signature is not None:
+                self._stories.add(row.article_id, signature, row.story_id)
         self._story_own = {i for i in self._story_own if i > self._story_seen}
 
     async def _assign(self, new: Sequence[tuple[int, StorySignature]]) -> None:

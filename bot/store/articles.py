@@ -6,6 +6,7 @@ store's ``Analyzer`` (see bot.store.fulltext): no language processing happens he
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -29,8 +30,30 @@ from bot.store.schema import (
 NEWEST_FIRST = (articles.c.sort_at.desc(), articles.c.id.desc())
 
 
-# Rows per INSERT statement: 17 parameters a row stays far below both backends' limits.
-_ROWS_PER_INSERT = 500
+@functools.cache
+def _insert_articles(backend: str) -> Any:
+    """The INSERT of new articles, built once and executed with a parameter row per article:
+    compiled once and cached (a multi-row ``values([...])`` would be compiled afresh for every
+    batch). SQLAlchemy still sends the rows as multi-row INSERTs ("insertmanyvalues") and
+    returns (id, content_hash) of each row inserted.
+    """
+    # The feed's id, looked up in the same statement (NULL for a feed not registered or none).
+    feed_id = (
+        sa.select(feeds.c.id)
+        .where(feeds.c.url == sa.bindparam("feed_url", type_=sa.Text))
+        .scalar_subquery()
+    )
+    # ON CONFLICT DO NOTHING covers both unique keys (content_hash and url), also against
+    # a row another process committed a moment ago, or an earlier row of this batch.
+    return (
+        dialect.insert(backend, articles)
+        .values(feed_id=feed_id)
+        .on_conflict_do_nothing()
+        .returning(articles.c.id, articles.c.content_hash)
+    )
+
+
+_INSERT_TOPIC = article_topics.insert()
 
 
 async def add_articles(
@@ -38,18 +61,12 @@ async def add_articles(
 ) -> AddResult:
     """Insert new articles with their index rows; duplicates (hash or url) are skipped.
 
-    A few statements per batch, not per article: one multi-row INSERT of the articles (their
-    ids come back with their content hashes), then one executemany each for the index rows and
-    the topic rows.
+    A few statements per batch, not per article: one executemany each for the articles (their
+    ids come back with their content hashes), the index rows and the topic rows.
     """
     values = [article_values(article, now=now) for article in batch]
-    stored: dict[str, int] = {}
-    for start in range(0, len(values), _ROWS_PER_INSERT):
-        # ON CONFLICT DO NOTHING covers both unique keys (content_hash and url), also against
-        # a row another process committed a moment ago, or an earlier row of this batch.
-        stmt = dialect.insert(backend, articles).values(values[start : start + _ROWS_PER_INSERT])
-        stmt = stmt.on_conflict_do_nothing().returning(articles.c.id, articles.c.content_hash)
-        stored.update((row.content_hash, row.id) for row in await conn.execute(stmt))
+    found = await conn.execute(_insert_articles(backend), values)
+    stored: dict[str, int] = {row.content_hash: row.id for row in found}
     ids: list[int | None] = []
     new: list[tuple[int, NewArticle, datetime]] = []
     for article, row in zip(batch, values, strict=True):
@@ -65,7 +82,7 @@ async def add_articles(
         await conn.execute(statement, rows)
         topics = [{"topic": t, "article_id": i} for i, a, _ in new for t in dict.fromkeys(a.topics)]
         if topics:
-            await conn.execute(article_topics.insert(), topics)
+            await conn.execute(_INSERT_TOPIC, topics)
     added = tuple(i for i in ids if i is not None)
     return AddResult(added=added, duplicates=len(ids) - len(added), ids=tuple(ids))
 

@@ -59,7 +59,10 @@ def query_tokens(text: str, analyzer: Analyzer) -> tuple[str, ...]:
 
 def document_text(tokens: Sequence[str]) -> str:
     """Space-joined tokens: the text the SQLite FTS5 index holds for a title or a body."""
-    # A token of at most 250 characters is at most 1000 bytes: only longer ones are encoded.
+    # A token of at most 250 characters is at most 1000 bytes: only longer ones are encoded,
+    # and only an article that has one is filtered token by token.
+    if max(map(len, tokens), default=0) <= 250:
+        return " ".join(tokens)
     return " ".join([t for t in tokens if len(t) <= 250 or _indexable(t)])
 
 
@@ -78,7 +81,11 @@ def _fts5_string(token: str) -> str:
 
 
 def _pg_lexeme(token: str) -> str:
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + _pg_escaped(token) + "'"
+
+
+def _pg_escaped(token: str) -> str:
+    return token.replace("\\", "\\\\").replace("'", "''")
 
 
 def tsquery_text(tokens: Sequence[str]) -> str:
@@ -92,7 +99,8 @@ def tsquery_any_text(groups: Sequence[Sequence[str]]) -> str:
 
 
 def tsvector_text(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> str:
-    """tsvector input with positions: title tokens weighted A, body tokens weighted B.
+    """tsvector input with positions: title tokens weighted A, body tokens weighted B (a
+    lexeme may be given more than once: the input merges its positions).
 
     Built as a literal rather than with to_tsvector, so PostgreSQL's own parser never splits
     or rewrites a jieba token (3.5, c++ and 100% stay whole).
@@ -132,25 +140,37 @@ def tsvector_text(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> st
 
 
 def _tsvector_text_small(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> str:
-    """``tsvector_text`` for an article within every limit (what the loop above would give)."""
+    """``tsvector_text`` for an article within every limit: each token with its position, in
+    order (the text's longest part, built without a Python step per token).
+
+    A lexeme may repeat: PostgreSQL's tsvector input merges the positions of a repeated
+    lexeme, sorted, and keeps its first 256, which is what the loop above does by hand; the
+    stored tsvector is the same.
+    """
     in_title = len(title_tokens)
     end = in_title + len(body_tokens)
-    entries = [
-        *map("{}A".format, range(1, in_title + 1)),
-        *map("{}B".format, range(in_title + 1, end + 1)),
-    ]
-    positions: dict[str, list[str]] = {}
-    get = positions.get
-    for entry, token in zip(entries, chain(title_tokens, body_tokens), strict=True):
-        found = get(token)
-        if found is None:
-            positions[token] = [entry]
-        else:
-            found.append(entry)
-    limit = _PG_MAX_POSITIONS_PER_LEXEME
-    return " ".join(
-        [
-            f"{_pg_lexeme(t)}:{','.join(p[:limit] if len(p) > limit else p)}"
-            for t, p in positions.items()
-        ]
-    )
+    if not end:
+        return ""
+    tokens = [*title_tokens, *body_tokens]
+    joined = "".join(tokens)
+    if "'" in joined or "\\" in joined:
+        tokens = [_pg_escaped(t) for t in tokens]
+    # Tokens and "':<position><weight> '" tails alternate; the first quote is added, the
+    # last tail's " '" dropped.
+    parts = tokens + tokens
+    parts[0::2] = tokens
+    parts[1::2] = _tails("A", 1, in_title + 1) + _tails("B", in_title + 1, end + 1)
+    return "'" + "".join(parts)[:-2]
+
+
+# "':<position><weight> '" for each position so far, per weight: grown to the longest article.
+_TAILS: dict[str, list[str]] = {"A": [], "B": []}
+
+
+def _tails(weight: str, start: int, stop: int) -> list[str]:
+    table = _TAILS[weight]
+    if len(table) < stop:
+        # A new list, never extended in place: another thread reading the old one is unharmed.
+        grown = [f"':{position}{weight} '" for position in range(len(table), stop)]
+        table = _TAILS[weight] = table + grown
+    return table[start:stop]

@@ -7,10 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
-import sqlalchemy as sa
-
 from bot.store.records import ChatRecord, NewArticle, StoredArticle
-from bot.store.schema import feeds
 
 
 def dump_list(values: Sequence[Any]) -> str:
@@ -24,7 +21,8 @@ def load_list(text: str | None) -> tuple[Any, ...]:
 
 
 def article_values(article: NewArticle, *, now: datetime) -> dict[str, Any]:
-    """Column values for a new article row."""
+    """Parameters of a new article row: its columns' values, and ``feed_url``, which the
+    insert (``bot.store.articles``) turns into the feed's id."""
     return {
         "source": article.source,
         "url": article.url,
@@ -45,12 +43,7 @@ def article_values(article: NewArticle, *, now: datetime) -> dict[str, Any]:
         "category_confidence": article.category_confidence,
         "category_second": article.category_second,
         "story_signature": article.story_signature,
-        # The feed's id, looked up in the same statement (NULL for a feed not registered).
-        "feed_id": (
-            sa.select(feeds.c.id).where(feeds.c.url == article.feed_url).scalar_subquery()
-            if article.feed_url
-            else None
-        ),
+        "feed_url": article.feed_url,
     }
 
 

@@ -8,9 +8,11 @@ whichever process added the last member.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,6 +32,25 @@ def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
         yield list(values[start : start + _CHUNK])
 
 
+# Built once, executed with a parameter row per article or story: cached by SQLAlchemy, and
+# one executemany per batch instead of a statement per story.
+_SET_STORY = (
+    articles.update()
+    .where(articles.c.id == sa.bindparam("aid"))
+    .values(story_id=sa.bindparam("sid"))
+)
+_COUNTED = ("representative_id", "size", "sources", "first_seen_at", "last_seen_at")
+
+
+@functools.cache
+def _upsert_story(backend: str) -> Any:
+    """The INSERT of a story row that, for a story already stored, updates its counts."""
+    stmt = dialect.insert(backend, stories)
+    return stmt.on_conflict_do_update(
+        index_elements=["id"], set_={name: stmt.excluded[name] for name in _COUNTED}
+    )
+
+
 async def assign_stories(
     conn: AsyncConnection, backend: str, assignments: Sequence[StoryAssignment]
 ) -> None:
@@ -37,12 +58,7 @@ async def assign_stories(
     transaction); the last assignment of a story names its representative."""
     if not assignments:
         return
-    await conn.execute(
-        articles.update()
-        .where(articles.c.id == sa.bindparam("aid"))
-        .values(story_id=sa.bindparam("sid")),
-        [{"aid": a.article_id, "sid": a.story_id} for a in assignments],
-    )
+    await conn.execute(_SET_STORY, [{"aid": a.article_id, "sid": a.story_id} for a in assignments])
     representative = {a.story_id: a.representative_id for a in assignments}
     touched = sorted(representative)
     for part in _chunks(touched):
@@ -57,16 +73,19 @@ async def assign_stories(
             .where(articles.c.story_id.in_(part))
             .group_by(articles.c.story_id)
         )
-        for row in await conn.execute(counted):
-            values = {
+        rows = [
+            {
+                "id": row.story_id,
                 "representative_id": representative[row.story_id],
                 "size": int(row.size),
                 "sources": int(row.sources),
                 "first_seen_at": row.first,
                 "last_seen_at": row.last,
             }
-            stmt = dialect.insert(backend, stories).values(id=row.story_id, **values)
-            await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+            for row in await conn.execute(counted)
+        ]
+        if rows:
+            await conn.execute(_upsert_story(backend), rows)
 
 
 async def story_signatures(
