@@ -14,6 +14,7 @@ import pytest
 
 from bot.config import Settings
 from bot.ingest import FilePolicy, Ingestor
+from bot.sources import files as file_source
 from bot.sources.files import SYSTEM_REFUSAL, read_text
 from bot.store import SqlStore
 from bot.store.records import AddResult, NewArticle, StoriesOf
@@ -85,6 +86,36 @@ async def test_unreadable_missing_and_empty_files_are_refused(
     assert reasons[str(binary)] == "not UTF-8 or GB18030 text"
     assert reasons[str(empty)] == "no article text found"
     assert reasons[str(tmp_path / "gone.txt")] == "no such file or folder"
+
+
+async def test_files_read_ahead_in_bounded_chunks_each_counted_once(
+    ingestor: Ingestor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are read a few at a time off the event loop: a chunk stops at its character
+    budget, a refused file in a chunk is refused alone, and progress counts every file once."""
+    monkeypatch.setattr(file_source, "_READ_AHEAD_FILES", 3)
+    seed_chars = len(read_text(SEED))
+    monkeypatch.setattr(file_source, "_READ_AHEAD_CHARS", seed_chars + 1)
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "a.txt")
+    (folder / "b.txt").write_bytes(b"\xff\xfe\xff\x00\x81")
+    (folder / "c.txt").write_text("各地抓住有利天气，加快春耕备耕。", encoding="utf-8")
+    (folder / "d.txt").write_text(
+        "春耕\n\n记者获悉，全国春耕备耕有序推进，农资供应总体充足。", encoding="utf-8"
+    )
+
+    chunks = file_source._read_ahead(sorted(folder.iterdir()))
+    # a.txt alone is under the budget, with b.txt (refused, no characters) it still is,
+    # c.txt passes it: the chunk ends there, d.txt waits for the next trip.
+    assert [path.name for path, _ in chunks] == ["a.txt", "b.txt", "c.txt"]
+    assert isinstance(chunks[1][1], file_source.RefusedFile)
+
+    seen: list[tuple[int, int]] = []
+    report = await ingestor.files([folder], progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert dict(report.refused) == {str(folder / "b.txt"): "not UTF-8 or GB18030 text"}
+    assert report.added == 7  # the seed page's five, c.txt and d.txt
 
 
 class _FailingOnFile:
