@@ -1,6 +1,7 @@
 """CPU per 1,000 articles of the ingest pipeline's steps, in one process and in the worker pool.
 
-Run: python bench/prepare_cpu.py [--articles N] [--rounds R] [--code DIR] [--profile].
+Run: python bench/prepare_cpu.py [--articles N] [--rounds R] [--code DIR] [--profile]
+[--no-pool].
 Reads the first N (1,000) real Sohu articles (as bench/bulk_ingest.py picks them) from
 ../shared/eval or WENZHAI_EVAL_DIR, and prints the CPU seconds per 1,000 articles of:
 
@@ -40,6 +41,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--code", type=Path, default=REPO, help="checkout to import from")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--no-pool", action="store_true", help="in-process figures only")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     sys.path.insert(0, str(args.code.resolve()))
@@ -112,13 +114,15 @@ def main() -> int:
         after = _children_cpu()
         return (after[0] - before[0]) * per, (after[1] - before[1]) * per
 
-    asyncio.run(pooled())  # the first fork pays one-off costs
-    user, system = min((asyncio.run(pooled()) for _ in range(args.rounds)), key=sum)
-    workers = user + system
     print(f"code           {args.code.resolve().name} ({len(articles)} articles)")
     print(f"digest         {best['digest']:.3f} s per 1,000")
     print(f"prepare        {best['prepare']:.3f} s per 1,000")
     print(f"beyond digest  {best['prepare'] - best['digest']:.3f} s per 1,000")
+    if args.no_pool:
+        return 0
+    asyncio.run(pooled())  # the first fork pays one-off costs
+    user, system = min((asyncio.run(pooled()) for _ in range(args.rounds)), key=sum)
+    workers = user + system
     print(
         f"pool workers   {workers:.3f} s per 1,000 (user {user:.3f}, system {system:.3f};"
         f" best of {args.rounds})"

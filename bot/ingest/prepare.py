@@ -25,6 +25,9 @@ from summaries.story_signature import StorySigner
 from summaries.text import nfkc
 
 _SPACES = re.compile(r"\s+")
+# json.dumps(..., ensure_ascii=False) without making an encoder per call; a signature's JSON is
+# never circular, so the check for it is left out (the text is the same).
+_SIGNATURE_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 class Refused(Exception):
@@ -118,7 +121,7 @@ class ArticlePipeline:
             category_confidence=category.confidence,
             category_second=category.second[0] if category.second else None,
             feed_url=document.feed,
-            story_signature=json.dumps(signature.to_json(), ensure_ascii=False),
+            story_signature=_SIGNATURE_JSON.encode(signature.to_json()),
             title_tokens=tuple(self.analyzer.tokens(article.title)),
             body_tokens=body_tokens,
         )
