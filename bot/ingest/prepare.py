@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import re
 
 from bot.sources.documents import Document
 from bot.store import Analyzer
@@ -24,7 +23,6 @@ from summaries.similarity import simhash
 from summaries.story_signature import StorySigner
 from summaries.text import nfkc
 
-_SPACES = re.compile(r"\s+")
 # json.dumps(..., ensure_ascii=False) without making an encoder per call; a signature's JSON is
 # never circular, so the check for it is left out (the text is the same).
 _SIGNATURE_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
@@ -42,7 +40,9 @@ def content_hash(title: str, body: str) -> str:
     """
 
     def normal(text: str) -> str:
-        return _SPACES.sub(" ", nfkc(text)).strip()
+        # str.split's whitespace is the regex ``\s``'s (both are str.isspace): the same as
+        # replacing runs of ``\s`` by one space and stripping, at a fraction of the cost.
+        return " ".join(nfkc(text).split())
 
     return hashlib.sha256(f"{normal(title)}\n{normal(body)}".encode()).hexdigest()
 
