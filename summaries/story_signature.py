@@ -19,6 +19,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import compress
+from operator import add, mul, neg
 from typing import Any
 
 from summaries.chars import WORD_CHAR
@@ -84,8 +86,25 @@ def is_story_word(token: str) -> bool:
 
 def title_bigrams(title: str) -> tuple[str, ...]:
     """Distinct character bigrams of a title's letters, digits and ideographs, sorted."""
-    chars = [c for c in nfkc(title).lower() if WORD_CHAR.match(c)]
-    return tuple(sorted({a + b for a, b in zip(chars, chars[1:], strict=False)}))
+    chars = WORD_CHAR.findall(nfkc(title).lower())
+    return tuple(sorted(set(map(add, chars, chars[1:]))))
+
+
+class _Memory(dict[str, bool]):
+    """Every token a signer met: whether it is a story word (filled on first sight, so a lookup
+    in C replaces the is_story_word test of every token), and each story word's IDF."""
+
+    def __init__(self, idf: Mapping[str, float], unknown_idf: float) -> None:
+        super().__init__()
+        self._table = idf
+        self._unknown = unknown_idf
+        self.idf: dict[str, float] = {}
+
+    def __missing__(self, token: str) -> bool:
+        story = self[token] = is_story_word(token)
+        if story:
+            self.idf[token] = self._table.get(token, self._unknown)
+        return story
 
 
 class StorySigner:
@@ -115,41 +134,30 @@ class StorySigner:
         self.lead_chars = lead_chars
         self.max_terms = max_terms
 
-        # Every token met so far: a story word with its IDF, or another token. Membership in
-        # these replaces the is_story_word test and the IDF lookup of every token.
-        self._known: dict[str, float] = {}
-        self._others: set[str] = set()
+        self._memory = _Memory(self.idf, self.unknown_idf)
 
-    def _memory(self) -> tuple[dict[str, float], set[str]]:
-        # Bounded: starts afresh between signatures, with new objects, so that a signature
-        # being computed in another thread keeps the tables it holds.
-        if len(self._known) + len(self._others) >= MEMORY_LIMIT:
-            self._known, self._others = {}, set()
-        return self._known, self._others
+    def _fresh_memory(self) -> _Memory:
+        # Bounded: starts afresh between signatures, with a new object, so that a signature
+        # being computed in another thread keeps the one it holds.
+        if len(self._memory) >= MEMORY_LIMIT:
+            self._memory = _Memory(self.idf, self.unknown_idf)
+        return self._memory
 
-    def _words(self, text: str, known: dict[str, float], others: set[str]) -> list[str]:
-        """The story words of ``text``, in order; ``known`` then holds each with its IDF."""
+    def _words(self, text: str, memory: _Memory) -> list[str]:
+        """The story words of ``text``, in order; ``memory.idf`` then holds each one's IDF."""
         tokens = self.tokenizer(nfkc(text).lower())
-        unseen = set(tokens).difference(known).difference(others)
-        if unseen:
-            idf, unknown_idf = self.idf, self.unknown_idf
-            for token in unseen:
-                if is_story_word(token):
-                    known[token] = idf.get(token, unknown_idf)
-                else:
-                    others.add(token)
-        return list(filter(known.__contains__, tokens))
+        return list(compress(tokens, map(memory.__getitem__, tokens)))
 
     def sign(self, title: str, text: str, published: datetime | None = None) -> StorySignature:
         """The signature of an article from its title, body and publication time."""
-        known, others = self._memory()
-        counts: dict[str, float] = dict(
-            Counter(self._words(text[: self.lead_chars], known, others))
-        )
-        for word in self._words(title, known, others):
+        memory = self._fresh_memory()
+        counts: dict[str, float] = dict(Counter(self._words(text[: self.lead_chars], memory)))
+        for word in self._words(title, memory):
             counts[word] = counts.get(word, 0.0) + self.title_weight
-        # Heaviest first, ties by word: sorting (-weight, word) pairs compares them in C.
-        ranked = sorted([(-n * known[w], w) for w, n in counts.items()])[: self.max_terms]
+        # Heaviest first, ties by word: sorting (-weight, word) pairs compares them in C, and
+        # (-n) * idf is -(n * idf) exactly.
+        weights = map(mul, map(neg, counts.values()), map(memory.idf.__getitem__, counts))
+        ranked = sorted(zip(weights, counts, strict=True))[: self.max_terms]
         top = [(w, -v) for v, w in ranked]
         length = math.sqrt(sum(w * w for _, w in top)) or 1.0
         terms = tuple((w, round(v / length, _DIGITS)) for w, v in top)

@@ -55,15 +55,29 @@ _DATELINE = re.compile(
 # NFKC results remembered: the ingest pipeline normalizes an article's title for its index
 # tokens, its content hash and its story signature, and its body for the first two.
 _NFKC_MEMORY = 8
+# The characters of Chinese prose that NFKC changes, nearly all of them in news text (full-width
+# punctuation, the ideographic space, the ellipsis), each with what NFKC makes of it.
+_COMMON_COMPATIBLE = tuple(
+    (c, unicodedata.normalize("NFKC", c)) for c in "，：？；（）！…\u3000－％～"
+)
 
 
 @lru_cache(maxsize=_NFKC_MEMORY)
 def nfkc(text: str) -> str:
     """``text`` in Unicode NFKC (full-width letters, digits and punctuation made half-width).
 
+    The common characters are replaced first, as NFKC would, by ``str.replace`` (a fraction of
+    the cost of ``unicodedata.normalize`` on Chinese text, where nearly every sentence holds
+    a full-width comma); when what is left is already NFKC, that is the answer (replacing a
+    character by its NFKC form keeps the text's NFKC form), else the whole normalization runs.
     The last few results are remembered, so the steps of one article that normalize the same
     text pay for it once.
     """
+    replaced = text
+    for compatible, plain in _COMMON_COMPATIBLE:
+        replaced = replaced.replace(compatible, plain)
+    if unicodedata.is_normalized("NFKC", replaced):
+        return replaced
     return unicodedata.normalize("NFKC", text)
 
 

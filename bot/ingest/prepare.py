@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import re
 
 from bot.sources.documents import Document
 from bot.store import Analyzer
@@ -24,7 +23,9 @@ from summaries.similarity import simhash
 from summaries.story_signature import StorySigner
 from summaries.text import nfkc
 
-_SPACES = re.compile(r"\s+")
+# json.dumps(..., ensure_ascii=False) without making an encoder per call; a signature's JSON is
+# never circular, so the check for it is left out (the text is the same).
+_SIGNATURE_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 class Refused(Exception):
@@ -39,7 +40,9 @@ def content_hash(title: str, body: str) -> str:
     """
 
     def normal(text: str) -> str:
-        return _SPACES.sub(" ", nfkc(text)).strip()
+        # str.split's whitespace is the regex ``\s``'s (both are str.isspace): the same as
+        # replacing runs of ``\s`` by one space and stripping, at a fraction of the cost.
+        return " ".join(nfkc(text).split())
 
     return hashlib.sha256(f"{normal(title)}\n{normal(body)}".encode()).hexdigest()
 
@@ -118,7 +121,7 @@ class ArticlePipeline:
             category_confidence=category.confidence,
             category_second=category.second[0] if category.second else None,
             feed_url=document.feed,
-            story_signature=json.dumps(signature.to_json(), ensure_ascii=False),
+            story_signature=_SIGNATURE_JSON.encode(signature.to_json()),
             title_tokens=tuple(self.analyzer.tokens(article.title)),
             body_tokens=body_tokens,
         )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
+
 import pytest
 
 from bot.ingest import ANALYZER, ArticlePipeline, Document, Refused, content_hash
@@ -71,3 +75,12 @@ def test_content_hash_is_the_one_stored_rows_carry() -> None:
     assert content_hash(spaced.title, spaced.body) == content_hash(article.title, article.body)
     other = Article(title=article.title, paragraphs=article.paragraphs[1:])
     assert content_hash(other.title, other.body) != content_hash(article.title, article.body)
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\x0b", "\x1c", "\x1f", "\x85", "\u2028", "\u3000"])
+def test_content_hash_collapses_whatever_the_regex_space_class_holds(space: str) -> None:
+    """The stored rows' normalization: runs of ``\\s`` as one space, stripped (after NFKC)."""
+    title, body = f"{space}标题{space}{space}A", f"正文{space}\n{space}第二段{space}"
+    normal = [re.sub(r"\s+", " ", unicodedata.normalize("NFKC", t)).strip() for t in (title, body)]
+    expected = hashlib.sha256("\n".join(normal).encode()).hexdigest()
+    assert content_hash(title, body) == expected

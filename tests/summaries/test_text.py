@@ -141,3 +141,18 @@ def test_boilerplate_look_ahead_names_every_first_character(name: str) -> None:
 def test_nfkc_is_unicode_nfkc() -> None:
     for text in ["", "ＡＢＣ１２３，：；（）", "ｶﾞ ﬁ ①", "e\u0301 한글", "全角　空格"]:
         assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "记者获悉，当前春耕有序推进：化肥充足（据统计）！是吗？是的；好…",  # replaced only
+        "增长３．５％，达到１２万元。",  # full-width digits: the whole normalization
+        "他说，ｶﾞ①ﬁ㈱",  # compatibility characters beside the common ones
+        "，\u0301（\u0308",  # combining marks after a replaced character
+        "－～％\u3000；e\u0301",
+    ],
+)
+def test_nfkc_of_chinese_prose_is_unicode_nfkc(text: str) -> None:
+    """The common punctuation replaced first changes nothing: the result is Unicode's NFKC."""
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
