@@ -45,8 +45,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Documents (or pages) per call to a worker: one call costs about a millisecond of pickling and
-# queueing whatever it carries, as much as preparing a short article.
-CHUNK = 16
+# queueing whatever it carries, as much as preparing a short article, and the main process's
+# pool threads wake for each call and its result (32 rather than 16: a sixth less CPU outside
+# the writer per bulk article).
+CHUNK = 32
 # Documents handed to the pool ahead of the writer, per worker: enough to keep every worker busy
 # while the main process writes a batch, few enough that memory stays flat in the input size.
 IN_FLIGHT_PER_WORKER = 4 * CHUNK
