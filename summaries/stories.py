@@ -111,8 +111,9 @@ class StoryIndex:
         self._order: dict[ArticleId, int] = {}  # story -> creation number, for stable ties
         self._created = 0
         self._postings: dict[str, set[ArticleId]] = {}
-        # Open articles carrying each term and each title bigram, to spot boilerplate.
+        # Open articles carrying each term, and each title bigram, to spot boilerplate.
         self._carried: dict[str, int] = {}
+        self._carried_bigrams: dict[str, int] = {}
         self._open_articles = 0
         self._closing: list[tuple[float, int, ArticleId]] = []  # (last_seen, number, story)
         self._clock = -math.inf  # the newest publication time seen
@@ -184,7 +185,8 @@ class StoryIndex:
         limit = max(COMMON_MIN, COMMON_SHARE * self._open_articles)
         carried = self._carried
         terms = {t for t, _ in signature.terms if carried.get(t, 0) >= limit}
-        bigrams = {b for b in signature.title_bigrams if carried.get("\x1f" + b, 0) >= limit}
+        in_bigrams = self._carried_bigrams.get
+        bigrams = {b for b in signature.title_bigrams if in_bigrams(b, 0) >= limit}
         vector = _unit({t: w for t, w in signature.terms if t not in terms})
         kept = tuple(b for b in signature.title_bigrams if b not in bigrams)
         return _Probe(vector, kept, terms, bigrams)
@@ -221,8 +223,8 @@ class StoryIndex:
                 continue  # a stale entry: the story grew since, and has a newer one
             self._set_keys(story, ())
             self._open_articles -= story.size
-            self._forget(story.terms.items())
-            self._forget(("\x1f" + b, int(n)) for b, n in story.bigrams.items())
+            _forget(self._carried, story.terms.items())
+            _forget(self._carried_bigrams, ((b, int(n)) for b, n in story.bigrams.items()))
             del self._stories[story_id]
             del self._order[story_id]
 
@@ -252,9 +254,16 @@ class StoryIndex:
             story.last_seen = when
         heapq.heappush(self._closing, (story.last_seen, self._order[story.id], story.id))
         centroid = story.centroid
-        in_centroid = centroid.get
-        for term, weight in signature.terms:
-            centroid[term] = in_centroid(term, 0.0) + weight
+        fresh = dict(signature.terms) if not centroid else None  # the story's first article
+        if fresh is not None and len(fresh) == len(signature.terms) and 0.0 not in fresh.values():
+            # Each term once, each weight added to 0.0: the weights themselves (no weight is
+            # 0.0, so none is -0.0, the one float that adding 0.0 changes), in order.
+            story.centroid = centroid = fresh
+        else:
+            fresh = None
+            in_centroid = centroid.get
+            for term, weight in signature.terms:
+                centroid[term] = in_centroid(term, 0.0) + weight
         heaviest = _heaviest_first(centroid)
         if len(centroid) > CENTROID_TERMS:
             # Kept heaviest first: the order the norm below is summed in.
@@ -262,27 +271,23 @@ class StoryIndex:
         carried, members_with = self._carried, story.terms
         in_carried, in_members = carried.get, members_with.get
         self._open_articles += 1
-        for term, _ in signature.terms:
-            members_with[term] = in_members(term, 0) + 1
-            carried[term] = in_carried(term, 0) + 1
+        if fresh is not None:
+            story.terms = dict.fromkeys(fresh, 1)
+            for term in fresh:
+                carried[term] = in_carried(term, 0) + 1
+        else:
+            for term, _ in signature.terms:
+                members_with[term] = in_members(term, 0) + 1
+                carried[term] = in_carried(term, 0) + 1
         bigrams = story.bigrams
+        carried_bigrams = self._carried_bigrams
+        in_carried_bigrams = carried_bigrams.get
         for bigram in signature.title_bigrams:
             bigrams[bigram] = bigrams.get(bigram, 0.0) + 1.0
-            # Bigrams and words share one table; the prefix keeps a bigram apart from a word.
-            key = "\x1f" + bigram
-            carried[key] = in_carried(key, 0) + 1
+            carried_bigrams[bigram] = in_carried_bigrams(bigram, 0) + 1
         story._centroid_norm = _norm(centroid)
         story._bigram_norm = _norm(bigrams)
         self._set_keys(story, tuple(heaviest[:INDEX_TERMS]))
-
-    def _forget(self, counts: Iterable[tuple[str, int]]) -> None:
-        carried = self._carried
-        for key, n in counts:
-            left = carried[key] - n
-            if left:
-                carried[key] = left
-            else:
-                del carried[key]
 
     def _set_keys(self, story: Story, keys: tuple[str, ...]) -> None:
         for term in set(story.keys) - set(keys):
@@ -293,6 +298,15 @@ class StoryIndex:
         for term in set(keys) - set(story.keys):
             self._postings.setdefault(term, set()).add(story.id)
         story.keys = keys
+
+
+def _forget(carried: dict[str, int], counts: Iterable[tuple[str, int]]) -> None:
+    for key, n in counts:
+        left = carried[key] - n
+        if left:
+            carried[key] = left
+        else:
+            del carried[key]
 
 
 def _norm(vector: dict[str, float]) -> float:

@@ -293,7 +293,20 @@ class ArticleWriter:
         for slot, kept, distance in later:
             if result.ids[kept] is not None:
                 outcomes[slot] = near_duplicate_reason(result.ids[kept], distance)
+        self._seen_own(result.ids)
         return outcomes
+
+    def _seen_own(self, ids: Sequence[int | None]) -> None:
+        """Let the next catch-up start after this writer's own committed articles when they
+        are the very next ids: no other process's article can lie among them, and reading
+        them back (a signature and a fingerprint each) was most of what a catch-up cost."""
+        added = sorted(i for i in ids if i is not None)
+        if not added or added[-1] - added[0] + 1 != len(added):
+            return
+        if added[0] == self._last_seen + 1:
+            self._last_seen = added[-1]
+        if added[0] == self._story_seen + 1:
+            self._story_seen = added[-1]
 
 
 def _signature(text: str | None) -> StorySignature | None:

@@ -16,9 +16,11 @@ same one the pipeline uses (``bot.ingest.index``), so index and queries agree to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any
 
 MAX_QUERY_TOKENS = 32
 
@@ -47,6 +49,53 @@ _PG_MAX_TSVECTOR_BYTES = 900_000
 _PG_LEXEME_OVERHEAD = 8
 
 
+# A token longer than 250 characters inside space-joined tokens (none of which holds a space).
+_LONG_TOKEN = re.compile(r"[^ ]{251}")
+
+
+class JoinedTokens(Sequence[str]):
+    """Index tokens held as one text joined by spaces (``joined_tokens`` makes it only when no
+    token holds a space): what an ingest worker sends back, one string for the main process to
+    unpickle instead of one per token, and on SQLite the very text the index is given."""
+
+    __slots__ = ("length", "text")
+
+    def __init__(self, text: str, length: int) -> None:
+        self.text = text
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.text.split(" ") if self.length else ())
+
+    def __getitem__(self, index: Any) -> Any:
+        return tuple(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"JoinedTokens({tuple(self)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (JoinedTokens, (self.text, self.length))
+
+
+def joined_tokens(tokens: Sequence[str]) -> Sequence[str]:
+    """The tokens as ``JoinedTokens``; as they are when one of them holds a space."""
+    text = " ".join(tokens)
+    if text.count(" ") != max(len(tokens) - 1, 0):
+        return tokens
+    return JoinedTokens(text, len(tokens))
+
+
 def _indexable(token: str) -> bool:
     return len(token.encode("utf-8")) <= _MAX_TOKEN_BYTES
 
@@ -61,6 +110,10 @@ def document_text(tokens: Sequence[str]) -> str:
     """Space-joined tokens: the text the SQLite FTS5 index holds for a title or a body."""
     # A token of at most 250 characters is at most 1000 bytes: only longer ones are encoded,
     # and only an article that has one is filtered token by token.
+    if isinstance(tokens, JoinedTokens):
+        if _LONG_TOKEN.search(tokens.text) is None:
+            return tokens.text
+        tokens = tuple(tokens)
     if max(map(len, tokens), default=0) <= 250:
         return " ".join(tokens)
     return " ".join([t for t in tokens if len(t) <= 250 or _indexable(t)])
@@ -105,6 +158,10 @@ def tsvector_text(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> st
     Built as a literal rather than with to_tsvector, so PostgreSQL's own parser never splits
     or rewrites a jieba token (3.5, c++ and 100% stay whole).
     """
+    if isinstance(title_tokens, JoinedTokens):
+        title_tokens = list(title_tokens)
+    if isinstance(body_tokens, JoinedTokens):
+        body_tokens = list(body_tokens)
     count = len(title_tokens) + len(body_tokens)
     longest = max(map(len, chain(title_tokens, body_tokens)), default=0)
     chars = sum(map(len, title_tokens)) + sum(map(len, body_tokens))

@@ -53,8 +53,8 @@ class NewArticle:
     # The JSON text of the article's story signature (summaries.story_signature), made by the
     # pipeline; the writer groups articles into stories with it and the store keeps it as is.
     story_signature: str | None = None
-    title_tokens: tuple[str, ...] = field(kw_only=True)
-    body_tokens: tuple[str, ...] = field(kw_only=True)
+    title_tokens: Sequence[str] = field(kw_only=True)
+    body_tokens: Sequence[str] = field(kw_only=True)
 
 
 @dataclass(frozen=True)

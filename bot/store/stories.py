@@ -39,16 +39,54 @@ _SET_STORY = (
     .where(articles.c.id == sa.bindparam("aid"))
     .values(story_id=sa.bindparam("sid"))
 )
+# Articles that start their own story (most of them): one statement for them all.
+_SET_OWN_STORY = (
+    articles.update()
+    .where(articles.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(story_id=articles.c.id)
+)
 _COUNTED = ("representative_id", "size", "sources", "first_seen_at", "last_seen_at")
+
+
+def _counts(story_id: Any, representative: Any) -> sa.Select[Any]:
+    """A story row per story (story ids in the expanding parameter ``ids``), counted from the
+    articles naming it; its representative is ``representative``."""
+    return (
+        sa.select(
+            story_id,
+            representative,
+            sa.func.count().label("size"),
+            sa.func.count(sa.distinct(articles.c.source)).label("sources"),
+            sa.func.min(articles.c.sort_at).label("first"),
+            sa.func.max(articles.c.sort_at).label("last"),
+        )
+        .where(articles.c.story_id.in_(sa.bindparam("ids", expanding=True)))
+        .group_by(articles.c.story_id)
+    )
+
+
+_COUNT_STORIES = _counts(articles.c.story_id, sa.null().label("representative"))
+
+
+def _upsert(stmt: Any) -> Any:
+    return stmt.on_conflict_do_update(
+        index_elements=["id"], set_={name: stmt.excluded[name] for name in _COUNTED}
+    )
 
 
 @functools.cache
 def _upsert_story(backend: str) -> Any:
     """The INSERT of a story row that, for a story already stored, updates its counts."""
-    stmt = dialect.insert(backend, stories)
-    return stmt.on_conflict_do_update(
-        index_elements=["id"], set_={name: stmt.excluded[name] for name in _COUNTED}
-    )
+    return _upsert(dialect.insert(backend, stories))
+
+
+@functools.cache
+def _upsert_self_led_stories(backend: str) -> Any:
+    """``_upsert_story`` for stories whose representative is their first article (the id they
+    bear): counted and written in the database, no row of them read into Python."""
+    counted = _counts(articles.c.story_id, articles.c.story_id.label("representative"))
+    insert = dialect.insert(backend, stories).from_select(["id", *_COUNTED], counted)
+    return _upsert(insert)
 
 
 async def assign_stories(
@@ -58,21 +96,20 @@ async def assign_stories(
     transaction); the last assignment of a story names its representative."""
     if not assignments:
         return
-    await conn.execute(_SET_STORY, [{"aid": a.article_id, "sid": a.story_id} for a in assignments])
+    story_of = {a.article_id: a.story_id for a in assignments}
+    own = [article_id for article_id, story_id in story_of.items() if article_id == story_id]
+    joined = [{"aid": a, "sid": s} for a, s in story_of.items() if a != s]
+    for part in _chunks(own):
+        await conn.execute(_SET_OWN_STORY, {"ids": part})
+    if joined:
+        await conn.execute(_SET_STORY, joined)
     representative = {a.story_id: a.representative_id for a in assignments}
     touched = sorted(representative)
-    for part in _chunks(touched):
-        counted = (
-            sa.select(
-                articles.c.story_id,
-                sa.func.count().label("size"),
-                sa.func.count(sa.distinct(articles.c.source)).label("sources"),
-                sa.func.min(articles.c.sort_at).label("first"),
-                sa.func.max(articles.c.sort_at).label("last"),
-            )
-            .where(articles.c.story_id.in_(part))
-            .group_by(articles.c.story_id)
-        )
+    self_led = [story_id for story_id in touched if representative[story_id] == story_id]
+    for part in _chunks(self_led):
+        await conn.execute(_upsert_self_led_stories(backend), {"ids": part})
+    others = [story_id for story_id in touched if representative[story_id] != story_id]
+    for part in _chunks(others):
         rows = [
             {
                 "id": row.story_id,
@@ -82,7 +119,7 @@ async def assign_stories(
                 "first_seen_at": row.first,
                 "last_seen_at": row.last,
             }
-            for row in await conn.execute(counted)
+            for row in await conn.execute(_COUNT_STORIES, {"ids": part})
         ]
         if rows:
             await conn.execute(_upsert_story(backend), rows)

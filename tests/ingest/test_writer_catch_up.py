@@ -1,0 +1,64 @@
+"""The writer's catch-up reads only what it has not seen: its own articles are not read back,
+another process's are."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.ingest.writer import ArticleWriter
+from bot.store.records import NewArticle, StoredSignature
+from bot.store.sql_store import SqlStore
+from tests.story_reports import report
+
+NOON = datetime(2026, 3, 27, 4, 0, tzinfo=UTC)
+
+
+def _report(key: str, source: str, fingerprint: int) -> NewArticle:
+    # Fingerprints far apart: no near duplicates, and each article is read by a catch-up.
+    return replace(report(key, source=source, published=NOON), fingerprint=fingerprint)
+
+
+class AskedAfter:
+    """The real store, remembering the ``after`` each catch-up query was asked with."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.fingerprints_after: list[int] = []
+        self.signatures_after: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def fingerprints(self, *, after: int = 0) -> list[tuple[int, int]]:
+        self.fingerprints_after.append(after)
+        return await self.store.fingerprints(after=after)
+
+    async def story_signatures(
+        self, *, since: datetime | None = None, after: int = 0
+    ) -> list[StoredSignature]:
+        self.signatures_after.append(after)
+        return await self.store.story_signatures(since=since, after=after)
+
+
+async def test_own_articles_are_not_read_back_and_another_process_articles_are(
+    store: SqlStore,
+) -> None:
+    asked = AskedAfter(store)
+    one = ArticleWriter(asked, clock=lambda: NOON + timedelta(hours=6))  # type: ignore[arg-type]
+    other = ArticleWriter(store, clock=lambda: NOON + timedelta(hours=6))
+    (daily,) = (await one.write([_report("honour_daily", "daily.example.cn", 0)])).added
+    # Another process stores an article next: the first writer must still read it.
+    (evening,) = (
+        await other.write([_report("honour_evening", "evening.example.cn", 0xFFFF)])
+    ).added
+    (food,) = (await one.write([_report("food_check", "daily.example.cn", 0xFFFF_0000)])).added
+    # One bit away from the other process's article, which the writer has read: refused.
+    radio = await one.write([_report("honour_radio", "radio.example.cn", 0xFFFE)])
+    assert (daily, evening, food) == (1, 2, 3)
+    # Before each write: nothing seen yet; after its own first article; after its own third,
+    # having read the other process's second along the way.
+    assert asked.fingerprints_after == [0, daily, food]
+    assert asked.signatures_after == [0, daily, food]
+    assert radio.near_duplicates == (f"near-duplicate of article #{evening} (SimHash distance 1)",)
