@@ -33,18 +33,17 @@ import resource
 import sys
 import tempfile
 import time
-import tomllib
 import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import eval_dir, profiled  # noqa: E402
+from bench.common import eval_dir, profiled, seed_topics  # noqa: E402
 from bench.ingest import load_items  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.ingest import Document, Ingestor, open_store  # noqa: E402
-from summaries import Summarizer, article_from_text, parse_topics  # noqa: E402
+from summaries import Summarizer, article_from_text  # noqa: E402
 from summaries.segmenter import Segmenter, segmenter  # noqa: E402
 
 WARM_UP = Document(
@@ -167,8 +166,7 @@ def main() -> int:
         print("sohu_news_corpus.jsonl not found (set WENZHAI_EVAL_DIR): benchmark skipped")
         return 0
     items = load_items(args.articles) or []
-    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        topics = parse_topics(tomllib.load(handle)["topic"])
+    topics = seed_topics()
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     started = time.perf_counter()
     Ingestor(None, settings=settings, topics=topics).pipeline.prepare(WARM_UP)  # type: ignore[arg-type]

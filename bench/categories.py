@@ -19,15 +19,14 @@ import logging
 import math
 import sys
 import time
-import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, eval_dir  # noqa: E402
-from summaries import Summarizer, TopicTagger, article_from_text, parse_topics  # noqa: E402
+from bench.common import eval_dir, seed_topics  # noqa: E402
+from summaries import Summarizer, TopicTagger, article_from_text  # noqa: E402
 from summaries.categories import LEAD_CHARS, CategoryModel  # noqa: E402
 from summaries.segmenter import TOKENIZERS, rjieba_installed, segmenter  # noqa: E402
 from summaries.taxonomy import CATEGORIES, category_by_name  # noqa: E402
@@ -106,8 +105,7 @@ class BigramNaiveBayes:
 
 
 def keyword_baseline() -> Callable[[str], str]:
-    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        tagger = TopicTagger(parse_topics(tomllib.load(handle)["topic"]))
+    tagger = TopicTagger(seed_topics())
 
     def predict(title: str) -> str:
         for slug in tagger.tag(article_from_text("", title=title)):

@@ -1,11 +1,16 @@
-"""What the benchmark scripts share: where the evaluation data is, and third-party shims."""
+"""What the benchmark scripts share: where the evaluation data is, the seed topics, and
+third-party shims."""
 
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+from summaries.model import Topic
+from summaries.topics import parse_topics
 
 REPO = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
@@ -14,6 +19,12 @@ T = TypeVar("T")
 def eval_dir() -> Path:
     """The shared evaluation data: $WENZHAI_EVAL_DIR, else <repo>/../shared/eval."""
     return Path(os.environ.get("WENZHAI_EVAL_DIR") or REPO.parent / "shared" / "eval")
+
+
+def seed_topics() -> tuple[Topic, ...]:
+    """The topics the bot ships with (seeds/topics.toml), as the benchmarks tag articles."""
+    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
+        return tuple(parse_topics(tomllib.load(handle)["topic"]))
 
 
 def networkx_shim() -> None:

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import sys
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +24,8 @@ sys.path.insert(0, str(REPO))
 
 import jieba  # noqa: E402
 
-from bench.common import eval_dir  # noqa: E402
-from summaries import Summarizer, article_from_text, parse_topics, split_page  # noqa: E402
+from bench.common import eval_dir, seed_topics  # noqa: E402
+from summaries import Summarizer, article_from_text, split_page  # noqa: E402
 from summaries.model import Article  # noqa: E402
 from summaries.segmenter import Segmenter, segmenter  # noqa: E402
 from summaries.tokens import search_tokens  # noqa: E402
@@ -81,8 +80,7 @@ def fingerprint(
 
 def main() -> int:
     jieba.setLogLevel(60)
-    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        topics = parse_topics(tomllib.load(handle)["topic"])
+    topics = seed_topics()
 
     words = segmenter(os.environ.get("TOKENIZER") or None)
     print(f"tokenizer          {words.identity['tokenizer']}")

@@ -41,19 +41,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import eval_dir, profiled  # noqa: E402
+from bench.common import eval_dir, profiled, seed_topics  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.ingest import Document, Ingestor, open_store  # noqa: E402
 from bot.ingest.run import prepare_each  # noqa: E402
 from bot.sources.fetched_page import FetchedPage  # noqa: E402
 from bot.sources.parse import extract_page  # noqa: E402
-from summaries import Summarizer, article_from_text, parse_topics  # noqa: E402
+from summaries import Summarizer, article_from_text  # noqa: E402
 
 NAV = "".join(
     f'<li><a href="/channel/{n}">{name}</a></li>'
@@ -201,8 +200,7 @@ def main() -> int:
     if items is None:
         print("sohu_news_corpus.jsonl not found (set WENZHAI_EVAL_DIR): benchmark skipped")
         return 0
-    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        topics = parse_topics(tomllib.load(handle)["topic"])
+    topics = seed_topics()
     settings = Settings(_env_file=None, allow_private_sources=True)  # type: ignore[call-arg]
     counts = [int(w) for w in args.workers.split(",")]
     summarizer = Summarizer(topics=topics, max_chars=150, max_sentences=3)

@@ -26,7 +26,6 @@ import json
 import random
 import sys
 import time
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,8 +34,8 @@ sys.path.insert(0, str(REPO))
 
 import jieba  # noqa: E402
 
-from bench.common import eval_dir  # noqa: E402
-from summaries import Summarizer, article_from_text, parse_topics, split_page  # noqa: E402
+from bench.common import eval_dir, seed_topics  # noqa: E402
+from summaries import Summarizer, article_from_text, split_page  # noqa: E402
 from summaries.tokens import search_tokens  # noqa: E402
 from summaries.words import jieba_words  # noqa: E402
 
@@ -75,8 +74,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     jieba.setLogLevel(60)
-    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        summarizer = Summarizer(topics=parse_topics(tomllib.load(handle)["topic"]))
+    summarizer = Summarizer(topics=seed_topics())
     summarizer.summarize(article_from_text("预热。"))  # jieba's dictionary and the IDF table
     items = news()
     longest = unpunctuated(items, max(sizes))

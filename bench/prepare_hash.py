@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import sys
-import tomllib
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -30,12 +29,12 @@ sys.path.insert(0, str(REPO))
 
 import jieba  # noqa: E402
 
-from bench.common import eval_dir  # noqa: E402
+from bench.common import eval_dir, seed_topics  # noqa: E402
 from bench.ingest import load_items  # noqa: E402
 from bot.ingest.index import analyzer_for  # noqa: E402
 from bot.ingest.prepare import ArticlePipeline  # noqa: E402
 from bot.sources.documents import Document  # noqa: E402
-from summaries import Summarizer, parse_topics  # noqa: E402
+from summaries import Summarizer  # noqa: E402
 from summaries.segmenter import segmenter  # noqa: E402
 
 SOHU_ARTICLES = 3_000
@@ -104,8 +103,7 @@ DATASETS = (
 
 def main() -> int:
     jieba.setLogLevel(60)
-    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        topics = parse_topics(tomllib.load(handle)["topic"])
+    topics = seed_topics()
     words = segmenter(os.environ.get("TOKENIZER") or None)
     print(f"tokenizer          {words.identity['tokenizer']}")
     pipeline = ArticlePipeline(

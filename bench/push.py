@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -45,15 +44,14 @@ async def _worker(args: argparse.Namespace) -> None:
     from telegram import Bot
     from telegram.request import BaseRequest, HTTPXRequest
 
+    from bench.common import seed_topics
     from bot.delivery.jobs import push_config_concurrency
     from bot.delivery.lean_request import LeanRequest
     from bot.delivery.push import PushConfig, Pusher
     from bot.delivery.schedule import utc_now
     from bot.ingest import open_store
-    from summaries import parse_topics
 
-    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        topics = parse_topics(tomllib.load(handle)["topic"])
+    topics = seed_topics()
     store = await open_store(args.database)
     concurrency = args.concurrency or push_config_concurrency(args.rate)
     request: BaseRequest = (
@@ -97,12 +95,12 @@ async def _worker(args: argparse.Namespace) -> None:
 def _seed_articles() -> list[Any]:
     import hashlib
 
+    from bench.common import seed_topics
     from bot.store.records import NewArticle
-    from summaries import Summarizer, parse_topics, split_page
+    from summaries import Summarizer, split_page
     from summaries.tokens import search_tokens
 
-    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        topics = parse_topics(tomllib.load(handle)["topic"])
+    topics = seed_topics()
     summarizer = Summarizer(topics=topics)
     out = []
     for page in sorted((REPO / "seeds").glob("*.txt")):

@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import time
-import tomllib
 import tracemalloc
 from pathlib import Path
 
@@ -33,8 +32,8 @@ sys.path.insert(0, str(REPO))
 
 import jieba  # noqa: E402
 
-from bench.common import eval_dir, networkx_shim  # noqa: E402
-from summaries import Summarizer, article_from_text, parse_topics  # noqa: E402
+from bench.common import eval_dir, networkx_shim, seed_topics  # noqa: E402
+from summaries import Summarizer, article_from_text  # noqa: E402
 from summaries.segmenter import segmenter  # noqa: E402
 
 ARTICLES = 1_000
@@ -61,8 +60,7 @@ def _child(kind: str, count: int) -> int:
         for _, text in texts:
             jieba.lcut(text)
         return 0
-    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        topics = parse_topics(tomllib.load(handle)["topic"])
+    topics = seed_topics()
     summarizer = Summarizer(topics=topics, tokenizer=segmenter(kind).words)
     for title, text in texts:
         summarizer.summarize(article_from_text(text, title=title))
@@ -121,8 +119,7 @@ def main() -> int:
     rows = _rows()
     texts = [(r.get("title") or "", r["article"]) for r in rows[: args.articles]]
     chars = sum(len(t) for _, t in texts)
-    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        topics = parse_topics(tomllib.load(handle)["topic"])
+    topics = seed_topics()
     print(
         f"corpus: first {len(texts)} Sohu articles, {chars:,} characters; load average "
         f"{os.getloadavg()[0]:.1f}"

@@ -13,15 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.common import eval_dir  # noqa: E402
-from summaries import Summarizer, article_from_text, parse_topics  # noqa: E402
+from bench.common import eval_dir, seed_topics  # noqa: E402
+from summaries import Summarizer, article_from_text  # noqa: E402
 from summaries.model import Article  # noqa: E402
 from summaries.segmenter import segmenter  # noqa: E402
 from summaries.tokens import search_tokens  # noqa: E402
@@ -92,8 +91,7 @@ def main() -> int:
     if not (eval_dir() / "sohu_news_corpus.jsonl").is_file():
         print("skipped: no evaluation data (set WENZHAI_EVAL_DIR)")
         return 0
-    with (REPO / "seeds" / "topics.toml").open("rb") as handle:
-        topics = parse_topics(tomllib.load(handle)["topic"])
+    topics = seed_topics()
     fast = Summarizer(topics=topics, tokenizer=segmenter("rjieba").words)
     slow = Summarizer(topics=topics, tokenizer=segmenter("jieba").words)
     compare("sohu_news_corpus", articles("sohu_news_corpus", args.articles), fast, slow)
