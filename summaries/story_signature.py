@@ -101,9 +101,11 @@ class _Memory(dict[str, bool]):
         self.idf: dict[str, float] = {}
 
     def __missing__(self, token: str) -> bool:
-        story = self[token] = is_story_word(token)
+        story = is_story_word(token)
         if story:
+            # Before the mark: a thread that finds the token marked reads its IDF next.
             self.idf[token] = self._table.get(token, self._unknown)
+        self[token] = story
         return story
 
 

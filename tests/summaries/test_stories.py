@@ -188,3 +188,21 @@ def test_signatures_do_not_depend_on_what_the_signer_saw_before(
     # A memory that starts afresh before every signature gives the same terms.
     monkeypatch.setattr(story_signature, "MEMORY_LIMIT", 1)
     assert [list(_sign(fresh, a).terms) for a in articles] == expected
+
+
+def test_the_signer_memory_gives_a_story_word_its_idf_before_marking_it() -> None:
+    """Signers are shared between threads (the feed poll prepares entries in several): a
+    thread that finds a word marked as a story word reads its IDF next, so the IDF must be
+    there before the mark is."""
+    marked_before_idf: list[str] = []
+
+    class Table(dict[str, float]):
+        def get(self, word: str, default: float | None = None) -> float | None:  # type: ignore[override]
+            if word in memory:
+                marked_before_idf.append(word)
+            return super().get(word, default)
+
+    memory = story_signature._Memory(Table({"春耕": 7.5}), 11.0)
+    assert memory["春耕"] is True and memory.idf["春耕"] == 7.5
+    assert memory["备耕"] is True and memory.idf["备耕"] == 11.0
+    assert marked_before_idf == []
