@@ -153,7 +153,9 @@ async def read_files(
         sink.report.refuse(source, reason)
     done = 0
     while done < len(files):
-        for path, text in await asyncio.to_thread(_read_ahead, files[done:]):
+        # Only the files it may read: a slice of the rest would copy the list at every trip.
+        ahead = files[done : done + _READ_AHEAD_FILES]
+        for path, text in await asyncio.to_thread(_read_ahead, ahead):
             if isinstance(text, RefusedFile):
                 sink.report.refuse(str(path), str(text))
             else:

@@ -111,8 +111,18 @@ async def test_files_read_ahead_in_bounded_chunks_each_counted_once(
     assert [path.name for path, _ in chunks] == ["a.txt", "b.txt", "c.txt"]
     assert isinstance(chunks[1][1], file_source.RefusedFile)
 
+    handed: list[int] = []
+    read_ahead = file_source._read_ahead
+
+    def recorded(files: list[Path]) -> list[tuple[Path, str | file_source.RefusedFile]]:
+        handed.append(len(files))
+        return read_ahead(files)
+
+    monkeypatch.setattr(file_source, "_read_ahead", recorded)
     seen: list[tuple[int, int]] = []
     report = await ingestor.files([folder], progress=lambda done, total: seen.append((done, total)))
+    # Each trip gets only the files it may read, not a copy of all that are left.
+    assert handed == [3, 1]
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert dict(report.refused) == {str(folder / "b.txt"): "not UTF-8 or GB18030 text"}
     assert report.added == 7  # the seed page's five, c.txt and d.txt
