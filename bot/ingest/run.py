@@ -40,6 +40,10 @@ WRITE_BATCH = 100
 
 # Stored URLs looked up per query: well under every database's limit on bound parameters.
 URL_LOOKUP_CHUNK = 500
+# Input held for preparing (texts and fetched pages not yet written) at most, besides the count
+# of documents: a raw page may be megabytes (FETCH_MAX_BYTES), and a pool holds up to a few
+# hundred of them; about as much as a hundred pages of that size.
+MAX_IN_FLIGHT_SIZE = 64 * 1024 * 1024
 
 # What a run prepares: a document, or a fetched page whose document is extracted first.
 Job = Document | FetchedPage
@@ -113,6 +117,7 @@ class IngestRun:
         # place in it), oldest first; settled one at a time, in order.
         self._unsent: list[Job] = []
         self._flight: deque[tuple[Job, asyncio.Future[list[Prepared]], int]] = deque()
+        self._held = 0  # the size of the jobs in both, in characters or bytes
         self._settling = asyncio.Lock()
         self._writer = writer
         self._store = store
@@ -168,9 +173,13 @@ class IngestRun:
             await self._write(batch)
             return
         self._unsent.append(job)
+        self._held += _size(job)
         if len(self._unsent) >= self._chunk:
             self._send()
-        while len(self._unsent) + len(self._flight) >= self._in_flight:
+        while self._unsent or self._flight:
+            held = len(self._unsent) + len(self._flight)
+            if held < self._in_flight and self._held < MAX_IN_FLIGHT_SIZE:
+                break
             await self._settle_oldest()
 
     async def _in_thread(self, jobs: list[Job]) -> list[Prepared]:
@@ -200,6 +209,7 @@ class IngestRun:
             if not self._flight:
                 return
             document, call, n = self._flight.popleft()
+            self._held -= _size(document)
             try:
                 outcome = (await call)[n]
             except Exception as exc:  # the call itself failed: each of its documents says so
@@ -253,3 +263,8 @@ class IngestRun:
             for reason in result.near_duplicates:
                 log.info("%s: %s", document.source, reason)
                 self.report.near_duplicates.append((document.source, reason))
+
+
+def _size(job: Job) -> int:
+    """What a job holds in memory until it is prepared: a page's bytes, a document's text."""
+    return len(job.body) if isinstance(job, FetchedPage) else len(job.text)

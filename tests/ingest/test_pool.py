@@ -21,6 +21,7 @@ import pytest
 from bot.config import Settings
 from bot.ingest import Document, Ingestor, open_store
 from bot.ingest import pool as pool_module
+from bot.ingest import run as run_module
 from bot.ingest.pool import PreparePool, WorkerDied, fork_available, worker_count
 from bot.ingest.prepare import ArticlePipeline, Refused
 from bot.ingest.run import IngestRun, Job, KnowsUrls, Prepared, prepare_each
@@ -268,6 +269,40 @@ async def test_a_run_keeps_few_documents_out_and_writes_them_in_order() -> None:
         f"doc{n}" for n in range(200) if "7" in str(n)
     ]
     assert 5 <= peak <= 12
+
+
+async def test_a_run_holds_a_bounded_size_of_input_whatever_the_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Raw pages can be megabytes each: besides the count of documents out, their total size
+    is bounded, so a run of large pages does not hold hundreds of them at once."""
+    monkeypatch.setattr(run_module, "MAX_IN_FLIGHT_SIZE", 3_000)
+    outstanding = peak = 0
+
+    async def prepare(documents: list[Job]) -> list[Prepared]:
+        nonlocal outstanding, peak
+        outstanding += len(documents)
+        peak = max(peak, outstanding)
+        await asyncio.sleep(0.001)
+        outstanding -= len(documents)
+        return [cast(list[NewArticle], [d.source]) for d in documents]
+
+    writer = _RecordingWriter()
+    run = IngestRun(
+        cast(ArticlePipeline, None),
+        cast(ArticleWriter, writer),
+        cast(KnowsUrls, None),
+        batch=10,
+        prepare=prepare,
+        in_flight=100,
+        chunk=1,
+    )
+    for n in range(20):
+        await run.take(Document(source=f"doc{n}", text="长" * 1_000, origin="test"))
+    await run.finish()
+    assert writer.order == [f"doc{n}" for n in range(20)]
+    # 1,000 characters each: at most three out at once, though the count allows a hundred.
+    assert 1 <= peak <= 3
 
 
 def _extract_or_die(body: bytes, content_type: str, url: str) -> PageArticle:
