@@ -35,7 +35,7 @@ def _insert_articles(backend: str) -> Any:
     """The INSERT of new articles, built once and executed with a parameter row per article:
     compiled once and cached (a multi-row ``values([...])`` would be compiled afresh for every
     batch). SQLAlchemy still sends the rows as multi-row INSERTs ("insertmanyvalues") and
-    returns (id, content_hash) of each row inserted.
+    returns (id, content_hash, url) of each row inserted.
     """
     # The feed's id, looked up in the same statement (NULL for a feed not registered or none).
     feed_id = (
@@ -49,7 +49,7 @@ def _insert_articles(backend: str) -> Any:
         dialect.insert(backend, articles)
         .values(feed_id=feed_id)
         .on_conflict_do_nothing()
-        .returning(articles.c.id, articles.c.content_hash)
+        .returning(articles.c.id, articles.c.content_hash, articles.c.url)
     )
 
 
@@ -62,16 +62,20 @@ async def add_articles(
     """Insert new articles with their index rows; duplicates (hash or url) are skipped.
 
     A few statements per batch, not per article: one executemany each for the articles (their
-    ids come back with their content hashes), the index rows and the topic rows.
+    ids come back with their content hashes and urls), the index rows and the topic rows.
     """
     values = [article_values(article, now=now) for article in batch]
     found = await conn.execute(_insert_articles(backend), values)
-    stored: dict[str, int] = {row.content_hash: row.id for row in found}
+    # By hash and url: of two articles of a batch with one hash, the one refused for its url
+    # (stored already) must not take the id of the other, which went in under its own url.
+    stored: dict[tuple[str, str | None], int] = {
+        (row.content_hash, row.url): row.id for row in found
+    }
     ids: list[int | None] = []
     new: list[tuple[int, NewArticle, datetime]] = []
     for article, row in zip(batch, values, strict=True):
         # The first article with a hash took the row; a repeat of it in the batch did not.
-        article_id = stored.pop(article.content_hash, None)
+        article_id = stored.pop((article.content_hash, article.url), None)
         ids.append(article_id)
         if article_id is not None:
             new.append((article_id, article, row["sort_at"]))

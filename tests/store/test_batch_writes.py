@@ -52,6 +52,26 @@ async def test_each_article_of_a_batch_gets_the_feed_its_url_names(store: SqlSto
     ]
 
 
+async def test_an_article_refused_for_its_url_does_not_take_the_id_of_one_with_its_text(
+    store: SqlStore,
+) -> None:
+    """Two articles of a batch with the same text: the first's url is stored already (so it
+    is refused), the second goes in under its own url. The id and index row are the second's."""
+    paragraphs = seed_paragraphs()
+    first = await store.add_articles(
+        [replace(make_article("旧闻", paragraphs[0]), url="https://a.example/1")]
+    )
+    again = replace(make_article("同一篇", paragraphs[1]), url="https://a.example/1")
+    moved = replace(again, url="https://b.example/2", title_tokens=("转载",))
+    result = await store.add_articles([again, moved])
+    assert result.ids[0] is None and result.ids[1] is not None
+    assert result.duplicates == 1 and result.added == (result.ids[1],)
+    urls = await _column(store, "SELECT id, url FROM articles")
+    assert urls == {first.added[0]: "https://a.example/1", result.ids[1]: "https://b.example/2"}
+    # The stored article is found by its own index tokens, not by the refused one's.
+    assert [hit.article.id for hit in (await store.search("转载")).hits] == [result.ids[1]]
+
+
 def _grouped_tsvector(title: tuple[str, ...], body: tuple[str, ...]) -> str:
     """The tsvector literal with each lexeme once and its first 256 positions."""
     positions: dict[str, list[str]] = {}
