@@ -214,10 +214,12 @@ def _pack(rows: Sequence[Sequence[int]], code: str, offset: int) -> list[int]:
     category's weights at once, in C; ``_unpack_sums`` reads the sums back exactly."""
     if not rows:
         return []
-    data = array(code, map(offset.__add__, chain.from_iterable(rows))).tobytes()
+    fields = array(code, map(offset.__add__, chain.from_iterable(rows)))
+    if sys.byteorder == "big":
+        fields.byteswap()  # read below as little-endian: category 0 in the lowest field
+    data = fields.tobytes()
     step = len(data) // len(rows)
-    order = sys.byteorder
-    return [int.from_bytes(data[i : i + step], order) for i in range(0, len(data), step)]
+    return [int.from_bytes(data[i : i + step], "little") for i in range(0, len(data), step)]
 
 
 def _unpack_sums(total: int, count: int, weights: _Weights) -> list[int]:
