@@ -11,16 +11,15 @@ and ``write_each`` then writes each document alone, so one bad document loses on
 Stories (summaries.stories): inside the insert's transaction, once the new articles have
 their ids, each joins the best open story of the writer's ``StoryIndex`` or starts one, and
 the assignments are written in that same transaction: no reader (a push) ever sees an article
-without its story, which it would send as a story of its own. When the transaction fails the
-index, which took the articles in, is dropped and built again. The index is built from the
-store on the first write: the signatures stored with the last ``STORY_WINDOW`` of articles
-are replayed (read, not recomputed: no tokenizing at start, and a replayed article counts
-with the very signature it was grouped by); articles stored without a story (by an import or
-an older release) are assigned then. Before each write the index also takes in the stories
-other processes gave their articles since. Within one writer assignment is exact; two
-processes writing reports of one event at the same moment may each start a story for it
-(neither sees the other's uncommitted article), and later articles join whichever matches
-best.
+without its story, which it would send as a story of its own. That transaction holds the
+store's story lock from before the insert, and before assigning the index takes in the
+stories other processes committed since it last looked (one query): two processes storing
+reports of one event at the same moment put them in one story, the second joining the first's.
+When the transaction fails the index, which took the articles in, is dropped and built again.
+The index is built from the store on the first write: the signatures stored with the last
+``STORY_WINDOW`` of articles are replayed (read, not recomputed: no tokenizing at start, and a
+replayed article counts with the very signature it was grouped by); articles stored without a
+story (by an import or an older release) are assigned then.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from typing import Protocol, cast
 from bot.ingest.dedupe import NEAR_DUPLICATE_BITS, NearDuplicateIndex
 from bot.store.records import (
     AddResult,
+    GroupedAfter,
     NewArticle,
     StoredSignature,
     StoriesOf,
@@ -124,7 +124,6 @@ class ArticleWriter:
         self._clock = clock
         self._stories: StoryIndex | None = None  # built from the store on the first write
         self._story_seen = 0  # the highest article id the story index has looked at
-        self._story_own: set[int] = set()  # ids this writer grouped itself
         self._index = NearDuplicateIndex(max_distance=max_distance)
         self._max_distance = max_distance
         self._last_seen = 0
@@ -138,37 +137,35 @@ class ArticleWriter:
                 self._index.add(article_id, fingerprint)
             self._last_seen = max(self._last_seen, article_id)
         self._own = {i for i in self._own if i > self._last_seen}
-        await self._catch_up_stories()
-
-    async def _catch_up_stories(self) -> None:
-        """Build the story index on first use, else take in other processes' stories."""
         if self._stories is None:
-            self._stories = self._new_story_index()
-            self._story_own.clear()
-            rows = await self._store.story_signatures(since=self._clock() - STORY_WINDOW)
-            loose: list[tuple[int, StorySignature]] = []
-            for row in rows:
-                signature = _signature(row.signature)
-                if signature is None:
-                    continue
-                if row.story_id is None:
-                    loose.append((row.article_id, signature))
-                else:
-                    self._stories.add(row.article_id, signature, row.story_id)
-                self._story_seen = max(self._story_seen, row.article_id)
-            # Stored without a story (an import, an older release): assigned now.
-            await self._assign(loose)
-            return
-        for row in await self._store.story_signatures(after=self._story_seen):
-            self._story_seen = max(self._story_seen, row.article_id)
-            # An article another process has not grouped yet is that process's to group; one
-            # this writer grouped is in the index already (its signature is not decoded again).
-            if row.article_id in self._story_own or row.story_id is None:
-                continue
+            await self._build_stories()
+
+    async def _build_stories(self) -> None:
+        """Build the story index from the store (other processes' later stories are taken in
+        inside each insert's transaction: ``_take_in``)."""
+        self._stories = self._new_story_index()
+        rows = await self._store.story_signatures(since=self._clock() - STORY_WINDOW)
+        loose: list[tuple[int, StorySignature]] = []
+        for row in rows:
             signature = _signature(row.signature)
-            if signature is not None:
+            if signature is None:
+                continue
+            if row.story_id is None:
+                loose.append((row.article_id, signature))
+            else:
                 self._stories.add(row.article_id, signature, row.story_id)
-        self._story_own = {i for i in self._story_own if i > self._story_seen}
+            self._story_seen = max(self._story_seen, row.article_id)
+        # Stored without a story (an import, an older release): assigned now.
+        await self._assign(loose)
+
+    def _take_in(self, rows: Sequence[StoredSignature]) -> None:
+        """Add the stories other processes gave their articles (each row in a story, with an id
+        above ``_story_seen``: never one of this writer's, which it has seen)."""
+        assert self._stories is not None
+        for row in rows:
+            signature = _signature(row.signature)
+            if signature is not None and row.story_id is not None:
+                self._stories.add(row.article_id, signature, row.story_id)
 
     async def _assign(self, new: Sequence[tuple[int, StorySignature]]) -> None:
         """Put stored articles that have no story in stories and store that (at a rebuild); a
@@ -193,7 +190,6 @@ class ArticleWriter:
             story_id = cast(int, assignment.story)
             representative = cast(int, story.representative) if story is not None else article_id
             out.append(StoryAssignment(article_id, story_id, representative))
-            self._story_own.add(article_id)
         return out
 
     async def _is_stored(self, article: NewArticle) -> bool:
@@ -263,18 +259,26 @@ class ArticleWriter:
             keep.append(article)
         signatures = [_signature(article.story_signature) for article in keep]
         grouped = False
+        seen = self._story_seen
 
-        def stories_of(ids: Sequence[int | None]) -> list[StoryAssignment]:
+        async def stories_of(
+            ids: Sequence[int | None], grouped_after: GroupedAfter
+        ) -> list[StoryAssignment]:
             # Inside the insert's transaction, so that no push sees an article without its
-            # story (it would go out as a story of its own to a chat that had the story).
-            nonlocal grouped
+            # story (it would go out as a story of its own to a chat that had the story), and
+            # under the story lock, so that what other processes stored is all there to join.
+            nonlocal grouped, seen
             new = [(i, s) for i, s in zip(ids, signatures, strict=True) if i and s is not None]
             if self._stories is None or not new:
                 return []
             grouped = True
+            others = await grouped_after(self._story_seen)
+            self._take_in(others)
+            # No id at or below these can commit after this transaction: the lock orders them.
+            seen = max([self._story_seen, *(r.article_id for r in others), *(i for i in ids if i)])
             return self._assignments(new)
 
-        # The near-duplicate index changes only once the transaction has committed.
+        # The indexes' read positions change only once the transaction has committed.
         try:
             result = (
                 await self._store.add_articles(keep, stories=stories_of)
@@ -285,6 +289,7 @@ class ArticleWriter:
             if grouped:
                 self._stories = None  # it took in articles that were not stored: rebuild
             raise
+        self._story_seen = seen
         for article, article_id, slot in zip(keep, result.ids, slots, strict=True):
             outcomes[slot] = article_id
             if article_id is not None and article.fingerprint is not None:
@@ -299,14 +304,12 @@ class ArticleWriter:
     def _seen_own(self, ids: Sequence[int | None]) -> None:
         """Let the next catch-up start after this writer's own committed articles when they
         are the very next ids: no other process's article can lie among them, and reading
-        them back (a signature and a fingerprint each) was most of what a catch-up cost."""
+        them back (a fingerprint each) was most of what a catch-up cost."""
         added = sorted(i for i in ids if i is not None)
         if not added or added[-1] - added[0] + 1 != len(added):
             return
         if added[0] == self._last_seen + 1:
             self._last_seen = added[-1]
-        if added[0] == self._story_seen + 1:
-            self._story_seen = added[-1]
 
 
 def _signature(text: str | None) -> StorySignature | None:

@@ -50,7 +50,9 @@ class Store(Protocol):
     ) -> AddResult:
         """Store articles in one transaction; one already present (same content hash, or same
         url) counts as a duplicate and is skipped. A failure rolls back the whole call.
-        ``stories`` answers the stories the new ids join, stored in the same transaction."""
+        ``stories`` answers the stories the new ids join, stored in the same transaction, which
+        holds the story lock from before the insert; it reads the stories other writers
+        committed through the reader it is given."""
 
     async def get_article(self, article_id: int) -> StoredArticle | None:
         """One article by id."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Final, Literal
@@ -92,11 +92,6 @@ class StoryAssignment:
     representative_id: int
 
 
-# Given the ids an insert gave its articles (None for a duplicate), the stories they join: the
-# writer's story index answers it inside the insert's transaction (SqlStore.add_articles).
-StoriesOf = Callable[[Sequence[int | None]], Sequence[StoryAssignment]]
-
-
 @dataclass(frozen=True)
 class StoredSignature:
     """A stored article's story signature (JSON text) and the story it is in, if any."""
@@ -104,6 +99,15 @@ class StoredSignature:
     article_id: int
     signature: str
     story_id: int | None
+
+
+# The stories other writers have committed: the grouped articles' signatures with an id above
+# the given one, read inside the insert's transaction once it holds the story lock.
+GroupedAfter = Callable[[int], Awaitable[Sequence[StoredSignature]]]
+# Given the ids an insert gave its articles (None for a duplicate) and that reader, the stories
+# they join: the writer's story index answers it inside the insert's transaction, after taking
+# in what the reader returns (SqlStore.add_articles).
+StoriesOf = Callable[[Sequence[int | None], GroupedAfter], Awaitable[Sequence[StoryAssignment]]]
 
 
 @dataclass(frozen=True)

@@ -83,15 +83,24 @@ class SqlStore:
     ) -> AddResult:
         """Store articles in one transaction; duplicates (content hash or url) are skipped.
 
-        ``stories`` is given the new ids (None for a duplicate) and answers the stories they
-        join, which are stored in the same transaction: no reader sees an article without its
-        story."""
+        ``stories`` is given the new ids (None for a duplicate) and a reader of the stories
+        other writers committed, and answers the stories the new articles join, which are
+        stored in the same transaction: no reader sees an article without its story. The
+        transaction holds the story lock from before the insert: two writers storing reports
+        of one event at once put them in one story."""
         if not articles:
             return AddResult(added=(), duplicates=0)
         async with self._write() as conn:
+            if stories is not None:
+                await story_queries.lock_story_assignment(conn, self.backend)
             result = await article_queries.add_articles(conn, self.backend, articles, now=_now())
             if stories is not None:
-                await story_queries.assign_stories(conn, self.backend, stories(result.ids))
+
+                async def grouped_after(after: int) -> list[StoredSignature]:
+                    return await story_queries.story_signatures(conn, after=after, grouped=True)
+
+                assignments = await stories(result.ids, grouped_after)
+                await story_queries.assign_stories(conn, self.backend, assignments)
             return result
 
     async def get_article(self, article_id: int) -> StoredArticle | None:

@@ -125,16 +125,37 @@ async def assign_stories(
             await conn.execute(_upsert_story(backend), rows)
 
 
+# The PostgreSQL advisory lock that serializes story assignment between writers ("wzst").
+_PG_STORY_LOCK = 0x777A7374
+
+
+async def lock_story_assignment(conn: AsyncConnection, backend: str) -> None:
+    """Hold, until ``conn``'s transaction ends, the lock that lets one writer at a time insert
+    articles and put them in stories: each writer then reads the stories the one before it
+    committed, and ids commit in the order writers take the lock, so a writer reading the ids
+    above the last it saw misses none. SQLite needs nothing: a writing transaction already
+    holds the database's write lock (BEGIN IMMEDIATE, bot.store.engine), on the newest data."""
+    if backend == "postgresql":
+        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_STORY_LOCK})
+
+
 async def story_signatures(
-    conn: AsyncConnection, *, since: datetime | None = None, after: int = 0
+    conn: AsyncConnection,
+    *,
+    since: datetime | None = None,
+    after: int = 0,
+    grouped: bool = False,
 ) -> list[StoredSignature]:
-    """Articles with a stored signature, an id above ``after`` and (if given) sorted at or after
-    ``since``, in id order: what a writer replays to rebuild its open stories."""
+    """Articles with a stored signature, an id above ``after``, (if given) sorted at or after
+    ``since`` and (if ``grouped``) in a story, in id order: what a writer replays to rebuild its
+    open stories, or takes in of other writers' stories."""
     stmt = sa.select(articles.c.id, articles.c.story_signature, articles.c.story_id).where(
         articles.c.story_signature.is_not(None), articles.c.id > after
     )
     if since is not None:
         stmt = stmt.where(articles.c.sort_at >= since)
+    if grouped:
+        stmt = stmt.where(articles.c.story_id.is_not(None))
     rows = await conn.execute(stmt.order_by(articles.c.id))
     return [StoredSignature(row.id, row.story_signature, row.story_id) for row in rows]
 

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from bot.ingest.writer import ArticleWriter
-from bot.store.records import AddResult, NewArticle, StoriesOf, StoryAssignment
+from bot.store.records import (
+    AddResult,
+    GroupedAfter,
+    NewArticle,
+    StoriesOf,
+    StoryAssignment,
+)
 from bot.store.sql_store import SqlStore
 from tests.story_reports import report
 
@@ -86,9 +92,11 @@ async def test_a_failed_story_write_stores_nothing_and_the_index_recovers(
             if not self.down:
                 return await store.add_articles(articles, stories=stories)
 
-            def failing(ids: Sequence[int | None]) -> Sequence[StoryAssignment]:
+            async def failing(
+                ids: Sequence[int | None], grouped_after: GroupedAfter
+            ) -> Sequence[StoryAssignment]:
                 assert stories is not None
-                stories(ids)  # the index takes them in, then the transaction fails
+                await stories(ids, grouped_after)  # the index takes them in, then it fails
                 raise ConnectionError("database went away")
 
             return await store.add_articles(articles, stories=failing)

@@ -3,12 +3,13 @@ another process's are."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.ingest.writer import ArticleWriter
-from bot.store.records import NewArticle, StoredSignature
+from bot.store.records import AddResult, GroupedAfter, NewArticle, StoredSignature, StoriesOf
 from bot.store.sql_store import SqlStore
 from tests.story_reports import report
 
@@ -26,7 +27,8 @@ class AskedAfter:
     def __init__(self, store: SqlStore) -> None:
         self.store = store
         self.fingerprints_after: list[int] = []
-        self.signatures_after: list[int] = []
+        self.built_after: list[int] = []  # the story index built from the store
+        self.signatures_after: list[int] = []  # other processes' stories, read in the insert
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
@@ -38,8 +40,21 @@ class AskedAfter:
     async def story_signatures(
         self, *, since: datetime | None = None, after: int = 0
     ) -> list[StoredSignature]:
-        self.signatures_after.append(after)
+        self.built_after.append(after)
         return await self.store.story_signatures(since=since, after=after)
+
+    async def add_articles(
+        self, articles: Sequence[NewArticle], *, stories: StoriesOf | None = None
+    ) -> AddResult:
+        async def asked(ids: Sequence[int | None], grouped_after: GroupedAfter) -> Any:
+            async def reading(after: int) -> Sequence[StoredSignature]:
+                self.signatures_after.append(after)
+                return await grouped_after(after)
+
+            assert stories is not None
+            return await stories(ids, reading)
+
+        return await self.store.add_articles(articles, stories=asked if stories else None)
 
 
 async def test_own_articles_are_not_read_back_and_another_process_articles_are(
@@ -60,5 +75,8 @@ async def test_own_articles_are_not_read_back_and_another_process_articles_are(
     # Before each write: nothing seen yet; after its own first article; after its own third,
     # having read the other process's second along the way.
     assert asked.fingerprints_after == [0, daily, food]
-    assert asked.signatures_after == [0, daily, food]
+    # Stories: built once; read in each insert after what the writer has seen (the near
+    # duplicate inserts nothing).
+    assert asked.built_after == [0]
+    assert asked.signatures_after == [0, daily]
     assert radio.near_duplicates == (f"near-duplicate of article #{evening} (SimHash distance 1)",)
