@@ -25,6 +25,7 @@ story (by an import or an older release) are assigned then.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -216,6 +217,10 @@ class ArticleWriter:
             try:
                 outcomes = await self._store_batch(flat)
             except Exception:
+                # A failure after the stories were taken in dropped the story index: build it
+                # again first, so that the documents retried alone still join their stories.
+                with contextlib.suppress(Exception):  # the store is down: the retries say so
+                    await self._catch_up()
                 return [await self._retry_alone(group) for group in groups]
             out: list[Written | Exception] = []
             start = 0

@@ -118,6 +118,44 @@ async def test_a_failed_story_write_stores_nothing_and_the_index_recovers(
     assert await _story_of(store, evening) == daily
 
 
+async def test_documents_retried_alone_after_a_failed_batch_still_join_their_stories(
+    store: SqlStore,
+) -> None:
+    class FailsOnceAfterStories:
+        """The real store, except that the first batch fails once its stories were taken in."""
+
+        failed = False
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(store, name)
+
+        async def add_articles(
+            self, articles: Sequence[NewArticle], *, stories: StoriesOf | None = None
+        ) -> AddResult:
+            if self.failed or stories is None:
+                return await store.add_articles(articles, stories=stories)
+
+            async def failing(
+                ids: Sequence[int | None], grouped_after: GroupedAfter
+            ) -> Sequence[StoryAssignment]:
+                assert stories is not None
+                await stories(ids, grouped_after)
+                self.failed = True
+                raise ConnectionError("connection reset")
+
+            return await store.add_articles(articles, stories=failing)
+
+    writer = ArticleWriter(FailsOnceAfterStories(), clock=_clock)  # type: ignore[arg-type]
+    daily = report("honour_daily", source="daily.example.cn", published=NOON)
+    evening = report("honour_evening", source="evening.example.cn", published=NOON)
+    first, second = await writer.write_each([[daily], [evening]])
+    assert not isinstance(first, Exception) and not isinstance(second, Exception)
+    (daily_id,), (evening_id,) = first.added, second.added
+    # Each was stored in a transaction of its own, and with its story, not left without one.
+    assert await _story_of(store, daily_id) == daily_id
+    assert await _story_of(store, evening_id) == daily_id
+
+
 async def test_articles_stored_without_a_story_are_grouped_at_the_next_start(
     store: SqlStore,
 ) -> None:
