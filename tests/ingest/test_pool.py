@@ -11,7 +11,7 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
@@ -232,6 +232,23 @@ class _RecordingWriter:
         return [Written(added=(n,), duplicates=0, near_duplicates=()) for n in range(len(groups))]
 
 
+def _recorded_run(
+    prepare: Callable[[list[Job]], Awaitable[list[Prepared]]], *, in_flight: int, chunk: int
+) -> tuple[IngestRun, _RecordingWriter]:
+    """A run over ``prepare`` (no pipeline, store or database) writing to a recorder."""
+    writer = _RecordingWriter()
+    run = IngestRun(
+        cast(ArticlePipeline, None),
+        cast(ArticleWriter, writer),
+        cast(KnowsUrls, None),
+        batch=10,
+        prepare=prepare,
+        in_flight=in_flight,
+        chunk=chunk,
+    )
+    return run, writer
+
+
 async def test_a_run_keeps_few_documents_out_and_writes_them_in_order() -> None:
     outstanding = peak = calls = 0
 
@@ -248,16 +265,7 @@ async def test_a_run_keeps_few_documents_out_and_writes_them_in_order() -> None:
             for d in documents
         ]
 
-    writer = _RecordingWriter()
-    run = IngestRun(
-        cast(ArticlePipeline, None),
-        cast(ArticleWriter, writer),
-        cast(KnowsUrls, None),
-        batch=10,
-        prepare=prepare,
-        in_flight=12,
-        chunk=5,
-    )
+    run, writer = _recorded_run(prepare, in_flight=12, chunk=5)
     for n in range(200):
         await run.take(Document(source=f"doc{n}", text="正文", origin="test"))
     report = await run.finish()
@@ -287,16 +295,7 @@ async def test_a_run_holds_a_bounded_size_of_input_whatever_the_count(
         outstanding -= len(documents)
         return [cast(list[NewArticle], [d.source]) for d in documents]
 
-    writer = _RecordingWriter()
-    run = IngestRun(
-        cast(ArticlePipeline, None),
-        cast(ArticleWriter, writer),
-        cast(KnowsUrls, None),
-        batch=10,
-        prepare=prepare,
-        in_flight=100,
-        chunk=1,
-    )
+    run, writer = _recorded_run(prepare, in_flight=100, chunk=1)
     for n in range(20):
         await run.take(Document(source=f"doc{n}", text="长" * 1_000, origin="test"))
     await run.finish()
