@@ -55,6 +55,23 @@ async def _chat(store: SqlStore, chat_id: int) -> None:
     await store.add_subscription(chat_id, "keyword", "漯河")
 
 
+def _pusher(
+    store: SqlStore,
+    bot: Bot,
+    topics: tuple[Topic, ...],
+    clock: FakeClock,
+    config: PushConfig | None = None,
+) -> Pusher:
+    return Pusher(
+        store=store,
+        bot=bot,
+        topics=topics,
+        config=config or PushConfig(),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+
 async def test_one_event_from_two_outlets_is_pushed_once_and_never_again(
     store: SqlStore,
     emulated: tuple[BotApiEmulator, Bot, FakeClock],
@@ -66,9 +83,7 @@ async def test_one_event_from_two_outlets_is_pushed_once_and_never_again(
         [*_two_outlets(), report("food_check", source="daily.example.cn", published=PUBLISHED)]
     )
     await _chat(store, 301)
-    pusher = Pusher(
-        store=store, bot=bot, topics=topics, config=PushConfig(), clock=clock, sleep=clock.sleep
-    )
+    pusher = _pusher(store, bot, topics, clock)
     clock.set(datetime(2026, 3, 28, 0, 1, tzinfo=UTC))
     assert (await pusher.tick()).sent == 1
     (message,) = emu.messages(301)
@@ -124,14 +139,7 @@ async def test_stories_carried_by_more_sources_rank_first(
         ]
     )
     await _chat(store, 303)
-    pusher = Pusher(
-        store=store,
-        bot=bot,
-        topics=topics,
-        config=PushConfig(max_articles=1),
-        clock=clock,
-        sleep=clock.sleep,
-    )
+    pusher = _pusher(store, bot, topics, clock, PushConfig(max_articles=1))
     clock.set(datetime(2026, 3, 28, 0, 1, tzinfo=UTC))
     assert (await pusher.tick()).sent == 1
     (message,) = emu.messages(303)
@@ -154,9 +162,7 @@ async def test_a_chat_with_updates_on_gets_a_new_source_once_as_an_update(
     record = await store.update_chat(401, story_updates=True)
     assert record.story_updates is True
     assert (await store.get_chat(402)).story_updates is False  # type: ignore[union-attr]
-    pusher = Pusher(
-        store=store, bot=bot, topics=topics, config=PushConfig(), clock=clock, sleep=clock.sleep
-    )
+    pusher = _pusher(store, bot, topics, clock)
     clock.set(datetime(2026, 3, 28, 0, 1, tzinfo=UTC))
     assert (await pusher.tick()).sent == 2
     (first,) = emu.messages(401)
@@ -208,9 +214,7 @@ async def test_an_excluded_report_is_not_shown_under_its_story(
     await _chat(store, 305)
     await store.add_subscription(305, "exclude", "河南省")
     await _chat(store, 306)  # the same subscription without the exclusion: both outlets
-    pusher = Pusher(
-        store=store, bot=bot, topics=topics, config=PushConfig(), clock=clock, sleep=clock.sleep
-    )
+    pusher = _pusher(store, bot, topics, clock)
     clock.set(datetime(2026, 3, 28, 0, 1, tzinfo=UTC))
     assert (await pusher.tick()).sent == 2
     (excluding,) = emu.messages(305)
