@@ -46,6 +46,28 @@ def cutoffs_at(now: Any, lease_seconds: float = 900) -> Cutoffs:
     return Cutoffs(now - timedelta(seconds=lease_seconds), now, now, 5)
 
 
+async def killed_at_the_second_part(dying: Pusher) -> None:
+    """A tick of ``dying`` that stops at the second message it sends, as a killed worker
+    would: the first part is out, the second never leaves."""
+    original = dying.sender.send
+    calls: list[int] = []
+    hanging = asyncio.Event()
+
+    async def dies_at_the_second_part(chat_id: int, text: str) -> int:
+        calls.append(chat_id)
+        if len(calls) == 2:
+            hanging.set()
+            await asyncio.Event().wait()  # hangs until the tick is cancelled
+        return await original(chat_id, text)
+
+    dying.sender.send = dies_at_the_second_part  # type: ignore[method-assign]
+    task = asyncio.create_task(dying.tick())
+    await asyncio.wait_for(hanging.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 async def test_morning_sends_a_evening_sends_only_b_that_arrived_since(
     rig: Rig, articles: list[NewArticle]
 ) -> None:
@@ -130,24 +152,7 @@ async def test_restart_mid_push_of_the_second_slot_does_not_double(
             seed_articles(topics, max_chars=2000, max_sentences=40, tag=tag)
         )
     rig.clock.set(utc(2026, 3, 28, 12, 0))
-    dying = rig.pusher(lease_seconds=lease, max_articles=20)
-    original = dying.sender.send
-    calls: list[int] = []
-    hanging = asyncio.Event()
-
-    async def dies_at_the_second_part(chat_id: int, text: str) -> int:
-        calls.append(chat_id)
-        if len(calls) == 2:
-            hanging.set()
-            await asyncio.Event().wait()  # hangs until the tick is cancelled: a killed worker
-        return await original(chat_id, text)
-
-    dying.sender.send = dies_at_the_second_part  # type: ignore[method-assign]
-    task = asyncio.create_task(dying.tick())
-    await asyncio.wait_for(hanging.wait(), 30)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    await killed_at_the_second_part(rig.pusher(lease_seconds=lease, max_articles=20))
     held = await rig.log.get(4, DAY, 1)
     assert held is not None and held.status == "claimed" and len(held.message_ids) == 1
     assert len(rig.texts(4)) == 2
@@ -326,24 +331,7 @@ async def test_a_morning_digest_cut_short_is_finished_before_the_evening_one(
         )
     await two_slot_chat(rig.store, 5, topics=[t.slug for t in topics])
     rig.clock.set(utc(2026, 3, 28, 0, 0))
-    dying = rig.pusher(max_articles=20)
-    original = dying.sender.send
-    calls: list[int] = []
-    hanging = asyncio.Event()
-
-    async def dies_at_the_second_part(chat_id: int, text: str) -> int:
-        calls.append(chat_id)
-        if len(calls) == 2:
-            hanging.set()
-            await asyncio.Event().wait()
-        return await original(chat_id, text)
-
-    dying.sender.send = dies_at_the_second_part  # type: ignore[method-assign]
-    task = asyncio.create_task(dying.tick())
-    await asyncio.wait_for(hanging.wait(), 30)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    await killed_at_the_second_part(rig.pusher(max_articles=20))
     assert len(rig.texts(5)) == 1
     # Back at 20:05, with one more article that arrived meanwhile.
     rig.clock.set(utc(2026, 3, 28, 12, 5))
