@@ -46,7 +46,13 @@ from bot.delivery.sender import (
 )
 from bot.i18n import text
 from bot.render import render_digest
-from bot.services.stories import StoryStore, flatten, rank_stories, update_ids
+from bot.services.stories import (
+    CANDIDATES_PER_ENTRY,
+    StoryStore,
+    flatten,
+    rank_stories,
+    update_ids,
+)
 from bot.store.deliveries import Claim, Cutoffs, DeliveryLog, DueChat, SentMark
 from bot.store.records import ChatRecord, StoredArticle
 from bot.store.targets import TargetStore
@@ -71,9 +77,6 @@ class Picked:
 # Fresh digests of a claimed batch, by chat; None when the batch query failed.
 Fresh = dict[int, Picked] | None
 DATABASE_AWAY = "left for later: the database is not answering"
-# Candidate articles read per digest entry: several reports of one story collapse into one
-# entry, so the top ``max_articles`` stories need more articles than that to choose from.
-CANDIDATES_PER_ENTRY = 4
 
 
 class PushStore(StoryStore, Protocol):

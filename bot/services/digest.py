@@ -7,13 +7,16 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.services.chats import ChatRef, ChatService
-from bot.services.stories import StoryEntry, flatten, rank_stories, update_ids
+from bot.services.stories import (
+    CANDIDATES_PER_ENTRY,
+    StoryEntry,
+    flatten,
+    rank_stories,
+    update_ids,
+)
 from bot.store.api import Store
 from bot.store.records import StoredArticle
 
-# Candidate articles read for a preview, per story on a page: several reports of one story
-# collapse into one entry, and later pages need stories of their own.
-CANDIDATES_PER_ENTRY = 4
 MAX_PAGES = 5  # pages a preview reaches (DIGEST_MAX_ARTICLES stories each)
 
 
@@ -50,13 +53,31 @@ class DigestService:
         if page < 0 or page >= MAX_PAGES:
             return DigestPreview([], local_date, page)
         size = self._max_articles
-        limit = size * MAX_PAGES * CANDIDATES_PER_ENTRY
-        found = await self._store.articles_for_chat(chat.id, limit=limit)
+        window = size * CANDIDATES_PER_ENTRY  # what the push reads for this chat
+        found = await self._store.articles_for_chat(chat.id, limit=window * MAX_PAGES)
         updates = {chat.id} if record.story_updates else set()
-        by_chat = await rank_stories(
-            self._store, {chat.id: found}, now=datetime.now(UTC), updates=updates
-        )
-        ranked = by_chat[chat.id]
-        shown = ranked[page * size : (page + 1) * size]
-        has_next = len(ranked) > (page + 1) * size and page + 1 < MAX_PAGES
-        return DigestPreview(flatten(shown), local_date, page, has_next, tuple(shown))
+        now = datetime.now(UTC)
+
+        async def ranked(candidates: list[StoredArticle]) -> list[StoryEntry]:
+            by_chat = await rank_stories(
+                self._store, {chat.id: candidates}, now=now, updates=updates
+            )
+            return by_chat[chat.id]
+
+        # The first page ranks the push's own window, so it is what the push would send; the
+        # later pages are the best of the rest of the larger window.
+        in_window = await ranked(found[:window])
+        first = in_window[:size]
+        shown = {_key(entry) for entry in first}
+        others = await ranked(found) if len(found) > window else in_window
+        ordered = [*first, *(entry for entry in others if _key(entry) not in shown)]
+        entries = ordered[page * size : (page + 1) * size]
+        has_next = len(ordered) > (page + 1) * size and page + 1 < MAX_PAGES
+        return DigestPreview(flatten(entries), local_date, page, has_next, tuple(entries))
+
+
+def _key(entry: StoryEntry) -> tuple[str, int]:
+    """What names an entry across two rankings: its story, else its one article."""
+    if entry.story_id is not None:
+        return ("story", entry.story_id)
+    return ("article", entry.representative.id)

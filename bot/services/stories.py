@@ -50,6 +50,12 @@ class StoryStore(Protocol):
     ) -> dict[int, set[int]]: ...
 
 
+# Candidate articles read per story a digest shows: several reports of one story collapse into
+# one entry. The push ranks this window of a chat's newest candidates, and so does the first
+# page of /digest, which shows what the push would send.
+CANDIDATES_PER_ENTRY = 4
+
+
 @dataclass(frozen=True)
 class StoryEntry:
     """One story of a digest or a search: who speaks for it and the other sources carrying it."""
