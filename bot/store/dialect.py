@@ -9,7 +9,7 @@ from a query at fault.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,17 @@ _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
 # SQLite result codes of a database busy with (or locked by) another connection or process,
 # or a file that cannot be read now.
 _UNAVAILABLE_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+
+
+# Ids per IN list: bound parameters per statement stay far below SQLite's and asyncpg's limits
+# (32,766).
+ID_CHUNK = 2000
+
+
+def id_chunks(values: Sequence[int]) -> Iterator[list[int]]:
+    """``values`` in lists of at most ID_CHUNK, for IN lists of any length."""
+    for start in range(0, len(values), ID_CHUNK):
+        yield list(values[start : start + ID_CHUNK])
 
 
 def _is_sqlite(backend: str) -> bool:

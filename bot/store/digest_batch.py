@@ -23,21 +23,19 @@ The store reaches it as ``SqlStore.articles_for_chats``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.store import fulltext
+from bot.store import dialect, fulltext
 from bot.store.articles import NEWEST_FIRST, chat_words, exclusion_filter, subscription_match
 from bot.store.deliveries import sent_article_ids
 from bot.store.records import StoredArticle
 from bot.store.rows import stored_article
 from bot.store.schema import articles, chats, deliveries, subscriptions
 
-# Bound parameters per statement stay far below SQLite's and asyncpg's limits (32,766).
-CHUNK = 2000
 # Candidates read per subscription set at first: enough unless chats received many of them.
 FIRST_WINDOW = 50
 
@@ -54,11 +52,6 @@ SubscriptionKey = tuple[
 # exclude their own 3 words, 89 / 40 s when every chat does; a push of 10,000 chats takes at
 # least 333 s at Telegram's 30 messages a second.
 Excluded = tuple[tuple[str, ...], ...]
-
-
-def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
-    for start in range(0, len(values), CHUNK):
-        yield list(values[start : start + CHUNK])
 
 
 async def articles_for_chats(
@@ -83,7 +76,7 @@ async def articles_for_chats(
         picked.update(await _pick(conn, backend, key, members, limit, first_window, excluded))
     wanted = sorted({article_id for chosen in picked.values() for article_id in chosen})
     rows: dict[int, StoredArticle] = {}
-    for part in _chunks(wanted):
+    for part in dialect.id_chunks(wanted):
         found = await conn.execute(sa.select(articles).where(articles.c.id.in_(part)))
         rows.update((int(row.id), stored_article(row)) for row in found)
     for chat_id, chosen in picked.items():
@@ -101,7 +94,7 @@ async def _groups_by_subscriptions(
     categories: dict[int, set[str]] = defaultdict(set)
     followed: dict[int, set[str]] = defaultdict(set)
     s = subscriptions.c
-    for part in _chunks(chat_ids):
+    for part in dialect.id_chunks(chat_ids):
         found = await conn.execute(sa.select(s.chat_id, s.kind, s.value).where(s.chat_id.in_(part)))
         for chat_id, kind, value in found:
             if kind == "topic":
@@ -183,7 +176,7 @@ async def _received_among(
         by_story[int(story_id)].add(int(article_id_))
     joined, article_id = sent_article_ids(backend)
     earlier = articles.alias("earlier")
-    for part in _chunks(chat_ids):
+    for part in dialect.id_chunks(chat_ids):
         stmt = (
             sa.select(deliveries.c.chat_id, article_id)
             .select_from(joined)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,15 +22,6 @@ from bot.store.deliveries import sent_article_ids
 from bot.store.records import StoredArticle, StoredSignature, StoryAssignment, StoryRecord
 from bot.store.rows import stored_article
 from bot.store.schema import articles, deliveries, stories
-
-# Ids per IN list: far below both backends' parameter limits.
-_CHUNK = 2000
-
-
-def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
-    for start in range(0, len(values), _CHUNK):
-        yield list(values[start : start + _CHUNK])
-
 
 # Built once, executed with a parameter row per article or story: cached by SQLAlchemy, and
 # one executemany per batch instead of a statement per story.
@@ -99,17 +90,17 @@ async def assign_stories(
     story_of = {a.article_id: a.story_id for a in assignments}
     own = [article_id for article_id, story_id in story_of.items() if article_id == story_id]
     joined = [{"aid": a, "sid": s} for a, s in story_of.items() if a != s]
-    for part in _chunks(own):
+    for part in dialect.id_chunks(own):
         await conn.execute(_SET_OWN_STORY, {"ids": part})
     if joined:
         await conn.execute(_SET_STORY, joined)
     representative = {a.story_id: a.representative_id for a in assignments}
     touched = sorted(representative)
     self_led = [story_id for story_id in touched if representative[story_id] == story_id]
-    for part in _chunks(self_led):
+    for part in dialect.id_chunks(self_led):
         await conn.execute(_upsert_self_led_stories(backend), {"ids": part})
     others = [story_id for story_id in touched if representative[story_id] != story_id]
-    for part in _chunks(others):
+    for part in dialect.id_chunks(others):
         rows = [
             {
                 "id": row.story_id,
@@ -163,7 +154,7 @@ async def story_signatures(
 async def get_stories(conn: AsyncConnection, story_ids: Sequence[int]) -> dict[int, StoryRecord]:
     """The story rows with these ids (missing ones left out)."""
     out: dict[int, StoryRecord] = {}
-    for part in _chunks(sorted(set(story_ids))):
+    for part in dialect.id_chunks(sorted(set(story_ids))):
         for row in await conn.execute(sa.select(stories).where(stories.c.id.in_(part))):
             out[int(row.id)] = StoryRecord(
                 id=int(row.id),
@@ -181,7 +172,7 @@ async def story_members(
 ) -> dict[int, list[StoredArticle]]:
     """Every article of each story, oldest first (sort_at, then id)."""
     out: dict[int, list[StoredArticle]] = defaultdict(list)
-    for part in _chunks(sorted(set(story_ids))):
+    for part in dialect.id_chunks(sorted(set(story_ids))):
         stmt = (
             sa.select(articles)
             .where(articles.c.story_id.in_(part))
@@ -210,14 +201,14 @@ async def sent_story_sources(
     if not wanted or not chat_ids:
         return out
     joined, article_id = sent_article_ids(backend)
-    for chats in _chunks(sorted(set(chat_ids))):
+    for chats in dialect.id_chunks(sorted(set(chat_ids))):
         sent = (
             sa.select(deliveries.c.chat_id.label("chat_id"), article_id.label("article_id"))
             .select_from(joined)
             .where(deliveries.c.chat_id.in_(chats))
             .subquery()
         )
-        for part in _chunks(wanted):
+        for part in dialect.id_chunks(wanted):
             stmt = (
                 sa.select(sent.c.chat_id, articles.c.story_id, articles.c.source)
                 .distinct()
