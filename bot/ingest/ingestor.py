@@ -21,8 +21,8 @@ from bot.config import Settings
 from bot.ingest.index import analyzer_for
 from bot.ingest.pool import CHUNK, PreparePool, worker_count
 from bot.ingest.prepare import ArticlePipeline
-from bot.ingest.run import WRITE_BATCH, IngestRun
-from bot.ingest.writer import ArticleWriter
+from bot.ingest.run import WRITE_BATCH, IngestRun, KnowsUrls
+from bot.ingest.writer import ArticleStore, ArticleWriter
 from bot.sources.cadence import HostSpacing
 from bot.sources.client import make_client, make_fetcher
 from bot.sources.documents import IngestReport
@@ -34,13 +34,6 @@ from bot.sources.rsshub import RsshubFetcher, instances_from
 from bot.sources.urls import is_url
 from bot.sources.web import WebSource
 from bot.store.feeds import FeedStore
-from bot.store.records import (
-    AddResult,
-    NewArticle,
-    StoredSignature,
-    StoriesOf,
-    StoryAssignment,
-)
 from summaries import CategoryModel, Summarizer
 from summaries.model import Topic
 from summaries.segmenter import segmenter
@@ -51,41 +44,8 @@ ANYWHERE = FilePolicy()
 SOURCE_CONCURRENCY = 4
 
 
-class IngestStore(Protocol):
-    """What ingest needs of the store."""
-
-    async def add_articles(
-        self, articles: Sequence[NewArticle], *, stories: StoriesOf | None = None
-    ) -> AddResult:
-        """Store articles in one transaction, skipping exact duplicates, with the stories
-        ``stories`` puts the new ones in."""
-        ...
-
-    async def fingerprints(self, *, after: int = 0) -> list[tuple[int, int]]:
-        """(id, fingerprint) of stored articles with an id above ``after``."""
-        ...
-
-    async def has_url(self, url: str) -> bool:
-        """Whether an article with this URL is stored."""
-        ...
-
-    async def stored_urls(self, urls: Sequence[str]) -> set[str]:
-        """Those of ``urls`` that an article is stored with."""
-        ...
-
-    async def assign_stories(self, assignments: Sequence[StoryAssignment]) -> None:
-        """Put articles in their stories, in one transaction."""
-        ...
-
-    async def story_signatures(
-        self, *, since: datetime | None = None, after: int = 0
-    ) -> list[StoredSignature]:
-        """Stored story signatures (id above ``after``, sorted at or after ``since``), by id."""
-        ...
-
-    async def has_content(self, content_hash: str) -> bool:
-        """Whether an article with this content hash is stored."""
-        ...
+class IngestStore(ArticleStore, KnowsUrls, Protocol):
+    """What ingest needs of the store: what the writer writes with and a run asks of URLs."""
 
 
 class Ingestor:

@@ -33,11 +33,9 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from typing import Any, TypeVar
 
 from bot.ingest.prepare import ArticlePipeline
 from bot.ingest.run import Job, Prepared, prepare_each
@@ -47,7 +45,6 @@ from bot.store.records import NewArticle
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 # Documents (or pages) per call to a worker: one call costs about a millisecond of pickling and
 # queueing whatever it carries, as much as preparing a short article, and the main process's
@@ -212,20 +209,20 @@ class PreparePool:
         out: list[Prepared] = []
         for job in jobs:
             try:
-                out.extend(await self._alone(_prepare, [job]))
+                out.extend(await self._alone([job]))
             except WorkerDied as exc:
                 out.append(exc)
         return out
 
-    async def _alone(self, func: Callable[..., T], *args: Any) -> T:
-        """``func`` in a pool of its own: WorkerDied when it kills that one too."""
+    async def _alone(self, jobs: list[Job]) -> list[Prepared]:
+        """``jobs`` prepared in a pool of their own: WorkerDied when they kill that one too."""
         loop = asyncio.get_running_loop()
         async with self._quarantine_lock:
             if self._quarantine is None:
                 await self._warm_up()
                 self._quarantine = self._fork(1)
             try:
-                return await loop.run_in_executor(self._quarantine, func, *args)
+                return await loop.run_in_executor(self._quarantine, _prepare, jobs)
             except BrokenProcessPool:
                 _shutdown(self._quarantine, kill=True)
                 self._quarantine = None

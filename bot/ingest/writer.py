@@ -171,7 +171,7 @@ class ArticleWriter:
     async def _assign(self, new: Sequence[tuple[int, StorySignature]]) -> None:
         """Put stored articles that have no story in stories and store that (at a rebuild); a
         failure leaves them without one until the index is rebuilt at the next write."""
-        if not new or self._stories is None:
+        if not new:
             return
         out = self._assignments(new)
         try:
