@@ -40,11 +40,11 @@ def _insert(backend: str, table: sa.Table) -> Any:
 
 # Every change to what a chat would receive bumps its revision: a 'nothing new' check made at
 # an older revision is due again at the next tick (see bot.store.deliveries).
-_NEXT_REVISION = {"revision": chats.c.revision + 1}
+NEXT_REVISION = {"revision": chats.c.revision + 1}
 
 
 async def _changed(conn: AsyncConnection, chat_id: int) -> None:
-    await conn.execute(chats.update().where(chats.c.id == chat_id).values(**_NEXT_REVISION))
+    await conn.execute(chats.update().where(chats.c.id == chat_id).values(**NEXT_REVISION))
 
 
 async def get_chat(conn: AsyncConnection, chat_id: int) -> ChatRecord | None:
@@ -81,7 +81,7 @@ async def ensure_chat(
     await conn.execute(
         chats.update()
         .where(chats.c.id == chat_id, chats.c.blocked_at.is_not(None))
-        .values(blocked_at=None, **_NEXT_REVISION)
+        .values(blocked_at=None, **NEXT_REVISION)
     )
     return await _require_chat(conn, chat_id)
 
@@ -112,7 +112,7 @@ async def update_chat(
         changes["story_updates"] = story_updates
     if changes:
         await conn.execute(
-            chats.update().where(chats.c.id == chat_id).values(**changes, **_NEXT_REVISION)
+            chats.update().where(chats.c.id == chat_id).values(**changes, **NEXT_REVISION)
         )
     return await _require_chat(conn, chat_id)
 
@@ -136,7 +136,7 @@ async def set_digest_times(
     await conn.execute(
         chats.update()
         .where(chats.c.id == chat_id)
-        .values(digest_time=time_text(times[0]), **_NEXT_REVISION)
+        .values(digest_time=time_text(times[0]), **NEXT_REVISION)
     )
     await conn.execute(chat_slots.delete().where(chat_slots.c.chat_id == chat_id))
     if len(times) > 1:
@@ -172,7 +172,7 @@ async def migrate_chat(conn: AsyncConnection, backend: str, old_id: int, new_id:
         await conn.execute(
             chats.update()
             .where(chats.c.id == old_id)
-            .values(id=new_id, type="supergroup", **_NEXT_REVISION)
+            .values(id=new_id, type="supergroup", **NEXT_REVISION)
         )
         return
     # The new chat already wrote to the bot: merge into it, keeping its own rows on conflict.

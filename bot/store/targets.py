@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store import dialect
+from bot.store.chats import NEXT_REVISION, get_chat
 from bot.store.engine import WRITE_OPTION
 from bot.store.records import ChatRecord
 from bot.store.rows import chat_record
@@ -40,7 +41,6 @@ SYNTHETIC_TOP = -(2**53)
 _ALLOCATION_TRIES = 8
 
 c = chats.c
-_NEXT_REVISION = {"revision": c.revision + 1}
 
 
 def is_topic_row(chat_id: int) -> bool:
@@ -71,7 +71,7 @@ class TargetStore:
                         await conn.execute(
                             chats.update()
                             .where(c.id == found.id)
-                            .values(blocked_at=None, **_NEXT_REVISION)
+                            .values(blocked_at=None, **NEXT_REVISION)
                         )
                         found = await _topic_row(conn, telegram_id, thread_id)
                     assert found is not None
@@ -130,7 +130,7 @@ class TargetStore:
             if not had_admins:
                 changes["paused"] = False
             await conn.execute(
-                chats.update().where(c.id == chat_id).values(**changes, **_NEXT_REVISION)
+                chats.update().where(c.id == chat_id).values(**changes, **NEXT_REVISION)
             )
             # A push refused before the link (the bot kicked, then added back) blocked the rows.
             await _unblock(conn, chat_id)
@@ -140,7 +140,7 @@ class TargetStore:
                 .on_conflict_do_nothing()
             )
             await conn.execute(chats.update().where(c.id == user_id).values(manages=chat_id))
-            found = await _get(conn, chat_id)
+            found = await get_chat(conn, chat_id)  # with all its digest times
         assert found is not None
         return found
 
@@ -160,7 +160,7 @@ class TargetStore:
             )
             if not await _admin_ids(conn, chat_id):
                 await conn.execute(
-                    chats.update().where(c.id == chat_id).values(paused=True, **_NEXT_REVISION)
+                    chats.update().where(c.id == chat_id).values(paused=True, **NEXT_REVISION)
                 )
         return True
 
@@ -239,14 +239,9 @@ async def _unblock(conn: AsyncConnection, chat_id: int) -> bool:
             sa.or_(c.id == chat_id, c.telegram_id == chat_id),
             sa.or_(c.rights_lost_at.is_not(None), c.blocked_at.is_not(None)),
         )
-        .values(rights_lost_at=None, blocked_at=None, **_NEXT_REVISION)
+        .values(rights_lost_at=None, blocked_at=None, **NEXT_REVISION)
     )
     return bool(result.rowcount)
-
-
-async def _get(conn: AsyncConnection, chat_id: int) -> ChatRecord | None:
-    row = (await conn.execute(sa.select(chats).where(c.id == chat_id))).first()
-    return chat_record(row) if row is not None else None
 
 
 async def _topic_row(conn: AsyncConnection, telegram_id: int, thread_id: int) -> ChatRecord | None:
