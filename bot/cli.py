@@ -67,12 +67,12 @@ async def _opened_store(settings: Settings, *, check_index: bool = True) -> SqlS
 
 async def _run_closing(
     store: SqlStore, label: str, work: Callable[[ProgressBar], Awaitable[T]]
-) -> tuple[T] | None:
-    """``work`` with a progress bar named ``label``, the store closed after it; None (the
-    failure said on stderr) when it raised. The result comes in a tuple, so None stays free."""
+) -> T | None:
+    """``work`` (which answers something, never None) with a progress bar named ``label``,
+    the store closed after it; None (the failure said on stderr) when it raised."""
     bar = ProgressBar(sys.stderr, label)
     try:
-        return (await work(bar),)
+        return await work(bar)
     except Exception as exc:
         bar.close()
         print(f"error: {label} stopped: {describe_error(exc)}", file=sys.stderr)
@@ -153,10 +153,9 @@ async def ingest_main(
             report.merge(await ingestor.jsonl(path, progress=bar))
         return report
 
-    done = await _run_closing(store, "ingest", load)
-    if done is None:
+    report = await _run_closing(store, "ingest", load)
+    if report is None:
         return 1
-    (report,) = done
     _print_out(lambda: print_report(report))
     return 1 if _unreadable(report, [s for s in sources if is_url(s)]) else 0
 
@@ -169,10 +168,9 @@ async def retag_main(settings: Settings) -> int:
     store = await _opened_store(settings)
     if store is None:
         return 2
-    done = await _run_closing(store, "retag", lambda bar: retag(store, model, progress=bar))
-    if done is None:
+    report = await _run_closing(store, "retag", lambda bar: retag(store, model, progress=bar))
+    if report is None:
         return 1
-    (report,) = done
 
     def write() -> None:
         print(f"retagged: {report.retagged} article(s) with category model {report.version}")
@@ -209,12 +207,11 @@ async def reindex_main(settings: Settings) -> int:
     if store is None:
         return 2
     words = segmenter(settings.tokenizer)
-    done = await _run_closing(
+    count = await _run_closing(
         store, "reindex", lambda bar: reindex(store, words, analyzer_for(words), progress=bar)
     )
-    if done is None:
+    if count is None:
         return 1
-    (count,) = done
     _print_out(lambda: print(f"reindexed: {count} article(s) with {words.identity['tokenizer']}"))
     return 0
 
