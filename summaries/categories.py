@@ -76,12 +76,12 @@ def classifier_input(title: str, text: str = "", *, lead_chars: int | None = Non
     return f"{title} {lead}".strip()
 
 
-def category_features(text: str, tokenizer: Tokenizer | None = None) -> list[str]:
-    """Distinct features of ``text``, first seen first: ``w`` words, then ``1``, ``2`` and ``3``
-    character n-grams. ``tokenizer`` cuts words (the process's default segmenter when None)."""
+def category_features(text: str, tokenizer: Tokenizer) -> list[str]:
+    """Distinct features of ``text``, first seen first: ``w`` words, then character n-grams
+    of 1 to CHAR_NGRAMS characters. ``tokenizer`` cuts the words: the one the model was trained
+    with (``model_tokenizer``), never the process's default."""
     lowered = text.lower()
-    cut = tokenizer if tokenizer is not None else segmenter().words
-    features = ["w" + w for w in cut(lowered) if w.strip()]
+    features = ["w" + w for w in tokenizer(lowered) if w.strip()]
     chars = _SPACE.sub("", lowered)
     for n in range(1, CHAR_NGRAMS + 1):
         # The n-grams in order, as zips of the text shifted by 0 to n-1 characters: C-level.
@@ -163,6 +163,7 @@ class CategoryModel:
         text = classifier_input(title, text, lead_chars=lead_chars)
         # The model learnt from Chinese: text without any Chinese character is no evidence,
         # and gets the a-priori category with a low confidence.
+        assert self._tokenizer is not None  # _load sets it
         feats = category_features(text, self._tokenizer) if _CJK.search(text) else []
         known = list(filter(None, map(weights.features.get, feats)))
         sums = _unpack_sums(sum(map(_PACKED, known)), len(known), weights)
