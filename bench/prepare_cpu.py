@@ -9,7 +9,8 @@ Reads the first N (1,000) real Sohu articles (as bench/bulk_ingest.py picks them
 - ``prepare``: the whole ``ArticlePipeline.prepare`` in this process, and ``beyond digest``,
   its difference with the digest (what the pipeline adds: category, hashes, tokens, signature);
 - ``pool workers``: the workers' CPU (``RUSAGE_CHILDREN``) for the same documents sent to
-  ``PreparePool(pipeline, 2)`` in chunks of 16, and ``pool overhead``, that less ``prepare``.
+  ``PreparePool(pipeline, 2)`` in chunks of ``bot.ingest.pool.CHUNK``, and ``pool overhead``,
+  that less ``prepare``.
 
 The in-process figures are the best of R rounds (3). ``--code DIR`` imports the packages from
 another checkout (e.g. a worktree of main) so that two versions compare on one machine state;
@@ -62,6 +63,8 @@ def main() -> int:
         print(f"skipped: no sohu_news_corpus.jsonl in {eval_dir()}")
         return 0
     jieba.setLogLevel(60)
+    # Not bench.common.seed_topics: with --code, bench comes from the other checkout too,
+    # which may be older than that helper.
     with (REPO / "seeds" / "topics.toml").open("rb") as handle:
         topics = parse_topics(tomllib.load(handle)["topic"])
     words = segmenter()

@@ -15,7 +15,8 @@ which rebuilds the open stories from the last 3 days of stored signatures.
 
     python bench/story_assign.py [--marks 10000,100000] [--sample 400]
 
-Signatures are computed once per corpus article (jieba; timed in bench/stories.py).
+Signatures are computed once per corpus article (the process's segmenter, as at ingest;
+timed in bench/stories.py).
 """
 
 from __future__ import annotations
@@ -78,12 +79,7 @@ class Stream:
         when = self.when(k)
         text = None
         if signed:
-            text = json.dumps(
-                StorySignature(
-                    signature.terms, signature.title_bigrams, when, signature.length
-                ).to_json(),
-                ensure_ascii=False,
-            )
+            text = json.dumps(replace(signature, published=when).to_json(), ensure_ascii=False)
         return replace(
             base,
             source=f"outlet{k % 7}",
@@ -94,7 +90,8 @@ class Stream:
 
 
 async def run(marks: list[int], sample: int) -> None:
-    rows = [json.loads(line) for line in (eval_dir() / "sohu_news_corpus.jsonl").open()]
+    with (eval_dir() / "sohu_news_corpus.jsonl").open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
     started = time.perf_counter()
     stream = Stream(rows)
     print(f"prepared {len(stream.bases)} corpus articles in {time.perf_counter() - started:.0f} s")
