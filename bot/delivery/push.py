@@ -446,8 +446,6 @@ class Pusher:
         return held
 
     async def _send(self, progress: _Progress, part: str) -> int:
-        if progress.thread_id is None:
-            return await self.sender.send(progress.send_to, part)
         return await self.sender.send(progress.send_to, part, progress.thread_id)
 
     async def _save_progress(

@@ -277,11 +277,11 @@ async def test_long_digest_resumes_after_the_last_part_sent(
     calls: list[int] = []
     original = pusher.sender.send
 
-    async def second_part_fails(chat_id: int, text: str) -> int:
+    async def second_part_fails(chat_id: int, text: str, thread_id: int | None = None) -> int:
         calls.append(chat_id)
         if len(calls) == 2:
             rig.emu.fail(502, "Bad Gateway", times=1, chat_id=chat_id)
-        return await original(chat_id, text)
+        return await original(chat_id, text, thread_id)
 
     pusher.sender.send = second_part_fails  # type: ignore[method-assign]
     await pusher.tick()

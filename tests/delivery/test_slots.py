@@ -53,12 +53,12 @@ async def killed_at_the_second_part(dying: Pusher) -> None:
     calls: list[int] = []
     hanging = asyncio.Event()
 
-    async def dies_at_the_second_part(chat_id: int, text: str) -> int:
+    async def dies_at_the_second_part(chat_id: int, text: str, thread_id: int | None = None) -> int:
         calls.append(chat_id)
         if len(calls) == 2:
             hanging.set()
             await asyncio.Event().wait()  # hangs until the tick is cancelled
-        return await original(chat_id, text)
+        return await original(chat_id, text, thread_id)
 
     dying.sender.send = dies_at_the_second_part  # type: ignore[method-assign]
     task = asyncio.create_task(dying.tick())
